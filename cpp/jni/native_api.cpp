@@ -1,0 +1,388 @@
+#include "jni/native_api.h"
+
+#include <algorithm>
+#include <cstring>
+#include <exception>
+#include <string>
+
+#include "bus/upcall.h"
+#include "bus/java_device.h"
+#include "common/error.h"
+#include "devices/null_device.h"
+#include "devices/serial_16550.h"
+#include "kvm/system_fd.h"
+#include "vm/machine.h"
+
+using namespace vmm4j;
+
+static_assert(VMM4J_EXIT_INFO_SLOTS == ExitInfo::kSlots, "exit info size must match");
+static_assert(VMM4J_UNCLAIMED_PIO_KEY == kUnclaimedPioKey && VMM4J_UNCLAIMED_MMIO_KEY == kUnclaimedMmioKey, "unclaimed keys must match");
+
+namespace {
+
+struct LastError {
+    ErrorKind kind = ErrorKind::None;
+    int error_number = 0;
+    std::string operation;
+    std::string message;
+};
+thread_local LastError last_error;
+
+void record(ErrorKind kind, int error_number, std::string operation, std::string message) noexcept {
+    try {
+        last_error.kind = kind;
+        last_error.error_number = error_number;
+        last_error.operation = std::move(operation);
+        last_error.message = std::move(message);
+    } catch (...) {
+        last_error.kind = ErrorKind::Internal;  // out of memory while recording: keep the kind at least
+    }
+}
+
+// Runs `body`, turning any exception into -1 plus a recorded last error.
+template <typename Body>
+int64_t guarded(const char* function, Body&& body) noexcept {
+    try {
+        return body();
+    } catch (const CoreError& error) {
+        record(error.kind(), error.error_number(), error.operation(), error.what());
+    } catch (const std::bad_alloc&) {
+        record(ErrorKind::Internal, ENOMEM, function, std::string(function) + ": out of memory");
+    } catch (const std::exception& error) {
+        record(ErrorKind::Internal, 0, function, std::string(function) + ": " + error.what());
+    } catch (...) {
+        record(ErrorKind::Internal, 0, function, std::string(function) + ": unknown C++ exception");
+    }
+    return -1;
+}
+
+SystemFd& system_of(int64_t handle) { return *reinterpret_cast<SystemFd*>(handle); }
+Machine& machine_of(int64_t handle) { return *reinterpret_cast<Machine*>(handle); }
+Vcpu& vcpu_of(int64_t handle) { return *reinterpret_cast<Vcpu*>(handle); }
+int64_t handle_of(const void* object) { return reinterpret_cast<int64_t>(object); }
+
+IoBus& bus_of(Machine& machine, int32_t space) {
+    switch (space) {
+        case 0: return machine.pio_bus();
+        case 1: return machine.mmio_bus();
+        default: throw_invalid("add device", "unknown address space " + std::to_string(space));
+    }
+}
+
+void check_length(const char* operation, int64_t value) {
+    if (value < 0) throw_invalid(operation, "negative length " + std::to_string(value));
+}
+
+constexpr int kSegmentBlock = 3;
+
+int64_t pack_segment_attributes(const kvm_segment& s) {
+    return int64_t(s.selector) | int64_t(s.type & 0xf) << 16 | int64_t(s.present & 1) << 20 |
+           int64_t(s.dpl & 3) << 21 | int64_t(s.db & 1) << 23 | int64_t(s.s & 1) << 24 | int64_t(s.l & 1) << 25 |
+           int64_t(s.g & 1) << 26 | int64_t(s.avl & 1) << 27 | int64_t(s.unusable & 1) << 28;
+}
+
+void unpack_segment(const int64_t* block, kvm_segment& s) {
+    s.base = static_cast<uint64_t>(block[0]);
+    s.limit = static_cast<uint32_t>(block[1]);
+    const int64_t a = block[2];
+    s.selector = static_cast<uint16_t>(a & 0xffff);
+    s.type = (a >> 16) & 0xf;
+    s.present = (a >> 20) & 1;
+    s.dpl = (a >> 21) & 3;
+    s.db = (a >> 23) & 1;
+    s.s = (a >> 24) & 1;
+    s.l = (a >> 25) & 1;
+    s.g = (a >> 26) & 1;
+    s.avl = (a >> 27) & 1;
+    s.unusable = (a >> 28) & 1;
+}
+
+kvm_segment* segments(kvm_sregs& sregs, int index) {
+    kvm_segment* all[] = {&sregs.cs, &sregs.ds, &sregs.es, &sregs.fs, &sregs.gs, &sregs.ss, &sregs.tr, &sregs.ldt};
+    return all[index];
+}
+
+}  // namespace
+
+int32_t vmm4j_last_error_kind() { return static_cast<int32_t>(last_error.kind); }
+int32_t vmm4j_last_error_errno() { return last_error.error_number; }
+const char* vmm4j_last_error_operation() { return last_error.operation.c_str(); }
+const char* vmm4j_last_error_message() { return last_error.message.c_str(); }
+
+void vmm4j_set_io_upcall(vmm4j_io_upcall upcall) { set_io_upcall(upcall); }
+
+int64_t vmm4j_system_open(const char* device_path) {
+    return guarded(__func__, [&] { return handle_of(new SystemFd(SystemFd::open(device_path))); });
+}
+
+void vmm4j_system_close(int64_t system) { delete &system_of(system); }
+
+int64_t vmm4j_system_check_extension(int64_t system, int32_t capability) {
+    return guarded(__func__, [&] { return int64_t(system_of(system).check_extension(capability)); });
+}
+
+int64_t vmm4j_vm_create(int64_t system) {
+    return guarded(__func__, [&] { return handle_of(new Machine(system_of(system))); });
+}
+
+void vmm4j_vm_close(int64_t vm) { delete &machine_of(vm); }
+
+int64_t vmm4j_vm_check_extension(int64_t vm, int32_t capability) {
+    return guarded(__func__, [&] { return int64_t(machine_of(vm).vm_fd().check_extension(capability)); });
+}
+
+int64_t vmm4j_vm_add_memory(int64_t vm, int64_t guest_address, int64_t size) {
+    return guarded(__func__, [&] { return int64_t(machine_of(vm).memory().add_region(guest_address, size)); });
+}
+
+int64_t vmm4j_vm_add_java_device(int64_t vm, int32_t space, int64_t base, int64_t length, int32_t device_key) {
+    return guarded(__func__, [&] {
+        check_length("add device", length);
+        bus_of(machine_of(vm), space).add(base, length, std::make_shared<JavaDevice>(device_key));
+        return int64_t(0);
+    });
+}
+
+int64_t vmm4j_vm_add_null_device(int64_t vm, int32_t space, int64_t base, int64_t length) {
+    return guarded(__func__, [&] {
+        check_length("add device", length);
+        bus_of(machine_of(vm), space).add(base, length, std::make_shared<NullDevice>());
+        return int64_t(0);
+    });
+}
+
+int64_t vmm4j_vm_add_serial(int64_t vm, int32_t space, int64_t base, int32_t sink_key) {
+    return guarded(__func__, [&] {
+        auto serial = std::make_shared<Serial16550>(sink_key);
+        bus_of(machine_of(vm), space).add(base, Serial16550::kPortCount, serial);
+        return handle_of(serial.get());  // the bus keeps it alive until the VM closes
+    });
+}
+
+int64_t vmm4j_serial_enqueue_input(int64_t serial, const int8_t* bytes, int32_t length) {
+    return guarded(__func__, [&] {
+        check_length("serial input", length);
+        auto& device = *reinterpret_cast<Serial16550*>(serial);
+        for (int32_t i = 0; i < length; ++i) device.enqueue_input(static_cast<uint8_t>(bytes[i]));
+        return int64_t(length);
+    });
+}
+
+int64_t vmm4j_vm_pause(int64_t vm, int64_t timeout_millis) {
+    return guarded(__func__, [&] { return int64_t(machine_of(vm).pause(timeout_millis) ? 1 : 0); });
+}
+
+int64_t vmm4j_vm_resume(int64_t vm) {
+    return guarded(__func__, [&] {
+        machine_of(vm).resume();
+        return int64_t(0);
+    });
+}
+
+int64_t vmm4j_vm_request_stop(int64_t vm) {
+    return guarded(__func__, [&] {
+        machine_of(vm).request_stop();
+        return int64_t(0);
+    });
+}
+
+int64_t vmm4j_memory_read(int64_t vm, int64_t guest_address, int8_t* destination, int32_t offset, int32_t length) {
+    return guarded(__func__, [&] {
+        check_length("guest memory read", length);
+        check_length("guest memory read", offset);
+        machine_of(vm).memory().read(guest_address, destination + offset, length);
+        return int64_t(length);
+    });
+}
+
+int64_t vmm4j_memory_write(int64_t vm, int64_t guest_address, const int8_t* source, int32_t offset,
+                           int32_t length) {
+    return guarded(__func__, [&] {
+        check_length("guest memory write", length);
+        check_length("guest memory write", offset);
+        machine_of(vm).memory().write(guest_address, source + offset, length);
+        return int64_t(length);
+    });
+}
+
+int64_t vmm4j_memory_read_value(int64_t vm, int64_t guest_address, int32_t size) {
+    return guarded(__func__, [&] {
+        if (size != 1 && size != 2 && size != 4) throw_invalid("guest memory read", "size must be 1, 2 or 4");
+        uint32_t value = 0;
+        machine_of(vm).memory().read(guest_address, &value, size);
+        return int64_t(value);
+    });
+}
+
+int64_t vmm4j_memory_write_value(int64_t vm, int64_t guest_address, int32_t size, int64_t value) {
+    return guarded(__func__, [&] {
+        if (size != 1 && size != 2 && size != 4 && size != 8) {
+            throw_invalid("guest memory write", "size must be 1, 2, 4 or 8");
+        }
+        machine_of(vm).memory().write(guest_address, &value, size);
+        return int64_t(0);
+    });
+}
+
+int64_t vmm4j_memory_set_dirty_logging(int64_t vm, int32_t enabled) {
+    return guarded(__func__, [&] {
+        machine_of(vm).memory().set_dirty_logging(enabled != 0);
+        return int64_t(0);
+    });
+}
+
+int64_t vmm4j_memory_region_count(int64_t vm) {
+    return guarded(__func__, [&] { return int64_t(machine_of(vm).memory().region_count()); });
+}
+
+int64_t vmm4j_memory_region_address(int64_t vm, int32_t index) {
+    return guarded(__func__, [&] { return int64_t(machine_of(vm).memory().region_guest_address(index)); });
+}
+
+int64_t vmm4j_memory_region_size(int64_t vm, int32_t index) {
+    return guarded(__func__, [&] { return int64_t(machine_of(vm).memory().region_size(index)); });
+}
+
+int64_t vmm4j_memory_get_dirty_log(int64_t vm, int32_t index, int64_t* bitmap, int32_t words) {
+    return guarded(__func__, [&] {
+        check_length("dirty log", words);
+        machine_of(vm).memory().get_and_clear_dirty_log(index, reinterpret_cast<uint64_t*>(bitmap), words);
+        return int64_t(0);
+    });
+}
+
+int64_t vmm4j_vcpu_create(int64_t vm, int32_t id, int32_t key) {
+    return guarded(__func__, [&] {
+        if (id < 0) throw_invalid("KVM_CREATE_VCPU", "negative vCPU id");
+        return handle_of(&machine_of(vm).create_vcpu(static_cast<uint32_t>(id), key));
+    });
+}
+
+int64_t* vmm4j_vcpu_exit_info(int64_t vcpu) { return vcpu_of(vcpu).exit_info(); }
+
+int64_t vmm4j_vcpu_run(int64_t vcpu, int32_t mode) {
+    return guarded(__func__, [&] {
+        if (mode != 0 && mode != 1) throw_invalid("KVM_RUN", "unknown run mode " + std::to_string(mode));
+        return static_cast<int64_t>(vcpu_of(vcpu).run(static_cast<RunMode>(mode)));
+    });
+}
+
+int64_t vmm4j_system_supported_cpuid(int64_t system, int64_t* entries, int32_t max_entries) {
+    return guarded(__func__, [&] {
+        const std::vector<kvm_cpuid_entry2> supported = system_of(system).supported_cpuid();
+        if (supported.size() > static_cast<size_t>(std::max(max_entries, 0))) {
+            throw_invalid("KVM_GET_SUPPORTED_CPUID", std::to_string(supported.size()) + " entries exceed the buffer");
+        }
+        for (size_t i = 0; i < supported.size(); ++i) {
+            const kvm_cpuid_entry2& e = supported[i];
+            int64_t* out = entries + i * VMM4J_CPUID_ENTRY_SLOTS;
+            out[0] = e.function;
+            out[1] = e.index;
+            out[2] = e.flags;
+            out[3] = e.eax;
+            out[4] = e.ebx;
+            out[5] = e.ecx;
+            out[6] = e.edx;
+        }
+        return int64_t(supported.size());
+    });
+}
+
+int64_t vmm4j_vcpu_set_cpuid(int64_t vcpu, const int64_t* entries, int32_t count) {
+    return guarded(__func__, [&] {
+        check_length("KVM_SET_CPUID2", count);
+        std::vector<kvm_cpuid_entry2> list(count);
+        for (int32_t i = 0; i < count; ++i) {
+            const int64_t* in = entries + i * VMM4J_CPUID_ENTRY_SLOTS;
+            list[i] = kvm_cpuid_entry2{};
+            list[i].function = static_cast<uint32_t>(in[0]);
+            list[i].index = static_cast<uint32_t>(in[1]);
+            list[i].flags = static_cast<uint32_t>(in[2]);
+            list[i].eax = static_cast<uint32_t>(in[3]);
+            list[i].ebx = static_cast<uint32_t>(in[4]);
+            list[i].ecx = static_cast<uint32_t>(in[5]);
+            list[i].edx = static_cast<uint32_t>(in[6]);
+        }
+        vcpu_of(vcpu).fd().set_cpuid(list);
+        return int64_t(0);
+    });
+}
+
+int64_t vmm4j_vcpu_get_regs(int64_t vcpu, int64_t* regs) {
+    return guarded(__func__, [&] {
+        static_assert(sizeof(kvm_regs) == VMM4J_REGS_SLOTS * sizeof(int64_t), "kvm_regs layout");
+        const kvm_regs value = vcpu_of(vcpu).fd().get_regs();
+        std::memcpy(regs, &value, sizeof value);
+        return int64_t(0);
+    });
+}
+
+int64_t vmm4j_vcpu_set_regs(int64_t vcpu, const int64_t* regs) {
+    return guarded(__func__, [&] {
+        kvm_regs value;
+        std::memcpy(&value, regs, sizeof value);
+        vcpu_of(vcpu).fd().set_regs(value);
+        return int64_t(0);
+    });
+}
+
+int64_t vmm4j_vcpu_get_sregs(int64_t vcpu, int64_t* out) {
+    return guarded(__func__, [&] {
+        kvm_sregs sregs = vcpu_of(vcpu).fd().get_sregs();
+        for (int i = 0; i < 8; ++i) {
+            const kvm_segment& s = *segments(sregs, i);
+            out[i * kSegmentBlock] = static_cast<int64_t>(s.base);
+            out[i * kSegmentBlock + 1] = s.limit;
+            out[i * kSegmentBlock + 2] = pack_segment_attributes(s);
+        }
+        int64_t* rest = out + 8 * kSegmentBlock;
+        rest[0] = static_cast<int64_t>(sregs.gdt.base);
+        rest[1] = sregs.gdt.limit;
+        rest[2] = static_cast<int64_t>(sregs.idt.base);
+        rest[3] = sregs.idt.limit;
+        rest[4] = static_cast<int64_t>(sregs.cr0);
+        rest[5] = static_cast<int64_t>(sregs.cr2);
+        rest[6] = static_cast<int64_t>(sregs.cr3);
+        rest[7] = static_cast<int64_t>(sregs.cr4);
+        rest[8] = static_cast<int64_t>(sregs.cr8);
+        rest[9] = static_cast<int64_t>(sregs.efer);
+        rest[10] = static_cast<int64_t>(sregs.apic_base);
+        return int64_t(0);
+    });
+}
+
+int64_t vmm4j_vcpu_set_sregs(int64_t vcpu, const int64_t* in) {
+    return guarded(__func__, [&] {
+        // Start from the current state so the pending-interrupt bitmap is kept.
+        kvm_sregs sregs = vcpu_of(vcpu).fd().get_sregs();
+        for (int i = 0; i < 8; ++i) unpack_segment(in + i * kSegmentBlock, *segments(sregs, i));
+        const int64_t* rest = in + 8 * kSegmentBlock;
+        sregs.gdt.base = static_cast<uint64_t>(rest[0]);
+        sregs.gdt.limit = static_cast<uint16_t>(rest[1]);
+        sregs.idt.base = static_cast<uint64_t>(rest[2]);
+        sregs.idt.limit = static_cast<uint16_t>(rest[3]);
+        sregs.cr0 = static_cast<uint64_t>(rest[4]);
+        sregs.cr2 = static_cast<uint64_t>(rest[5]);
+        sregs.cr3 = static_cast<uint64_t>(rest[6]);
+        sregs.cr4 = static_cast<uint64_t>(rest[7]);
+        sregs.cr8 = static_cast<uint64_t>(rest[8]);
+        sregs.efer = static_cast<uint64_t>(rest[9]);
+        sregs.apic_base = static_cast<uint64_t>(rest[10]);
+        vcpu_of(vcpu).fd().set_sregs(sregs);
+        return int64_t(0);
+    });
+}
+
+int64_t vmm4j_vcpu_set_io_in_result(int64_t vcpu, int64_t value) {
+    return guarded(__func__, [&] {
+        vcpu_of(vcpu).set_io_in_result(static_cast<uint64_t>(value));
+        return int64_t(0);
+    });
+}
+
+int64_t vmm4j_vcpu_set_mmio_read_result(int64_t vcpu, int64_t value) {
+    return guarded(__func__, [&] {
+        vcpu_of(vcpu).set_mmio_read_result(static_cast<uint64_t>(value));
+        return int64_t(0);
+    });
+}

@@ -1,0 +1,77 @@
+// The flat, primitive-only API that io.vmm4j.jni.NativeCore binds through JavaCPP.
+//
+// Every function that can fail returns an int64_t: a value >= 0 on success (a handle, a
+// count or a read value) and -1 on failure. After a failure, the vmm4j_last_error_*
+// functions describe it on the same thread. No C++ exception crosses this boundary.
+#pragma once
+
+#include <cstdint>
+
+// Regs block: rax rbx rcx rdx rsi rdi rsp rbp r8..r15 rip rflags.
+#define VMM4J_REGS_SLOTS 18
+// Sregs block: 8 segments (cs ds es fs gs ss tr ldt) of 3 slots each (base, limit, packed
+// attributes), then gdt base/limit, idt base/limit, cr0 cr2 cr3 cr4 cr8 efer apic_base.
+#define VMM4J_SREGS_SLOTS 35
+#define VMM4J_EXIT_INFO_SLOTS 26
+
+// Device keys that report an access no device claimed (managed mode).
+#define VMM4J_UNCLAIMED_PIO_KEY (-1)
+#define VMM4J_UNCLAIMED_MMIO_KEY (-2)
+
+typedef int32_t (*vmm4j_io_upcall)(int32_t vcpu_key, int32_t device_key, int64_t address, int32_t size,
+                                   int32_t is_write, int64_t data);
+
+int32_t vmm4j_last_error_kind();
+int32_t vmm4j_last_error_errno();
+const char* vmm4j_last_error_operation();
+const char* vmm4j_last_error_message();
+
+void vmm4j_set_io_upcall(vmm4j_io_upcall upcall);
+
+int64_t vmm4j_system_open(const char* device_path);
+void vmm4j_system_close(int64_t system);
+int64_t vmm4j_system_check_extension(int64_t system, int32_t capability);
+
+int64_t vmm4j_vm_create(int64_t system);
+void vmm4j_vm_close(int64_t vm);
+int64_t vmm4j_vm_check_extension(int64_t vm, int32_t capability);
+int64_t vmm4j_vm_add_memory(int64_t vm, int64_t guest_address, int64_t size);
+// space: 0 = PIO, 1 = MMIO.
+int64_t vmm4j_vm_add_java_device(int64_t vm, int32_t space, int64_t base, int64_t length, int32_t device_key);
+int64_t vmm4j_vm_add_null_device(int64_t vm, int32_t space, int64_t base, int64_t length);
+// Returns a serial handle for vmm4j_serial_enqueue_input.
+int64_t vmm4j_vm_add_serial(int64_t vm, int32_t space, int64_t base, int32_t sink_key);
+int64_t vmm4j_serial_enqueue_input(int64_t serial, const int8_t* bytes, int32_t length);
+// 1 when every running vCPU parked, 0 on timeout.
+int64_t vmm4j_vm_pause(int64_t vm, int64_t timeout_millis);
+int64_t vmm4j_vm_resume(int64_t vm);
+int64_t vmm4j_vm_request_stop(int64_t vm);
+
+// `offset` indexes into the host buffer; the Java caller has checked it against the array.
+int64_t vmm4j_memory_read(int64_t vm, int64_t guest_address, int8_t* destination, int32_t offset, int32_t length);
+int64_t vmm4j_memory_write(int64_t vm, int64_t guest_address, const int8_t* source, int32_t offset, int32_t length);
+// size 1, 2 or 4: the value read, zero-extended.
+int64_t vmm4j_memory_read_value(int64_t vm, int64_t guest_address, int32_t size);
+int64_t vmm4j_memory_write_value(int64_t vm, int64_t guest_address, int32_t size, int64_t value);
+int64_t vmm4j_memory_set_dirty_logging(int64_t vm, int32_t enabled);
+int64_t vmm4j_memory_region_count(int64_t vm);
+int64_t vmm4j_memory_region_address(int64_t vm, int32_t index);
+int64_t vmm4j_memory_region_size(int64_t vm, int32_t index);
+int64_t vmm4j_memory_get_dirty_log(int64_t vm, int32_t index, int64_t* bitmap, int32_t words);
+
+int64_t vmm4j_vcpu_create(int64_t vm, int32_t id, int32_t key);
+// The vCPU's exit info block (VMM4J_EXIT_INFO_SLOTS int64 slots), valid until the VM closes.
+int64_t* vmm4j_vcpu_exit_info(int64_t vcpu);
+// mode: 0 = manual, 1 = managed. Returns the exit kind.
+int64_t vmm4j_vcpu_run(int64_t vcpu, int32_t mode);
+// CPUID entries are blocks of 7 slots: function, index, flags, eax, ebx, ecx, edx.
+#define VMM4J_CPUID_ENTRY_SLOTS 7
+// Returns the number of entries; fails if more than max_entries.
+int64_t vmm4j_system_supported_cpuid(int64_t system, int64_t* entries, int32_t max_entries);
+int64_t vmm4j_vcpu_set_cpuid(int64_t vcpu, const int64_t* entries, int32_t count);
+int64_t vmm4j_vcpu_get_regs(int64_t vcpu, int64_t* regs);
+int64_t vmm4j_vcpu_set_regs(int64_t vcpu, const int64_t* regs);
+int64_t vmm4j_vcpu_get_sregs(int64_t vcpu, int64_t* sregs);
+int64_t vmm4j_vcpu_set_sregs(int64_t vcpu, const int64_t* sregs);
+int64_t vmm4j_vcpu_set_io_in_result(int64_t vcpu, int64_t value);
+int64_t vmm4j_vcpu_set_mmio_read_result(int64_t vcpu, int64_t value);

@@ -1,0 +1,47 @@
+#include "kvm/system_fd.h"
+
+#include <fcntl.h>
+
+#include "kvm/ioctl.h"
+
+namespace vmm4j {
+
+SystemFd SystemFd::open(const std::string& device_path) {
+    int fd = ::open(device_path.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) throw_errno("open", device_path);
+    SystemFd system{UniqueFd(fd)};
+    int version = VMM4J_IOCTL(fd, KVM_GET_API_VERSION, 0);
+    if (version != KVM_API_VERSION) {
+        throw CoreError(ErrorKind::System, "KVM_GET_API_VERSION",
+                        device_path + " reports API version " + std::to_string(version) + ", expected " +
+                            std::to_string(KVM_API_VERSION));
+    }
+    return system;
+}
+
+int SystemFd::check_extension(int capability) const {
+    return VMM4J_IOCTL(fd_.get(), KVM_CHECK_EXTENSION, capability);
+}
+
+size_t SystemFd::vcpu_mmap_size() const {
+    return static_cast<size_t>(VMM4J_IOCTL(fd_.get(), KVM_GET_VCPU_MMAP_SIZE, 0));
+}
+
+int SystemFd::create_vm() const {
+    return VMM4J_IOCTL(fd_.get(), KVM_CREATE_VM, 0UL);
+}
+
+std::vector<kvm_cpuid_entry2> SystemFd::supported_cpuid() const {
+    for (size_t capacity = 64; capacity <= 4096; capacity *= 2) {
+        std::vector<uint8_t> buffer(sizeof(kvm_cpuid2) + capacity * sizeof(kvm_cpuid_entry2));
+        auto* cpuid = reinterpret_cast<kvm_cpuid2*>(buffer.data());
+        cpuid->nent = static_cast<uint32_t>(capacity);
+        if (::ioctl(fd_.get(), KVM_GET_SUPPORTED_CPUID, cpuid) == 0) {
+            return {cpuid->entries, cpuid->entries + cpuid->nent};
+        }
+        if (errno != E2BIG) throw_errno("KVM_GET_SUPPORTED_CPUID");
+    }
+    throw CoreError(ErrorKind::System, "KVM_GET_SUPPORTED_CPUID", "more than 4096 entries");
+}
+
+}  // namespace vmm4j

@@ -1,0 +1,41 @@
+#include "kvm/vm_fd.h"
+
+#include "kvm/ioctl.h"
+
+namespace vmm4j {
+
+void VmFd::set_user_memory_region(uint32_t slot, uint32_t flags, uint64_t guest_phys_addr, uint64_t size,
+                                  void* host_address) const {
+    kvm_userspace_memory_region region{};
+    region.slot = slot;
+    region.flags = flags;
+    region.guest_phys_addr = guest_phys_addr;
+    region.memory_size = size;
+    region.userspace_addr = reinterpret_cast<uint64_t>(host_address);
+    VMM4J_IOCTL(fd_.get(), KVM_SET_USER_MEMORY_REGION, &region);
+}
+
+int VmFd::create_vcpu(uint32_t id) const {
+    return VMM4J_IOCTL(fd_.get(), KVM_CREATE_VCPU, static_cast<unsigned long>(id));
+}
+
+void VmFd::set_tss_address(uint64_t address) const {
+    VMM4J_IOCTL(fd_.get(), KVM_SET_TSS_ADDR, static_cast<unsigned long>(address));
+}
+
+void VmFd::set_identity_map_address(uint64_t address) const {
+    VMM4J_IOCTL(fd_.get(), KVM_SET_IDENTITY_MAP_ADDR, &address);
+}
+
+int VmFd::check_extension(int capability) const {
+    return VMM4J_IOCTL(fd_.get(), KVM_CHECK_EXTENSION, capability);
+}
+
+void VmFd::get_dirty_log(uint32_t slot, uint64_t* bitmap) const {
+    kvm_dirty_log log{};
+    log.slot = slot;
+    log.dirty_bitmap = bitmap;
+    VMM4J_IOCTL(fd_.get(), KVM_GET_DIRTY_LOG, &log);
+}
+
+}  // namespace vmm4j

@@ -1,0 +1,30 @@
+#pragma once
+
+#include "kvm/linux_kvm.h"
+
+#include <cstdint>
+
+#include "common/unique_fd.h"
+
+namespace vmm4j {
+
+// A VM file descriptor: memory slots, vCPU creation and VM-wide set-up.
+class VmFd {
+public:
+    explicit VmFd(int fd) : fd_(fd) {}
+
+    void set_user_memory_region(uint32_t slot, uint32_t flags, uint64_t guest_phys_addr, uint64_t size,
+                                void* host_address) const;
+    int create_vcpu(uint32_t id) const;  // returns a new vCPU fd the caller must own
+    void set_tss_address(uint64_t address) const;
+    void set_identity_map_address(uint64_t address) const;
+    int check_extension(int capability) const;
+    // Copies and clears the dirty bitmap of one slot: one bit per page.
+    void get_dirty_log(uint32_t slot, uint64_t* bitmap) const;
+    int fd() const noexcept { return fd_.get(); }
+
+private:
+    UniqueFd fd_;
+};
+
+}  // namespace vmm4j

@@ -1,0 +1,96 @@
+#include "memory/guest_memory.h"
+
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "common/error.h"
+
+namespace vmm4j {
+
+namespace {
+std::string hex(uint64_t value) {
+    char buffer[24];
+    snprintf(buffer, sizeof buffer, "0x%llx", static_cast<unsigned long long>(value));
+    return buffer;
+}
+}  // namespace
+
+uint32_t GuestMemory::add_region(uint64_t guest_address, uint64_t size) {
+    const char* operation = "add memory region";
+    if (size == 0) throw_invalid(operation, "size is 0");
+    if (size % kPageSize != 0 || guest_address % kPageSize != 0) {
+        throw_invalid(operation, "address " + hex(guest_address) + " and size " + hex(size) +
+                                     " must be multiples of 4096");
+    }
+    if (guest_address + size < guest_address) throw_invalid(operation, "range wraps around");
+    for (const Region& region : regions_) {
+        if (guest_address < region.guest_address + region.size && region.guest_address < guest_address + size) {
+            throw CoreError(ErrorKind::Conflict, operation,
+                            "[" + hex(guest_address) + ", " + hex(guest_address + size) + ") overlaps region at " +
+                                hex(region.guest_address));
+        }
+    }
+    void* host = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (host == MAP_FAILED) throw_errno("mmap", "guest RAM of " + hex(size) + " bytes");
+    Mapping mapping(host, size);
+    const uint32_t slot = static_cast<uint32_t>(regions_.size());
+    vm_.set_user_memory_region(slot, dirty_logging_ ? KVM_MEM_LOG_DIRTY_PAGES : 0, guest_address, size, host);
+    regions_.push_back(Region{guest_address, size, slot, std::move(mapping)});
+    std::sort(regions_.begin(), regions_.end(),
+              [](const Region& a, const Region& b) { return a.guest_address < b.guest_address; });
+    return slot;
+}
+
+uint8_t* GuestMemory::translate(uint64_t guest_address, uint64_t length) const noexcept {
+    for (const Region& region : regions_) {
+        if (guest_address < region.guest_address) break;
+        const uint64_t offset = guest_address - region.guest_address;
+        if (offset < region.size && length <= region.size - offset) return region.host() + offset;
+    }
+    return nullptr;
+}
+
+uint8_t* GuestMemory::checked_translate(uint64_t guest_address, uint64_t length, const char* operation) const {
+    uint8_t* host = translate(guest_address, length);
+    if (host == nullptr) {
+        throw CoreError(ErrorKind::OutOfBounds, operation,
+                        "guest range [" + hex(guest_address) + ", +" + hex(length) + ") is outside guest memory (" +
+                            hex(total_size()) + " bytes)");
+    }
+    return host;
+}
+
+void GuestMemory::read(uint64_t guest_address, void* destination, uint64_t length) const {
+    std::memcpy(destination, checked_translate(guest_address, length, "guest memory read"), length);
+}
+
+void GuestMemory::write(uint64_t guest_address, const void* source, uint64_t length) const {
+    std::memcpy(checked_translate(guest_address, length, "guest memory write"), source, length);
+}
+
+void GuestMemory::set_dirty_logging(bool enabled) {
+    const uint32_t flags = enabled ? KVM_MEM_LOG_DIRTY_PAGES : 0;
+    for (const Region& region : regions_) {
+        vm_.set_user_memory_region(region.slot, flags, region.guest_address, region.size, region.host());
+    }
+    dirty_logging_ = enabled;
+}
+
+void GuestMemory::get_and_clear_dirty_log(uint32_t index, uint64_t* bitmap, uint64_t bitmap_words) const {
+    if (!dirty_logging_) throw CoreError(ErrorKind::State, "KVM_GET_DIRTY_LOG", "dirty tracking is not enabled");
+    if (index >= regions_.size()) throw_invalid("KVM_GET_DIRTY_LOG", "no memory region " + std::to_string(index));
+    const Region& region = regions_[index];
+    const uint64_t pages = region.size / kPageSize;
+    if (bitmap_words < (pages + 63) / 64) throw_invalid("KVM_GET_DIRTY_LOG", "bitmap too small");
+    vm_.get_dirty_log(region.slot, bitmap);
+}
+
+uint64_t GuestMemory::total_size() const noexcept {
+    uint64_t total = 0;
+    for (const Region& region : regions_) total += region.size;
+    return total;
+}
+
+}  // namespace vmm4j

@@ -1,0 +1,77 @@
+#include "vm/machine.h"
+
+#include <chrono>
+
+#include "common/error.h"
+
+namespace vmm4j {
+
+namespace {
+// Addresses KVM needs for real-mode and TSS emulation on Intel; they sit in the top 16 MiB
+// below 4 GiB, which the x86 layout keeps free of RAM and devices.
+constexpr uint64_t kTssAddress = 0xfffbd000;
+constexpr uint64_t kIdentityMapAddress = 0xfffbc000;
+}  // namespace
+
+Machine::Machine(const SystemFd& system)
+    : vcpu_mmap_size_(system.vcpu_mmap_size()), vm_(system.create_vm()), memory_(vm_) {
+    vm_.set_identity_map_address(kIdentityMapAddress);
+    vm_.set_tss_address(kTssAddress);
+}
+
+Machine::~Machine() = default;
+
+Vcpu& Machine::create_vcpu(uint32_t id, int32_t key) {
+    for (const auto& vcpu : vcpus_) {
+        if (vcpu->id() == id) throw CoreError(ErrorKind::Conflict, "KVM_CREATE_VCPU", "vCPU " + std::to_string(id) + " exists");
+    }
+    int fd = vm_.create_vcpu(id);
+    vcpus_.push_back(std::make_unique<Vcpu>(*this, id, key, fd, vcpu_mmap_size_));
+    return *vcpus_.back();
+}
+
+bool Machine::pause(int64_t timeout_millis) {
+    std::unique_lock<std::mutex> lock(control_mutex_);
+    pause_requested_ = true;
+    for (const auto& vcpu : vcpus_) vcpu->kick();
+    return control_changed_.wait_for(lock, std::chrono::milliseconds(timeout_millis),
+                                     [this] { return parked_ == running_ || stop_requested_; });
+}
+
+void Machine::resume() {
+    std::lock_guard<std::mutex> lock(control_mutex_);
+    pause_requested_ = false;
+    control_changed_.notify_all();
+}
+
+void Machine::request_stop() {
+    std::lock_guard<std::mutex> lock(control_mutex_);
+    stop_requested_ = true;
+    for (const auto& vcpu : vcpus_) vcpu->kick();
+    control_changed_.notify_all();
+}
+
+bool Machine::stop_requested() const noexcept { return stop_requested_.load(); }
+
+bool Machine::pause_requested() const noexcept { return pause_requested_.load(); }
+
+void Machine::enter_run() {
+    std::lock_guard<std::mutex> lock(control_mutex_);
+    ++running_;
+}
+
+void Machine::leave_run() {
+    std::lock_guard<std::mutex> lock(control_mutex_);
+    --running_;
+    control_changed_.notify_all();  // a pause() may be waiting for this thread
+}
+
+void Machine::park_while_paused() {
+    std::unique_lock<std::mutex> lock(control_mutex_);
+    ++parked_;
+    control_changed_.notify_all();
+    control_changed_.wait(lock, [this] { return !pause_requested_ || stop_requested_; });
+    --parked_;
+}
+
+}  // namespace vmm4j

@@ -1,0 +1,10 @@
+package io.vmm4j.api;
+
+/** A native 16550A UART added with {@link VirtualMachine#addSerialPort}. */
+public interface SerialPort {
+    /** The first of its 8 ports. */
+    int basePort();
+
+    /** Queues bytes for the guest to read from the receive buffer. */
+    void sendInput(byte[] bytes);
+}

@@ -1,0 +1,74 @@
+package io.vmm4j.api;
+
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A virtual machine. Its lifecycle is CREATED → RUNNING ⇄ PAUSED → STOPPED; a call that does not fit
+ * the current state throws {@link IllegalStateException}. {@link #close()} may be called in any state,
+ * any number of times, and frees every file descriptor and mapping the VM holds.
+ *
+ * <p>Devices and vCPUs are added while CREATED. The VM then runs either managed, through
+ * {@link #start()}, or manually, with the caller looping on {@link Vcpu#run()}.
+ */
+public interface VirtualMachine extends AutoCloseable {
+    VmConfig config();
+
+    GuestMemory memory();
+
+    /** Creates vCPU {@code id}, which must be below {@link VmConfig#vcpuCount()} and not exist yet. */
+    Vcpu createVcpu(int id);
+
+    /** The vCPUs created so far, by id. */
+    List<Vcpu> vcpus();
+
+    /** The number of vCPUs the VM is configured with. */
+    int vcpuCount();
+
+    /** Registers a Java device on {@code [base, base + length)}; overlapping ranges are refused. */
+    void addIoDevice(String name, AddressSpace space, long base, long length, IoDevice device);
+
+    /** Adds a native 16550A UART on ports {@code [basePort, basePort + 8)} that transmits to {@code output}. */
+    SerialPort addSerialPort(String name, int basePort, OutputStream output);
+
+    /** Attaches a virtio-mmio device, allocating its register window and interrupt line. */
+    VirtioMmioSlot addVirtioDevice(VirtioDeviceConfig config);
+
+    List<VirtioMmioSlot> virtioDevices();
+
+    /** Managed execution: creates any missing vCPUs and runs each on a thread of its own. */
+    void start();
+
+    /** Returns once every vCPU is parked. */
+    void pause();
+
+    void resume();
+
+    /** Stops the vCPUs and returns once their threads have ended. Idempotent once STOPPED. */
+    void stop();
+
+    VmState state();
+
+    /** Why the VM stopped, once it has. */
+    Optional<StopReason> stopReason();
+
+    /** Waits for the VM to stop by itself or by {@link #stop()}; empty on timeout. */
+    Optional<StopReason> awaitStop(Duration timeout) throws InterruptedException;
+
+    /** The state of every {@link StatefulDevice}, taken while the VM is not running. */
+    List<DeviceSnapshot> snapshotDevices();
+
+    /** Restores devices by name; every snapshot must name a {@link StatefulDevice} of this VM. */
+    void restoreDevices(List<DeviceSnapshot> snapshots);
+
+    /**
+     * Whether the backend owns vCPU execution, so that {@link Vcpu#run()} is unavailable (macOS
+     * Hypervisor.framework). Always false on KVM, which offers both managed and manual execution.
+     */
+    boolean isManagedExecution();
+
+    @Override
+    void close();
+}

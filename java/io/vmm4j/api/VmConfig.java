@@ -1,0 +1,48 @@
+package io.vmm4j.api;
+
+/**
+ * What a VM is made of. Immutable; build one with {@link #builder()}.
+ *
+ * @param vcpuCount number of vCPUs, at least 1
+ * @param memorySize guest RAM in bytes, a positive multiple of 4096
+ */
+public record VmConfig(int vcpuCount, long memorySize) {
+    public static final long PAGE_SIZE = 4096;
+
+    public VmConfig {
+        if (vcpuCount < 1) throw new IllegalArgumentException("vcpuCount must be at least 1, was " + vcpuCount);
+        if (memorySize <= 0) throw new IllegalArgumentException("memorySize must be positive, was " + memorySize);
+        if (memorySize % PAGE_SIZE != 0) {
+            throw new IllegalArgumentException("memorySize must be a multiple of 4096 bytes, was " + memorySize);
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public static final class Builder {
+        private int vcpuCount = 1;
+        private long memorySize = 128L << 20;
+
+        private Builder() {}
+
+        public Builder vcpuCount(int vcpuCount) {
+            this.vcpuCount = vcpuCount;
+            return this;
+        }
+
+        public Builder memorySize(long bytes) {
+            this.memorySize = bytes;
+            return this;
+        }
+
+        public Builder memoryMiB(long mebibytes) {
+            return memorySize(Math.multiplyExact(mebibytes, 1L << 20));
+        }
+
+        public VmConfig build() {
+            return new VmConfig(vcpuCount, memorySize);
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package io.vmm4j.guests;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+
+/** The freestanding guests built from {@code guests/} and shipped in the jar. */
+public enum BundledGuest {
+    HELLO("hello"),
+    REALMODE_HELLO("realmode-hello"),
+    MMIO_ECHO("mmio-echo"),
+    COUNTER("counter"),
+    SPIN("spin"),
+    PIO_LOOP("pio-loop"),
+    PIO_IN_LOOP("pio-in-loop"),
+    MMIO_LOOP("mmio-loop"),
+    MMIO_READ_LOOP("mmio-read-loop"),
+    TRIPLE_FAULT("triple-fault");
+
+    /** Guest RAM address the counter and spin guests write to, for the host to read. */
+    public static final long MAILBOX = 0x6000;
+
+    private final String fileName;
+
+    BundledGuest(String fileName) {
+        this.fileName = fileName;
+    }
+
+    public String fileName() {
+        return fileName;
+    }
+
+    /** The flat binary, to load at {@link io.vmm4j.arch.x86.FlatBinaryBoot#LOAD_ADDRESS}. */
+    public byte[] image() {
+        String resource = "/io/vmm4j/guests/" + fileName + ".bin";
+        try (InputStream in = BundledGuest.class.getResourceAsStream(resource)) {
+            if (in == null) throw new IllegalStateException("guest image " + resource + " is missing from the build");
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading guest image " + resource, e);
+        }
+    }
+}

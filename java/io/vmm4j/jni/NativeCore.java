@@ -1,0 +1,131 @@
+package io.vmm4j.jni;
+
+import org.bytedeco.javacpp.FunctionPointer;
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.javacpp.annotation.Cast;
+import org.bytedeco.javacpp.annotation.Platform;
+
+/**
+ * Every native call vmm4j makes, bound by JavaCPP to {@code cpp/jni/native_api.h}. Internal: the
+ * rest of the code reaches it through {@link Native}, which turns failures into exceptions.
+ *
+ * <p>Functions returning {@code long} return -1 on failure; the {@code vmm4j_last_error_*} functions
+ * then describe the failure on the same thread.
+ */
+@Platform(value = "linux-x86_64", compiler = "cpp17", include = "jni/native_api.h", link = "vmm4j_core")
+public final class NativeCore {
+    private NativeCore() {}
+
+    /** Loads the JNI library; throws {@link UnsatisfiedLinkError} or another error when it cannot. */
+    static void load() {
+        Loader.load();
+    }
+
+    public static final int SPACE_PIO = 0;
+    public static final int SPACE_MMIO = 1;
+    public static final int RUN_MANUAL = 0;
+    public static final int RUN_MANAGED = 1;
+    public static final int UNCLAIMED_PIO_KEY = -1;
+    public static final int UNCLAIMED_MMIO_KEY = -2;
+    public static final int REGS_SLOTS = 18;
+    public static final int SREGS_SLOTS = 35;
+    public static final int CPUID_ENTRY_SLOTS = 7;
+    public static final int EXIT_INFO_SLOTS = 26;
+
+    /** The one upcall from vCPU threads into Java devices; primitive arguments only. */
+    public abstract static class IoUpcall extends FunctionPointer {
+        static {
+            Loader.load();
+        }
+
+        protected IoUpcall() {
+            allocate();
+        }
+
+        private native void allocate();
+
+        /** Returns 0 on success; for reads, stores the value in the vCPU's exit info first. */
+        public abstract int call(int vcpuKey, int deviceKey, long address, int size, int isWrite, long data);
+    }
+
+    public static native int vmm4j_last_error_kind();
+
+    public static native int vmm4j_last_error_errno();
+
+    public static native String vmm4j_last_error_operation();
+
+    public static native String vmm4j_last_error_message();
+
+    public static native void vmm4j_set_io_upcall(@Cast("vmm4j_io_upcall") IoUpcall upcall);
+
+    public static native long vmm4j_system_open(String devicePath);
+
+    public static native void vmm4j_system_close(long system);
+
+    public static native long vmm4j_system_check_extension(long system, int capability);
+
+    public static native long vmm4j_system_supported_cpuid(long system, @Cast("int64_t*") long[] entries, int maxEntries);
+
+    public static native long vmm4j_vm_create(long system);
+
+    public static native void vmm4j_vm_close(long vm);
+
+    public static native long vmm4j_vm_check_extension(long vm, int capability);
+
+    public static native long vmm4j_vm_add_memory(long vm, long guestAddress, long size);
+
+    public static native long vmm4j_vm_add_java_device(long vm, int space, long base, long length, int deviceKey);
+
+    public static native long vmm4j_vm_add_null_device(long vm, int space, long base, long length);
+
+    public static native long vmm4j_vm_add_serial(long vm, int space, long base, int sinkKey);
+
+    public static native long vmm4j_serial_enqueue_input(long serial, @Cast("const int8_t*") byte[] bytes, int length);
+
+    public static native long vmm4j_vm_pause(long vm, long timeoutMillis);
+
+    public static native long vmm4j_vm_resume(long vm);
+
+    public static native long vmm4j_vm_request_stop(long vm);
+
+    public static native long vmm4j_memory_read(long vm, long guestAddress, @Cast("int8_t*") byte[] destination, int offset,
+            int length);
+
+    public static native long vmm4j_memory_write(long vm, long guestAddress, @Cast("const int8_t*") byte[] source, int offset,
+            int length);
+
+    public static native long vmm4j_memory_read_value(long vm, long guestAddress, int size);
+
+    public static native long vmm4j_memory_write_value(long vm, long guestAddress, int size, long value);
+
+    public static native long vmm4j_memory_set_dirty_logging(long vm, int enabled);
+
+    public static native long vmm4j_memory_region_count(long vm);
+
+    public static native long vmm4j_memory_region_address(long vm, int index);
+
+    public static native long vmm4j_memory_region_size(long vm, int index);
+
+    public static native long vmm4j_memory_get_dirty_log(long vm, int index, @Cast("int64_t*") long[] bitmap, int words);
+
+    public static native long vmm4j_vcpu_create(long vm, int id, int key);
+
+    public static native @Cast("int64_t*") LongPointer vmm4j_vcpu_exit_info(long vcpu);
+
+    public static native long vmm4j_vcpu_run(long vcpu, int mode);
+
+    public static native long vmm4j_vcpu_set_cpuid(long vcpu, @Cast("const int64_t*") long[] entries, int count);
+
+    public static native long vmm4j_vcpu_get_regs(long vcpu, @Cast("int64_t*") long[] regs);
+
+    public static native long vmm4j_vcpu_set_regs(long vcpu, @Cast("const int64_t*") long[] regs);
+
+    public static native long vmm4j_vcpu_get_sregs(long vcpu, @Cast("int64_t*") long[] sregs);
+
+    public static native long vmm4j_vcpu_set_sregs(long vcpu, @Cast("const int64_t*") long[] sregs);
+
+    public static native long vmm4j_vcpu_set_io_in_result(long vcpu, long value);
+
+    public static native long vmm4j_vcpu_set_mmio_read_result(long vcpu, long value);
+}

@@ -1,0 +1,207 @@
+package io.vmm4j.kvm;
+
+import static io.vmm4j.jni.NativeExitKind.*;
+
+import io.vmm4j.api.AddressSpace;
+import io.vmm4j.api.DescriptorTable;
+import io.vmm4j.api.Registers;
+import io.vmm4j.api.Segment;
+import io.vmm4j.api.SpecialRegisters;
+import io.vmm4j.api.Vcpu;
+import io.vmm4j.api.VcpuExit;
+import io.vmm4j.arch.x86.CpuidEntry;
+import io.vmm4j.jni.IoUpcallHandler;
+import io.vmm4j.jni.NativeCore;
+import io.vmm4j.jni.NativeExitKind;
+import java.nio.LongBuffer;
+import java.util.List;
+
+/** A KVM vCPU. Its native object lives as long as the VM's native handle. */
+final class KvmVcpu implements Vcpu, IoUpcallHandler {
+    private static final int SEGMENT_SLOTS = 3;
+    private static final int SEGMENT_COUNT = 8;
+
+    private final KvmVirtualMachine vm;
+    private final NativeHandle vmHandle;
+    private final int id;
+    private final long vcpu;
+    private final LongBuffer exitInfo;
+
+    KvmVcpu(KvmVirtualMachine vm, NativeHandle vmHandle, int id, long vcpu) {
+        this.vm = vm;
+        this.vmHandle = vmHandle;
+        this.id = id;
+        this.vcpu = vcpu;
+        this.exitInfo = NativeCore.vmm4j_vcpu_exit_info(vcpu).capacity(NativeCore.EXIT_INFO_SLOTS).asBuffer();
+    }
+
+    @Override
+    public int id() {
+        return id;
+    }
+
+    /** One native run: in managed mode, returns only when the vCPU must stop. */
+    int runNative(int mode) {
+        return (int) vmHandle.call(handle -> NativeCore.vmm4j_vcpu_run(vcpu, mode));
+    }
+
+    @Override
+    public VcpuExit run() {
+        vm.beginManualRun();
+        int kind = runNative(NativeCore.RUN_MANUAL);
+        if (kind == DEVICE_ERROR) throw vm.failOnDeviceError(this);
+        return decodeExit(kind);
+    }
+
+    /** The exit the native loop reported, from the exit info block. */
+    VcpuExit decodeExit(int kind) {
+        switch (kind) {
+            case HALT:
+                return new VcpuExit.Halt();
+            case IO_IN:
+                return new VcpuExit.IoIn((int) slot(SLOT_ADDRESS), (int) slot(SLOT_SIZE));
+            case IO_OUT:
+                return new VcpuExit.IoOut((int) slot(SLOT_ADDRESS), (int) slot(SLOT_SIZE), slot(SLOT_DATA));
+            case MMIO_READ:
+                return new VcpuExit.MmioRead(slot(SLOT_ADDRESS), (int) slot(SLOT_SIZE));
+            case MMIO_WRITE:
+                return new VcpuExit.MmioWrite(slot(SLOT_ADDRESS), (int) slot(SLOT_SIZE), slot(SLOT_DATA));
+            case SHUTDOWN:
+                return new VcpuExit.Shutdown();
+            case SYSTEM_RESET:
+                return new VcpuExit.SystemReset();
+            case INTERNAL_ERROR: {
+                long[] data = new long[(int) slot(SLOT_DATA_COUNT)];
+                for (int i = 0; i < data.length; i++) data[i] = slot(SLOT_EXTRA_DATA + i);
+                return new VcpuExit.InternalError((int) slot(SLOT_REASON), data);
+            }
+            case FAIL_ENTRY:
+                return new VcpuExit.FailEntry(slot(SLOT_REASON), (int) slot(SLOT_CPU));
+            case SYSTEM_EVENT_OTHER:
+                return new VcpuExit.SystemEvent((int) slot(SLOT_REASON));
+            case INTERRUPTED:
+            case STOPPED:
+                return new VcpuExit.Interrupted();
+            default:
+                return new VcpuExit.Unknown((int) slot(SLOT_REASON));
+        }
+    }
+
+    int failedDeviceKey() {
+        return (int) slot(NativeExitKind.SLOT_DEVICE_KEY);
+    }
+
+    private long slot(int index) {
+        return exitInfo.get(index);
+    }
+
+    @Override
+    public int onAccess(int deviceKey, long address, int size, boolean isWrite, long data) {
+        if (deviceKey < 0) {
+            vm.reportUnclaimed(deviceKey == NativeCore.UNCLAIMED_PIO_KEY ? AddressSpace.PIO : AddressSpace.MMIO,
+                    address, size, isWrite);
+            return 0;
+        }
+        DeviceEndpoint device = vm.device(deviceKey);
+        try {
+            if (isWrite) {
+                device.write(address, size, data);
+            } else {
+                exitInfo.put(SLOT_UPCALL_VALUE, device.read(address, size));
+            }
+            return 0;
+        } catch (Throwable t) {
+            vm.recordDeviceFailure(this, device, isWrite, address, t);
+            return 1;
+        }
+    }
+
+    void setCpuid(List<CpuidEntry> entries) {
+        long[] slots = new long[entries.size() * NativeCore.CPUID_ENTRY_SLOTS];
+        for (int i = 0; i < entries.size(); i++) entries.get(i).toSlots(slots, i * NativeCore.CPUID_ENTRY_SLOTS);
+        vmHandle.call(handle -> NativeCore.vmm4j_vcpu_set_cpuid(vcpu, slots, entries.size()));
+    }
+
+    @Override
+    public Registers registers() {
+        long[] values = new long[NativeCore.REGS_SLOTS];
+        vmHandle.call(handle -> NativeCore.vmm4j_vcpu_get_regs(vcpu, values));
+        return Registers.of(values);
+    }
+
+    @Override
+    public void setRegisters(Registers registers) {
+        vmHandle.call(handle -> NativeCore.vmm4j_vcpu_set_regs(vcpu, registers.toArray()));
+    }
+
+    @Override
+    public SpecialRegisters specialRegisters() {
+        long[] s = new long[NativeCore.SREGS_SLOTS];
+        vmHandle.call(handle -> NativeCore.vmm4j_vcpu_get_sregs(vcpu, s));
+        Segment[] segments = new Segment[SEGMENT_COUNT];
+        for (int i = 0; i < SEGMENT_COUNT; i++) segments[i] = unpackSegment(s, i * SEGMENT_SLOTS);
+        int rest = SEGMENT_COUNT * SEGMENT_SLOTS;
+        return new SpecialRegisters(segments[0], segments[1], segments[2], segments[3], segments[4], segments[5],
+                segments[6], segments[7], new DescriptorTable(s[rest], (int) s[rest + 1]),
+                new DescriptorTable(s[rest + 2], (int) s[rest + 3]), s[rest + 4], s[rest + 5], s[rest + 6],
+                s[rest + 7], s[rest + 8], s[rest + 9], s[rest + 10]);
+    }
+
+    @Override
+    public void setSpecialRegisters(SpecialRegisters r) {
+        long[] s = new long[NativeCore.SREGS_SLOTS];
+        Segment[] segments = {r.cs(), r.ds(), r.es(), r.fs(), r.gs(), r.ss(), r.tr(), r.ldt()};
+        for (int i = 0; i < SEGMENT_COUNT; i++) packSegment(segments[i], s, i * SEGMENT_SLOTS);
+        int rest = SEGMENT_COUNT * SEGMENT_SLOTS;
+        s[rest] = r.gdt().base();
+        s[rest + 1] = r.gdt().limit();
+        s[rest + 2] = r.idt().base();
+        s[rest + 3] = r.idt().limit();
+        s[rest + 4] = r.cr0();
+        s[rest + 5] = r.cr2();
+        s[rest + 6] = r.cr3();
+        s[rest + 7] = r.cr4();
+        s[rest + 8] = r.cr8();
+        s[rest + 9] = r.efer();
+        s[rest + 10] = r.apicBase();
+        vmHandle.call(handle -> NativeCore.vmm4j_vcpu_set_sregs(vcpu, s));
+    }
+
+    // Attribute packing mirrors pack_segment_attributes() in cpp/jni/native_api.cpp.
+    private static Segment unpackSegment(long[] s, int at) {
+        long a = s[at + 2];
+        return new Segment(s[at], (int) s[at + 1], (int) (a & 0xffff), (int) ((a >> 16) & 0xf), bit(a, 20),
+                (int) ((a >> 21) & 3), bit(a, 23), bit(a, 24), bit(a, 25), bit(a, 26), bit(a, 27), bit(a, 28));
+    }
+
+    private static void packSegment(Segment g, long[] s, int at) {
+        s[at] = g.base();
+        s[at + 1] = Integer.toUnsignedLong(g.limit());
+        s[at + 2] = (g.selector() & 0xffffL) | (long) (g.type() & 0xf) << 16 | flag(g.present(), 20)
+                | (long) (g.dpl() & 3) << 21 | flag(g.db(), 23) | flag(g.system(), 24) | flag(g.longMode(), 25)
+                | flag(g.granularity(), 26) | flag(g.available(), 27) | flag(g.unusable(), 28);
+    }
+
+    private static boolean bit(long value, int position) {
+        return ((value >> position) & 1) != 0;
+    }
+
+    private static long flag(boolean value, int position) {
+        return value ? 1L << position : 0;
+    }
+
+    @Override
+    public void setIoInResult(long value) {
+        vmHandle.call(handle -> NativeCore.vmm4j_vcpu_set_io_in_result(vcpu, value));
+    }
+
+    @Override
+    public void setMmioReadResult(long value) {
+        vmHandle.call(handle -> NativeCore.vmm4j_vcpu_set_mmio_read_result(vcpu, value));
+    }
+
+    @Override
+    public String toString() {
+        return "vCPU " + id;
+    }
+}

@@ -1,0 +1,16 @@
+package io.vmm4j.testing;
+
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Marks tests that run real guests on /dev/kvm. They are skipped, with the reason, only when the
+ * device does not exist; when it exists they run, and fail if KVM cannot be used.
+ */
+@Target({ElementType.TYPE, ElementType.METHOD})
+@Retention(RetentionPolicy.RUNTIME)
+@ExtendWith(KvmCondition.class)
+public @interface RequiresKvm {}
