@@ -30,6 +30,13 @@ public interface VirtualMachine extends AutoCloseable {
     /** Registers a Java device on {@code [base, base + length)}; overlapping ranges are refused. */
     void addIoDevice(String name, AddressSpace space, long base, long length, IoDevice device);
 
+    /**
+     * Claims {@code [base, base + length)} with a native device that ignores writes and reads as zero,
+     * without leaving the vCPU's native loop: for ports a guest probes but nothing needs to serve,
+     * such as the POST-code port 0x80.
+     */
+    void addNullDevice(String name, AddressSpace space, long base, long length);
+
     /** Adds a native 16550A UART on ports {@code [basePort, basePort + 8)} that transmits to {@code output}. */
     SerialPort addSerialPort(String name, int basePort, OutputStream output);
 

@@ -169,21 +169,32 @@ final class KvmVirtualMachine implements VirtualMachine {
         };
     }
 
-    /** Adds a native device that ignores writes and reads zero (benchmarks, reserved ranges). */
-    synchronized void addNullDevice(AddressSpace space, long base, long length) {
-        requireState("add a device", VmState.CREATED);
-        handle.call(vm -> NativeCore.vmm4j_vm_add_null_device(vm, spaceNumber(space), base, length));
+    @Override
+    public synchronized void addNullDevice(String deviceName, AddressSpace space, long base, long length) {
+        claimName(deviceName, space);
+        try {
+            handle.call(vm -> NativeCore.vmm4j_vm_add_null_device(vm, spaceNumber(space), base, length));
+        } catch (RuntimeException e) {
+            devicesByName.remove(deviceName);
+            throw e;
+        }
     }
 
+    /** Registers a device the native core calls back; returns its device key. */
     private int registerDevice(String deviceName, Object device, DeviceEndpoint endpoint) {
+        claimName(deviceName, device);
+        devices.add(endpoint);
+        return devices.size() - 1;
+    }
+
+    /** Reserves a device name while CREATED; names are unique within a VM. */
+    private void claimName(String deviceName, Object device) {
         Objects.requireNonNull(deviceName, "name");
         requireState("add a device", VmState.CREATED);
         if (devicesByName.containsKey(deviceName)) {
             throw new IllegalArgumentException("a device named '" + deviceName + "' already exists");
         }
         devicesByName.put(deviceName, device);
-        devices.add(endpoint);
-        return devices.size() - 1;
     }
 
     private static int spaceNumber(AddressSpace space) {
@@ -192,12 +203,8 @@ final class KvmVirtualMachine implements VirtualMachine {
 
     @Override
     public synchronized VirtioMmioSlot addVirtioDevice(VirtioDeviceConfig config) {
-        requireState("add a virtio device", VmState.CREATED);
-        if (devicesByName.containsKey(config.name())) {
-            throw new IllegalArgumentException("a device named '" + config.name() + "' already exists");
-        }
         VirtioMmioSlot slot = MemoryLayout.virtioSlot(config, virtioSlots.size());
-        devicesByName.put(config.name(), config);
+        claimName(config.name(), config);
         virtioSlots.add(slot);
         return slot;
     }

@@ -1,0 +1,71 @@
+package io.vmm4j.cli;
+
+import io.vmm4j.api.VmmException;
+import io.vmm4j.kvm.Kvm;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The {@code vmm4j} command line: {@code vmm4j COMMAND [options]}. */
+public final class Main {
+    static final int EXIT_OK = 0;
+    static final int EXIT_FAILURE = 1;
+    static final int EXIT_USAGE = 2;
+    static final int EXIT_INTERRUPTED = 128 + 2;  // SIGINT, as a shell reports it
+
+    private final PrintStream out;
+    private final PrintStream err;
+    private final Map<String, Command> commands = new LinkedHashMap<>();
+
+    Main(PrintStream out, PrintStream err, Path kvmDevice) {
+        this.out = out;
+        this.err = err;
+        for (Command command : List.of(new RunCommand(kvmDevice))) commands.put(command.name(), command);
+    }
+
+    public static void main(String[] args) {
+        // The library leaves logging to its users; the CLI is one, and logs warnings to stderr.
+        if (System.getProperty("log4j2.configurationFile") == null) {
+            System.setProperty("log4j2.configurationFile", "classpath:io/vmm4j/cli/log4j2-cli.xml");
+        }
+        System.exit(new Main(System.out, System.err, Kvm.DEFAULT_DEVICE).run(args));
+    }
+
+    /** Runs one command line and returns its exit status; never calls {@link System#exit}. */
+    int run(String... args) {
+        if (args.length == 0) {
+            err.print(usage());
+            return EXIT_USAGE;
+        }
+        String name = args[0];
+        if (name.equals("-h") || name.equals("--help") || name.equals("help")) {
+            out.print(usage());
+            return EXIT_OK;
+        }
+        Command command = commands.get(name);
+        if (command == null) {
+            err.println("vmm4j: unknown command '" + name + "'");
+            err.println("Try 'vmm4j --help'.");
+            return EXIT_USAGE;
+        }
+        try {
+            return command.run(new Arguments(Arrays.asList(args).subList(1, args.length)), out, err);
+        } catch (UsageException e) {
+            err.println("vmm4j " + name + ": " + e.getMessage());
+            err.println("Try 'vmm4j " + name + " --help'.");
+            return EXIT_USAGE;
+        } catch (VmmException e) {
+            err.println("vmm4j " + name + ": " + e.getMessage());
+            return EXIT_FAILURE;
+        }
+    }
+
+    private String usage() {
+        StringBuilder text = new StringBuilder("Usage: vmm4j COMMAND [options]\n\nCommands:\n");
+        commands.values().forEach(c -> text.append(String.format("  %-8s%s\n", c.name(), c.summary())));
+        return text.append("\nRun 'vmm4j COMMAND --help' for a command's options.\n").toString();
+    }
+}

@@ -1,0 +1,93 @@
+package io.vmm4j.kvm;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vmm4j.api.GuestMemory;
+import io.vmm4j.api.GuestMemoryAccessException;
+import io.vmm4j.api.Hypervisor;
+import io.vmm4j.api.VirtualMachine;
+import io.vmm4j.api.VmConfig;
+import io.vmm4j.guests.BundledGuest;
+import io.vmm4j.testing.GuestRun;
+import io.vmm4j.testing.RequiresKvm;
+import java.util.BitSet;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+@RequiresKvm
+class GuestMemoryTest {
+    private static final long SIZE = 2L << 20;
+    private static Hypervisor kvm;
+
+    @BeforeAll
+    static void open() {
+        kvm = Kvm.open();
+    }
+
+    @AfterAll
+    static void close() {
+        kvm.close();
+    }
+
+    @Test
+    void valuesAreLittleEndianAndBulkMatchesPrimitives() {
+        try (VirtualMachine vm = kvm.createVm(VmConfig.builder().memorySize(SIZE).build())) {
+            GuestMemory memory = vm.memory();
+            assertEquals(SIZE, memory.size());
+            memory.writeLong(0x1000, 0x1122334455667788L);
+            assertArrayEquals(new byte[] {(byte) 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11},
+                    memory.read(0x1000, 8));
+            assertEquals(0x55667788, memory.readInt(0x1000));
+            assertEquals((short) 0x7788, memory.readShort(0x1000));
+            assertEquals((byte) 0x88, memory.readByte(0x1000));
+            memory.writeByte(SIZE - 1, (byte) 0x5a);
+            assertEquals((byte) 0x5a, memory.readByte(SIZE - 1));
+            byte[] buffer = {9, 9, 1, 2, 3, 9};
+            memory.write(0x2000, buffer, 2, 3);
+            assertArrayEquals(new byte[] {1, 2, 3}, memory.read(0x2000, 3));
+        }
+    }
+
+    @Test
+    void accessesOutsideGuestMemoryAreRefusedWithTheirRange() {
+        try (VirtualMachine vm = kvm.createVm(VmConfig.builder().memorySize(SIZE).build())) {
+            GuestMemory memory = vm.memory();
+            memory.writeInt(SIZE - 4, 0x01020304);
+            var error = assertThrows(GuestMemoryAccessException.class, () -> memory.readInt(SIZE - 2));
+            assertTrue(error.getMessage().contains("0x1ffffe"), error.getMessage());
+            assertThrows(GuestMemoryAccessException.class, () -> memory.writeLong(SIZE - 4, 0));
+            assertThrows(GuestMemoryAccessException.class, () -> memory.read(SIZE, 1));
+            assertThrows(GuestMemoryAccessException.class, () -> memory.readByte(-1));
+            assertThrows(GuestMemoryAccessException.class, () -> memory.write(Long.MAX_VALUE, new byte[16]));
+            assertThrows(GuestMemoryAccessException.class, () -> memory.read(SIZE - 1, new byte[2], 0, 2));
+            assertThrows(IndexOutOfBoundsException.class, () -> memory.read(0, new byte[2], 1, 2));
+            assertEquals(0x01020304, memory.readInt(SIZE - 4), "a refused write must not touch memory");
+        }
+    }
+
+    @Test
+    void dirtyTrackingReportsThePagesTheGuestWrites() throws Exception {
+        try (GuestRun run = GuestRun.protectedMode(kvm, BundledGuest.COUNTER)) {
+            GuestMemory memory = run.vm.memory();
+            assertThrows(IllegalStateException.class, memory::getAndClearDirtyPages);
+            memory.enableDirtyTracking();
+            run.vm.start();
+            run.awaitMailbox(8, 0xC0C0C0C0);
+            run.vm.pause();
+            memory.getAndClearDirtyPages();
+            run.vm.resume();
+            Thread.sleep(20);
+            run.vm.pause();
+            BitSet dirty = memory.getAndClearDirtyPages();
+            assertTrue(dirty.get((int) (BundledGuest.MAILBOX / GuestMemory.PAGE_SIZE)), "counter page: " + dirty);
+            assertTrue(dirty.cardinality() < 8, "only the counter and stack pages change: " + dirty);
+            assertTrue(memory.getAndClearDirtyPages().isEmpty(), "paused guest writes nothing");
+            memory.disableDirtyTracking();
+            run.vm.stop();
+        }
+    }
+}
