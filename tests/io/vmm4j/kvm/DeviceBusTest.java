@@ -10,10 +10,14 @@ import io.vmm4j.api.AddressSpace;
 import io.vmm4j.api.Hypervisor;
 import io.vmm4j.api.IoDevice;
 import io.vmm4j.api.StopReason;
+import io.vmm4j.api.VirtioDeviceConfig;
+import io.vmm4j.api.VirtioMmioSlot;
 import io.vmm4j.api.VmmException;
+import io.vmm4j.arch.x86.MemoryLayout;
 import io.vmm4j.guests.BundledGuest;
 import io.vmm4j.testing.GuestRun;
 import io.vmm4j.testing.RequiresKvm;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -117,6 +121,24 @@ class DeviceBusTest {
             assertThrows(IllegalArgumentException.class,
                     () -> run.vm.addIoDevice("pio-echo", AddressSpace.MMIO, 0xE000_0000L, 8, new EchoDevice()),
                     "duplicate name");
+        }
+    }
+
+    @Test
+    void virtioDevicesGetDistinctWindowsAndIrqs() {
+        try (GuestRun run = GuestRun.protectedMode(kvm, BundledGuest.SPIN)) {
+            VirtioMmioSlot blk = run.vm.addVirtioDevice(
+                    new VirtioDeviceConfig.Block("disk", Path.of("/tmp/disk.img"), true));
+            VirtioMmioSlot rng = run.vm.addVirtioDevice(new VirtioDeviceConfig.Rng("rng"));
+            assertEquals(MemoryLayout.VIRTIO_MMIO_BASE, blk.base());
+            assertEquals(MemoryLayout.VIRTIO_MMIO_BASE + MemoryLayout.VIRTIO_MMIO_SIZE, rng.base());
+            assertEquals(blk.irq() + 1, rng.irq());
+            assertEquals(List.of(blk, rng), run.vm.virtioDevices());
+            assertThrows(IllegalArgumentException.class,
+                    () -> run.vm.addVirtioDevice(new VirtioDeviceConfig.Console("rng")), "duplicate name");
+            run.vm.start();
+            assertThrows(IllegalStateException.class,
+                    () -> run.vm.addVirtioDevice(new VirtioDeviceConfig.Console("late")));
         }
     }
 }
