@@ -131,6 +131,21 @@ int64_t vmm4j_vm_check_extension(int64_t vm, int32_t capability) {
     return guarded(__func__, [&] { return int64_t(machine_of(vm).vm_fd().check_extension(capability)); });
 }
 
+int64_t vmm4j_vm_create_irqchip(int64_t vm) {
+    return guarded(__func__, [&] {
+        machine_of(vm).create_irqchip();
+        return int64_t(0);
+    });
+}
+
+int64_t vmm4j_vm_set_irq_line(int64_t vm, int32_t gsi, int32_t level) {
+    return guarded(__func__, [&] {
+        if (gsi < 0) throw_invalid("KVM_IRQ_LINE", "negative GSI " + std::to_string(gsi));
+        machine_of(vm).set_irq_line(static_cast<uint32_t>(gsi), level != 0);
+        return int64_t(0);
+    });
+}
+
 int64_t vmm4j_vm_add_memory(int64_t vm, int64_t guest_address, int64_t size) {
     return guarded(__func__, [&] { return int64_t(machine_of(vm).memory().add_region(guest_address, size)); });
 }

@@ -35,6 +35,8 @@ int64_t vmm4j_system_check_extension(int64_t system, int32_t capability);
 int64_t vmm4j_vm_create(int64_t system);
 void vmm4j_vm_close(int64_t vm);
 int64_t vmm4j_vm_check_extension(int64_t vm, int32_t capability);
+int64_t vmm4j_vm_create_irqchip(int64_t vm);
+int64_t vmm4j_vm_set_irq_line(int64_t vm, int32_t gsi, int32_t level);
 int64_t vmm4j_vm_add_memory(int64_t vm, int64_t guest_address, int64_t size);
 // space: 0 = PIO, 1 = MMIO.
 int64_t vmm4j_vm_add_java_device(int64_t vm, int32_t space, int64_t base, int64_t length, int32_t device_key);

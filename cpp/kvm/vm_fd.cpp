@@ -31,6 +31,23 @@ int VmFd::check_extension(int capability) const {
     return VMM4J_IOCTL(fd_.get(), KVM_CHECK_EXTENSION, capability);
 }
 
+void VmFd::create_irqchip() const {
+    VMM4J_IOCTL(fd_.get(), KVM_CREATE_IRQCHIP, 0UL);
+}
+
+void VmFd::create_pit2() const {
+    kvm_pit_config config{};
+    config.flags = KVM_PIT_SPEAKER_DUMMY;  // port 0x61 reads stay in the kernel
+    VMM4J_IOCTL(fd_.get(), KVM_CREATE_PIT2, &config);
+}
+
+void VmFd::set_irq_line(uint32_t gsi, bool level) const {
+    kvm_irq_level irq{};
+    irq.irq = gsi;
+    irq.level = level ? 1 : 0;
+    VMM4J_IOCTL(fd_.get(), KVM_IRQ_LINE, &irq);
+}
+
 void VmFd::get_dirty_log(uint32_t slot, uint64_t* bitmap) const {
     kvm_dirty_log log{};
     log.slot = slot;

@@ -19,6 +19,10 @@ public:
     void set_tss_address(uint64_t address) const;
     void set_identity_map_address(uint64_t address) const;
     int check_extension(int capability) const;
+    // The in-kernel PIC, IOAPIC and LAPICs; must come before the first vCPU.
+    void create_irqchip() const;
+    void create_pit2() const;
+    void set_irq_line(uint32_t gsi, bool level) const;
     // Copies and clears the dirty bitmap of one slot: one bit per page.
     void get_dirty_log(uint32_t slot, uint64_t* bitmap) const;
     int fd() const noexcept { return fd_.get(); }

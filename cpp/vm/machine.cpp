@@ -30,6 +30,19 @@ Vcpu& Machine::create_vcpu(uint32_t id, int32_t key) {
     return *vcpus_.back();
 }
 
+void Machine::create_irqchip() {
+    if (!vcpus_.empty()) throw CoreError(ErrorKind::State, "KVM_CREATE_IRQCHIP", "vCPUs already exist");
+    if (irqchip_) throw CoreError(ErrorKind::State, "KVM_CREATE_IRQCHIP", "the irqchip already exists");
+    vm_.create_irqchip();
+    vm_.create_pit2();
+    irqchip_ = true;
+}
+
+void Machine::set_irq_line(uint32_t gsi, bool level) {
+    if (!irqchip_) throw CoreError(ErrorKind::State, "KVM_IRQ_LINE", "the VM has no in-kernel irqchip");
+    vm_.set_irq_line(gsi, level);
+}
+
 bool Machine::pause(int64_t timeout_millis) {
     std::unique_lock<std::mutex> lock(control_mutex_);
     pause_requested_ = true;

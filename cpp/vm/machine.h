@@ -23,6 +23,10 @@ public:
     ~Machine();
 
     Vcpu& create_vcpu(uint32_t id, int32_t key);
+    // Creates the in-kernel irqchip and PIT; only before the first vCPU.
+    void create_irqchip();
+    bool has_irqchip() const noexcept { return irqchip_; }
+    void set_irq_line(uint32_t gsi, bool level);
 
     GuestMemory& memory() noexcept { return memory_; }
     IoBus& pio_bus() noexcept { return pio_bus_; }
@@ -50,6 +54,7 @@ private:
     IoBus pio_bus_{"PIO"};
     IoBus mmio_bus_{"MMIO"};
     std::vector<std::unique_ptr<Vcpu>> vcpus_;
+    bool irqchip_ = false;
 
     mutable std::mutex control_mutex_;
     std::condition_variable control_changed_;

@@ -45,6 +45,14 @@ public interface VirtualMachine extends AutoCloseable {
 
     List<VirtioMmioSlot> virtioDevices();
 
+    /**
+     * Drives interrupt line {@code gsi} of the in-kernel IOAPIC/PIC: asserted or not. An edge-triggered
+     * interrupt is a call with true followed by one with false.
+     *
+     * @throws IllegalStateException without {@link VmConfig#irqchip()}
+     */
+    void setIrqLevel(int gsi, boolean asserted);
+
     /** Managed execution: creates any missing vCPUs and runs each on a thread of its own. */
     void start();
 

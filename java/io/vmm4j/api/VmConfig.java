@@ -5,8 +5,11 @@ package io.vmm4j.api;
  *
  * @param vcpuCount number of vCPUs, at least 1
  * @param memorySize guest RAM in bytes, a positive multiple of 4096
+ * @param irqchip whether the VM has the in-kernel interrupt controllers (PIC, IOAPIC, one LAPIC per
+ *     vCPU) and PIT. An operating system needs them; with them, HLT waits for an interrupt inside
+ *     the kernel instead of ending the vCPU's run.
  */
-public record VmConfig(int vcpuCount, long memorySize) {
+public record VmConfig(int vcpuCount, long memorySize, boolean irqchip) {
     public static final long PAGE_SIZE = 4096;
 
     public VmConfig {
@@ -24,6 +27,7 @@ public record VmConfig(int vcpuCount, long memorySize) {
     public static final class Builder {
         private int vcpuCount = 1;
         private long memorySize = 128L << 20;
+        private boolean irqchip;
 
         private Builder() {}
 
@@ -41,8 +45,13 @@ public record VmConfig(int vcpuCount, long memorySize) {
             return memorySize(Math.multiplyExact(mebibytes, 1L << 20));
         }
 
+        public Builder irqchip(boolean irqchip) {
+            this.irqchip = irqchip;
+            return this;
+        }
+
         public VmConfig build() {
-            return new VmConfig(vcpuCount, memorySize);
+            return new VmConfig(vcpuCount, memorySize, irqchip);
         }
     }
 }

@@ -26,7 +26,8 @@ final class RunCommand implements Command {
     enum StandaloneGuest {
         HELLO(BundledGuest.HELLO, FlatBinaryBoot::enterProtectedMode),
         REALMODE_HELLO(BundledGuest.REALMODE_HELLO, FlatBinaryBoot::enterRealMode),
-        TRIPLE_FAULT(BundledGuest.TRIPLE_FAULT, FlatBinaryBoot::enterProtectedMode);
+        TRIPLE_FAULT(BundledGuest.TRIPLE_FAULT, FlatBinaryBoot::enterProtectedMode),
+        SPIN(BundledGuest.SPIN, FlatBinaryBoot::enterProtectedMode);
 
         final BundledGuest image;
         final Consumer<Vcpu> entry;

@@ -73,6 +73,10 @@ public final class NativeCore {
 
     public static native long vmm4j_vm_check_extension(long vm, int capability);
 
+    public static native long vmm4j_vm_create_irqchip(long vm);
+
+    public static native long vmm4j_vm_set_irq_line(long vm, int gsi, int level);
+
     public static native long vmm4j_vm_add_memory(long vm, long guestAddress, long size);
 
     public static native long vmm4j_vm_add_java_device(long vm, int space, long base, long length, int deviceKey);

@@ -82,6 +82,7 @@ final class KvmVirtualMachine implements VirtualMachine {
         this.vcpuKeys = new int[config.vcpuCount()];
         Arrays.fill(vcpuKeys, -1);
         try {
+            if (config.irqchip()) handle.call(NativeCore::vmm4j_vm_create_irqchip);
             handle.call(vm -> NativeCore.vmm4j_vm_add_memory(vm, 0, config.memorySize()));
         } catch (RuntimeException e) {
             close();
@@ -212,6 +213,12 @@ final class KvmVirtualMachine implements VirtualMachine {
     @Override
     public synchronized List<VirtioMmioSlot> virtioDevices() {
         return List.copyOf(virtioSlots);
+    }
+
+    @Override
+    public void setIrqLevel(int gsi, boolean asserted) {
+        if (!config.irqchip()) throw new IllegalStateException(name + " has no in-kernel irqchip (VmConfig.irqchip)");
+        handle.call(vm -> NativeCore.vmm4j_vm_set_irq_line(vm, gsi, asserted ? 1 : 0));
     }
 
     DeviceEndpoint device(int key) {
