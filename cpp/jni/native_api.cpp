@@ -166,10 +166,11 @@ int64_t vmm4j_vm_add_null_device(int64_t vm, int32_t space, int64_t base, int64_
     });
 }
 
-int64_t vmm4j_vm_add_serial(int64_t vm, int32_t space, int64_t base, int32_t sink_key) {
+int64_t vmm4j_vm_add_serial(int64_t vm, int32_t space, int64_t base, int32_t irq, int32_t sink_key) {
     return guarded(__func__, [&] {
-        auto serial = std::make_shared<Serial16550>(sink_key);
-        bus_of(machine_of(vm), space).add(base, Serial16550::kPortCount, serial);
+        Machine& machine = machine_of(vm);
+        auto serial = std::make_shared<Serial16550>(sink_key, irq >= 0 ? machine.irq_line(irq) : nullptr);
+        bus_of(machine, space).add(base, Serial16550::kPortCount, serial);
         return handle_of(serial.get());  // the bus keeps it alive until the VM closes
     });
 }
@@ -177,8 +178,7 @@ int64_t vmm4j_vm_add_serial(int64_t vm, int32_t space, int64_t base, int32_t sin
 int64_t vmm4j_serial_enqueue_input(int64_t serial, const int8_t* bytes, int32_t length) {
     return guarded(__func__, [&] {
         check_length("serial input", length);
-        auto& device = *reinterpret_cast<Serial16550*>(serial);
-        for (int32_t i = 0; i < length; ++i) device.enqueue_input(static_cast<uint8_t>(bytes[i]));
+        reinterpret_cast<Serial16550*>(serial)->enqueue_input(reinterpret_cast<const uint8_t*>(bytes), length);
         return int64_t(length);
     });
 }
@@ -319,6 +319,61 @@ int64_t vmm4j_vcpu_set_cpuid(int64_t vcpu, const int64_t* entries, int32_t count
             list[i].edx = static_cast<uint32_t>(in[6]);
         }
         vcpu_of(vcpu).fd().set_cpuid(list);
+        return int64_t(0);
+    });
+}
+
+static_assert(VMM4J_LAPIC_SIZE == KVM_APIC_REG_SIZE, "LAPIC page size");
+
+namespace {
+std::vector<kvm_msr_entry> msr_entries(const int64_t* pairs, int32_t count) {
+    check_length("KVM_SET_MSRS", count);
+    std::vector<kvm_msr_entry> entries(count);
+    for (int32_t i = 0; i < count; ++i) {
+        entries[i] = kvm_msr_entry{};
+        entries[i].index = static_cast<uint32_t>(pairs[2 * i]);
+        entries[i].data = static_cast<uint64_t>(pairs[2 * i + 1]);
+    }
+    return entries;
+}
+}  // namespace
+
+int64_t vmm4j_vcpu_set_msrs(int64_t vcpu, const int64_t* pairs, int32_t count) {
+    return guarded(__func__, [&] { return int64_t(vcpu_of(vcpu).fd().set_msrs(msr_entries(pairs, count))); });
+}
+
+int64_t vmm4j_vcpu_get_msrs(int64_t vcpu, int64_t* pairs, int32_t count) {
+    return guarded(__func__, [&] {
+        std::vector<kvm_msr_entry> entries = msr_entries(pairs, count);
+        const size_t read = vcpu_of(vcpu).fd().get_msrs(entries);
+        for (size_t i = 0; i < read; ++i) pairs[2 * i + 1] = static_cast<int64_t>(entries[i].data);
+        return int64_t(read);
+    });
+}
+
+int64_t vmm4j_vcpu_set_fpu_control(int64_t vcpu, int32_t fcw, int32_t mxcsr) {
+    return guarded(__func__, [&] {
+        kvm_fpu fpu{};
+        fpu.fcw = static_cast<uint16_t>(fcw);
+        fpu.mxcsr = static_cast<uint32_t>(mxcsr);
+        vcpu_of(vcpu).fd().set_fpu(fpu);
+        return int64_t(0);
+    });
+}
+
+int64_t vmm4j_vcpu_get_lapic(int64_t vcpu, int8_t* registers) {
+    return guarded(__func__, [&] {
+        const kvm_lapic_state lapic = vcpu_of(vcpu).fd().get_lapic();
+        std::memcpy(registers, lapic.regs, sizeof lapic.regs);
+        return int64_t(0);
+    });
+}
+
+int64_t vmm4j_vcpu_set_lapic(int64_t vcpu, const int8_t* registers) {
+    return guarded(__func__, [&] {
+        kvm_lapic_state lapic{};
+        std::memcpy(lapic.regs, registers, sizeof lapic.regs);
+        vcpu_of(vcpu).fd().set_lapic(lapic);
         return int64_t(0);
     });
 }

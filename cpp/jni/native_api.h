@@ -41,8 +41,8 @@ int64_t vmm4j_vm_add_memory(int64_t vm, int64_t guest_address, int64_t size);
 // space: 0 = PIO, 1 = MMIO.
 int64_t vmm4j_vm_add_java_device(int64_t vm, int32_t space, int64_t base, int64_t length, int32_t device_key);
 int64_t vmm4j_vm_add_null_device(int64_t vm, int32_t space, int64_t base, int64_t length);
-// Returns a serial handle for vmm4j_serial_enqueue_input.
-int64_t vmm4j_vm_add_serial(int64_t vm, int32_t space, int64_t base, int32_t sink_key);
+// Returns a serial handle for vmm4j_serial_enqueue_input. irq < 0: no interrupt line.
+int64_t vmm4j_vm_add_serial(int64_t vm, int32_t space, int64_t base, int32_t irq, int32_t sink_key);
 int64_t vmm4j_serial_enqueue_input(int64_t serial, const int8_t* bytes, int32_t length);
 // 1 when every running vCPU parked, 0 on timeout.
 int64_t vmm4j_vm_pause(int64_t vm, int64_t timeout_millis);
@@ -71,6 +71,14 @@ int64_t vmm4j_vcpu_run(int64_t vcpu, int32_t mode);
 // Returns the number of entries; fails if more than max_entries.
 int64_t vmm4j_system_supported_cpuid(int64_t system, int64_t* entries, int32_t max_entries);
 int64_t vmm4j_vcpu_set_cpuid(int64_t vcpu, const int64_t* entries, int32_t count);
+// MSRs as (index, value) pairs. Returns how many were set, or read, before KVM stopped.
+int64_t vmm4j_vcpu_set_msrs(int64_t vcpu, const int64_t* pairs, int32_t count);
+int64_t vmm4j_vcpu_get_msrs(int64_t vcpu, int64_t* pairs, int32_t count);
+int64_t vmm4j_vcpu_set_fpu_control(int64_t vcpu, int32_t fcw, int32_t mxcsr);
+// The local APIC register page (KVM_APIC_REG_SIZE = 1024 bytes).
+#define VMM4J_LAPIC_SIZE 1024
+int64_t vmm4j_vcpu_get_lapic(int64_t vcpu, int8_t* registers);
+int64_t vmm4j_vcpu_set_lapic(int64_t vcpu, const int8_t* registers);
 int64_t vmm4j_vcpu_get_regs(int64_t vcpu, int64_t* regs);
 int64_t vmm4j_vcpu_set_regs(int64_t vcpu, const int64_t* regs);
 int64_t vmm4j_vcpu_get_sregs(int64_t vcpu, int64_t* sregs);

@@ -43,6 +43,24 @@ void Machine::set_irq_line(uint32_t gsi, bool level) {
     vm_.set_irq_line(gsi, level);
 }
 
+namespace {
+class KvmIrqLine final : public IrqLine {
+public:
+    KvmIrqLine(const VmFd& vm, uint32_t gsi) : vm_(vm), gsi_(gsi) {}
+    void set_level(bool asserted) override { vm_.set_irq_line(gsi_, asserted); }
+
+private:
+    const VmFd& vm_;
+    uint32_t gsi_;
+};
+}  // namespace
+
+std::unique_ptr<IrqLine> Machine::irq_line(uint32_t gsi) {
+    if (!irqchip_) throw CoreError(ErrorKind::State, "irq line", "the VM has no in-kernel irqchip for GSI " +
+                                                                   std::to_string(gsi));
+    return std::make_unique<KvmIrqLine>(vm_, gsi);
+}
+
 bool Machine::pause(int64_t timeout_millis) {
     std::unique_lock<std::mutex> lock(control_mutex_);
     pause_requested_ = true;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "bus/io_bus.h"
+#include "devices/irq_line.h"
 #include "kvm/system_fd.h"
 #include "kvm/vm_fd.h"
 #include "memory/guest_memory.h"
@@ -27,6 +28,8 @@ public:
     void create_irqchip();
     bool has_irqchip() const noexcept { return irqchip_; }
     void set_irq_line(uint32_t gsi, bool level);
+    // A line devices can drive; requires the irqchip.
+    std::unique_ptr<IrqLine> irq_line(uint32_t gsi);
 
     GuestMemory& memory() noexcept { return memory_; }
     IoBus& pio_bus() noexcept { return pio_bus_; }

@@ -15,7 +15,9 @@ public enum BundledGuest {
     PIO_IN_LOOP("pio-in-loop"),
     MMIO_LOOP("mmio-loop"),
     MMIO_READ_LOOP("mmio-read-loop"),
-    TRIPLE_FAULT("triple-fault");
+    TRIPLE_FAULT("triple-fault"),
+    SMP("smp"),
+    SERIAL_ECHO("serial-echo");
 
     /** Guest RAM address the counter and spin guests write to, for the host to read. */
     public static final long MAILBOX = 0x6000;

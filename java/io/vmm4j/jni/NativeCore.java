@@ -32,6 +32,7 @@ public final class NativeCore {
     public static final int SREGS_SLOTS = 35;
     public static final int CPUID_ENTRY_SLOTS = 7;
     public static final int EXIT_INFO_SLOTS = 26;
+    public static final int LAPIC_SIZE = 1024;
 
     /** The one upcall from vCPU threads into Java devices; primitive arguments only. */
     public abstract static class IoUpcall extends FunctionPointer {
@@ -83,7 +84,7 @@ public final class NativeCore {
 
     public static native long vmm4j_vm_add_null_device(long vm, int space, long base, long length);
 
-    public static native long vmm4j_vm_add_serial(long vm, int space, long base, int sinkKey);
+    public static native long vmm4j_vm_add_serial(long vm, int space, long base, int irq, int sinkKey);
 
     public static native long vmm4j_serial_enqueue_input(long serial, @Cast("const int8_t*") byte[] bytes, int length);
 
@@ -120,6 +121,16 @@ public final class NativeCore {
     public static native long vmm4j_vcpu_run(long vcpu, int mode);
 
     public static native long vmm4j_vcpu_set_cpuid(long vcpu, @Cast("const int64_t*") long[] entries, int count);
+
+    public static native long vmm4j_vcpu_set_msrs(long vcpu, @Cast("const int64_t*") long[] pairs, int count);
+
+    public static native long vmm4j_vcpu_get_msrs(long vcpu, @Cast("int64_t*") long[] pairs, int count);
+
+    public static native long vmm4j_vcpu_set_fpu_control(long vcpu, int fcw, int mxcsr);
+
+    public static native long vmm4j_vcpu_get_lapic(long vcpu, @Cast("int8_t*") byte[] registers);
+
+    public static native long vmm4j_vcpu_set_lapic(long vcpu, @Cast("const int8_t*") byte[] registers);
 
     public static native long vmm4j_vcpu_get_regs(long vcpu, @Cast("int64_t*") long[] regs);
 

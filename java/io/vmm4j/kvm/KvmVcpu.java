@@ -13,8 +13,11 @@ import io.vmm4j.arch.x86.CpuidEntry;
 import io.vmm4j.jni.IoUpcallHandler;
 import io.vmm4j.jni.NativeCore;
 import io.vmm4j.jni.NativeExitKind;
+import io.vmm4j.api.VmmException;
 import java.nio.LongBuffer;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** A KVM vCPU. Its native object lives as long as the VM's native handle. */
 final class KvmVcpu implements Vcpu, IoUpcallHandler {
@@ -188,6 +191,58 @@ final class KvmVcpu implements Vcpu, IoUpcallHandler {
 
     private static long flag(boolean value, int position) {
         return value ? 1L << position : 0;
+    }
+
+    @Override
+    public Map<Integer, Long> readMsrs(int... indices) {
+        long[] pairs = new long[indices.length * 2];
+        for (int i = 0; i < indices.length; i++) pairs[2 * i] = Integer.toUnsignedLong(indices[i]);
+        int read = (int) vmHandle.call(handle -> NativeCore.vmm4j_vcpu_get_msrs(vcpu, pairs, indices.length));
+        if (read < indices.length) throw refusedMsr("KVM_GET_MSRS", indices[read]);
+        Map<Integer, Long> values = new LinkedHashMap<>();
+        for (int i = 0; i < indices.length; i++) values.put(indices[i], pairs[2 * i + 1]);
+        return values;
+    }
+
+    @Override
+    public void writeMsrs(Map<Integer, Long> values) {
+        long[] pairs = new long[values.size() * 2];
+        int[] indices = new int[values.size()];
+        int i = 0;
+        for (Map.Entry<Integer, Long> entry : values.entrySet()) {
+            indices[i] = entry.getKey();
+            pairs[2 * i] = Integer.toUnsignedLong(entry.getKey());
+            pairs[2 * i + 1] = entry.getValue();
+            i++;
+        }
+        int written = (int) vmHandle.call(handle -> NativeCore.vmm4j_vcpu_set_msrs(vcpu, pairs, indices.length));
+        if (written < indices.length) throw refusedMsr("KVM_SET_MSRS", indices[written]);
+    }
+
+    private VmmException refusedMsr(String ioctl, int index) {
+        return new VmmException(ioctl, 0, ioctl + " on " + this + " stopped at MSR 0x" + Integer.toHexString(index)
+                + ", which KVM does not accept");
+    }
+
+    @Override
+    public void setFpuControl(int fcw, int mxcsr) {
+        vmHandle.call(handle -> NativeCore.vmm4j_vcpu_set_fpu_control(vcpu, fcw, mxcsr));
+    }
+
+    @Override
+    public byte[] localApicState() {
+        byte[] registers = new byte[NativeCore.LAPIC_SIZE];
+        vmHandle.call(handle -> NativeCore.vmm4j_vcpu_get_lapic(vcpu, registers));
+        return registers;
+    }
+
+    @Override
+    public void setLocalApicState(byte[] registers) {
+        if (registers.length != NativeCore.LAPIC_SIZE) {
+            throw new IllegalArgumentException("a local APIC page is " + NativeCore.LAPIC_SIZE + " bytes, not "
+                    + registers.length);
+        }
+        vmHandle.call(handle -> NativeCore.vmm4j_vcpu_set_lapic(vcpu, registers));
     }
 
     @Override

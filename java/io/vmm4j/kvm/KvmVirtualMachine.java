@@ -16,6 +16,7 @@ import io.vmm4j.api.VmConfig;
 import io.vmm4j.api.VmState;
 import io.vmm4j.api.VmmException;
 import io.vmm4j.arch.x86.CpuidFilter;
+import io.vmm4j.arch.x86.IsaPorts;
 import io.vmm4j.arch.x86.MemoryLayout;
 import io.vmm4j.jni.NativeCore;
 import io.vmm4j.jni.NativeExitKind;
@@ -147,12 +148,20 @@ final class KvmVirtualMachine implements VirtualMachine {
     }
 
     @Override
-    public synchronized SerialPort addSerialPort(String portName, int basePort, OutputStream output) {
+    public SerialPort addSerialPort(String portName, int basePort, OutputStream output) {
+        return addSerialPort(portName, basePort, config.irqchip() ? IsaPorts.serialIrq(basePort) : -1, output);
+    }
+
+    @Override
+    public synchronized SerialPort addSerialPort(String portName, int basePort, int irq, OutputStream output) {
         Objects.requireNonNull(output, "output");
+        if (irq >= 0 && !config.irqchip()) {
+            throw new IllegalStateException("serial port " + portName + " needs the irqchip for IRQ " + irq);
+        }
         int key = registerDevice(portName, output, new SerialOutputEndpoint(portName, output));
         long serial;
         try {
-            serial = handle.call(vm -> NativeCore.vmm4j_vm_add_serial(vm, NativeCore.SPACE_PIO, basePort, key));
+            serial = handle.call(vm -> NativeCore.vmm4j_vm_add_serial(vm, NativeCore.SPACE_PIO, basePort, irq, key));
         } catch (RuntimeException e) {
             devicesByName.remove(portName);
             throw e;
@@ -161,6 +170,11 @@ final class KvmVirtualMachine implements VirtualMachine {
             @Override
             public int basePort() {
                 return basePort;
+            }
+
+            @Override
+            public int irq() {
+                return irq;
             }
 
             @Override
@@ -310,7 +324,9 @@ final class KvmVirtualMachine implements VirtualMachine {
     }
 
     /** Records the first reason, asks every vCPU to stop, and returns without waiting. */
-    private void requestStop(StopReason reason) {
+    @Override
+    public void requestStop(StopReason reason) {
+        Objects.requireNonNull(reason, "reason");
         synchronized (this) {
             if (stopReason == null) stopReason = reason;
         }

@@ -1,6 +1,7 @@
 package io.vmm4j.kvm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vmm4j.api.Hypervisor;
 import io.vmm4j.api.StopReason;
@@ -8,6 +9,8 @@ import io.vmm4j.api.VmState;
 import io.vmm4j.guests.BundledGuest;
 import io.vmm4j.testing.GuestRun;
 import io.vmm4j.testing.RequiresKvm;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,6 +45,21 @@ class GuestBootTest {
         try (GuestRun run = GuestRun.realMode(kvm, BundledGuest.REALMODE_HELLO)) {
             assertEquals(StopReason.Kind.HALTED, run.runToStop().kind());
             assertEquals("Hello from real mode\n", run.console());
+        }
+    }
+
+    @Test
+    void theGuestReadsSerialInputFromJava() throws Exception {
+        try (GuestRun run = GuestRun.protectedMode(kvm, BundledGuest.SERIAL_ECHO)) {
+            run.vm.start();
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (!run.console().equals("ready\n")) {
+                assertTrue(System.nanoTime() < deadline, "no prompt: " + run.console());
+                Thread.sleep(1);
+            }
+            run.serial.sendInput("vmm4j rocks\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals(StopReason.Kind.HALTED, run.vm.awaitStop(Duration.ofSeconds(10)).orElseThrow().kind());
+            assertEquals("ready\necho: VMM4J ROCKS\n", run.console());
         }
     }
 

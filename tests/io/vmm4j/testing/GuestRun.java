@@ -3,6 +3,7 @@ package io.vmm4j.testing;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vmm4j.api.Hypervisor;
+import io.vmm4j.api.SerialPort;
 import io.vmm4j.api.StopReason;
 import io.vmm4j.api.Vcpu;
 import io.vmm4j.api.VirtualMachine;
@@ -20,11 +21,12 @@ public final class GuestRun implements AutoCloseable {
 
     public final VirtualMachine vm;
     public final Vcpu vcpu;
+    public final SerialPort serial;
     private final ByteArrayOutputStream console = new ByteArrayOutputStream();
 
     private GuestRun(VirtualMachine vm, BundledGuest guest, boolean realMode) {
         this.vm = vm;
-        vm.addSerialPort("com1", 0x3f8, console);
+        serial = vm.addSerialPort("com1", 0x3f8, console);
         FlatBinaryBoot.load(vm, guest.image());
         vcpu = vm.createVcpu(0);
         if (realMode) {
