@@ -1,6 +1,7 @@
 #include "jni/native_api.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <exception>
 #include <string>
@@ -348,6 +349,19 @@ int64_t vmm4j_vcpu_get_msrs(int64_t vcpu, int64_t* pairs, int32_t count) {
         const size_t read = vcpu_of(vcpu).fd().get_msrs(entries);
         for (size_t i = 0; i < read; ++i) pairs[2 * i + 1] = static_cast<int64_t>(entries[i].data);
         return int64_t(read);
+    });
+}
+
+int64_t vmm4j_vcpu_translate(int64_t vcpu, int64_t linear_address) {
+    return guarded(__func__, [&] {
+        const kvm_translation translation = vcpu_of(vcpu).fd().translate(static_cast<uint64_t>(linear_address));
+        if (!translation.valid) {
+            char text[64];
+            snprintf(text, sizeof text, "linear address 0x%llx is not mapped",
+                     static_cast<unsigned long long>(linear_address));
+            throw CoreError(ErrorKind::OutOfBounds, "KVM_TRANSLATE", text);
+        }
+        return static_cast<int64_t>(translation.physical_address);
     });
 }
 

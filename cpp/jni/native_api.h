@@ -74,6 +74,8 @@ int64_t vmm4j_vcpu_set_cpuid(int64_t vcpu, const int64_t* entries, int32_t count
 // MSRs as (index, value) pairs. Returns how many were set, or read, before KVM stopped.
 int64_t vmm4j_vcpu_set_msrs(int64_t vcpu, const int64_t* pairs, int32_t count);
 int64_t vmm4j_vcpu_get_msrs(int64_t vcpu, int64_t* pairs, int32_t count);
+// The guest physical address a linear address maps to under the vCPU's current paging.
+int64_t vmm4j_vcpu_translate(int64_t vcpu, int64_t linear_address);
 int64_t vmm4j_vcpu_set_fpu_control(int64_t vcpu, int32_t fcw, int32_t mxcsr);
 // The local APIC register page (KVM_APIC_REG_SIZE = 1024 bytes).
 #define VMM4J_LAPIC_SIZE 1024

@@ -71,6 +71,13 @@ size_t VcpuFd::get_msrs(std::vector<kvm_msr_entry>& entries) const {
     return count;
 }
 
+kvm_translation VcpuFd::translate(uint64_t linear_address) const {
+    kvm_translation translation{};
+    translation.linear_address = linear_address;
+    VMM4J_IOCTL(fd_.get(), KVM_TRANSLATE, &translation);
+    return translation;
+}
+
 void VcpuFd::set_fpu(const kvm_fpu& fpu) const {
     VMM4J_IOCTL(fd_.get(), KVM_SET_FPU, &fpu);
 }

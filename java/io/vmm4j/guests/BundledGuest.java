@@ -17,7 +17,8 @@ public enum BundledGuest {
     MMIO_READ_LOOP("mmio-read-loop"),
     TRIPLE_FAULT("triple-fault"),
     SMP("smp"),
-    SERIAL_ECHO("serial-echo");
+    SERIAL_ECHO("serial-echo"),
+    MMIO_FETCH("mmio-fetch");
 
     /** Guest RAM address the counter and spin guests write to, for the host to read. */
     public static final long MAILBOX = 0x6000;

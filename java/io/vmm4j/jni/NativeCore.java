@@ -126,6 +126,8 @@ public final class NativeCore {
 
     public static native long vmm4j_vcpu_get_msrs(long vcpu, @Cast("int64_t*") long[] pairs, int count);
 
+    public static native long vmm4j_vcpu_translate(long vcpu, long linearAddress);
+
     public static native long vmm4j_vcpu_set_fpu_control(long vcpu, int fcw, int mxcsr);
 
     public static native long vmm4j_vcpu_get_lapic(long vcpu, @Cast("int8_t*") byte[] registers);

@@ -14,7 +14,11 @@ import io.vmm4j.jni.IoUpcallHandler;
 import io.vmm4j.jni.NativeCore;
 import io.vmm4j.jni.NativeExitKind;
 import io.vmm4j.api.VmmException;
+import io.vmm4j.api.Register;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.LongBuffer;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +27,8 @@ import java.util.Map;
 final class KvmVcpu implements Vcpu, IoUpcallHandler {
     private static final int SEGMENT_SLOTS = 3;
     private static final int SEGMENT_COUNT = 8;
+    private static final long EMULATION_FLAG_INSTRUCTION_BYTES = 1;
+    private static final int MAX_INSTRUCTION_BYTES = 15;
 
     private final KvmVirtualMachine vm;
     private final NativeHandle vmHandle;
@@ -76,7 +82,9 @@ final class KvmVcpu implements Vcpu, IoUpcallHandler {
             case INTERNAL_ERROR: {
                 long[] data = new long[(int) slot(SLOT_DATA_COUNT)];
                 for (int i = 0; i < data.length; i++) data[i] = slot(SLOT_EXTRA_DATA + i);
-                return new VcpuExit.InternalError((int) slot(SLOT_REASON), data);
+                int suberror = (int) slot(SLOT_REASON);
+                byte[] instruction = suberror == VcpuExit.InternalError.EMULATION ? failedInstruction(data) : new byte[0];
+                return new VcpuExit.InternalError(suberror, data, instruction);
             }
             case FAIL_ENTRY:
                 return new VcpuExit.FailEntry(slot(SLOT_REASON), (int) slot(SLOT_CPU));
@@ -87,6 +95,26 @@ final class KvmVcpu implements Vcpu, IoUpcallHandler {
                 return new VcpuExit.Interrupted();
             default:
                 return new VcpuExit.Unknown((int) slot(SLOT_REASON));
+        }
+    }
+
+    /**
+     * The instruction KVM failed to emulate: from the exit itself when KVM supplies the bytes
+     * (KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES), else read at RIP through the guest's
+     * page tables; empty when neither works (RIP outside RAM, say).
+     */
+    private byte[] failedInstruction(long[] data) {
+        if (data.length >= 3 && (data[0] & EMULATION_FLAG_INSTRUCTION_BYTES) != 0) {
+            ByteBuffer words = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(data[1]).putLong(data[2]);
+            int size = Math.min(words.get(0) & 0xff, MAX_INSTRUCTION_BYTES);
+            return Arrays.copyOfRange(words.array(), 1, 1 + size);
+        }
+        try {
+            long rip = registers().get(Register.RIP) + specialRegisters().cs().base();
+            long physical = vmHandle.call(handle -> NativeCore.vmm4j_vcpu_translate(vcpu, rip));
+            return vm.memory().read(physical, MAX_INSTRUCTION_BYTES);
+        } catch (RuntimeException notInRam) {
+            return new byte[0];
         }
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vmm4j.api.Hypervisor;
 import io.vmm4j.api.StopReason;
+import io.vmm4j.api.VcpuExit;
 import io.vmm4j.api.VmState;
 import io.vmm4j.guests.BundledGuest;
 import io.vmm4j.testing.GuestRun;
@@ -60,6 +61,21 @@ class GuestBootTest {
             run.serial.sendInput("vmm4j rocks\n".getBytes(StandardCharsets.US_ASCII));
             assertEquals(StopReason.Kind.HALTED, run.vm.awaitStop(Duration.ofSeconds(10)).orElseThrow().kind());
             assertEquals("ready\necho: VMM4J ROCKS\n", run.console());
+        }
+    }
+
+    @Test
+    void anEmulationFailureStopsTheVmWithInternalError() throws Exception {
+        try (GuestRun run = GuestRun.protectedMode(kvm, BundledGuest.MMIO_FETCH)) {
+            StopReason reason = run.runToStop();
+            assertEquals(StopReason.Kind.INTERNAL_ERROR, reason.kind());
+            VcpuExit.InternalError error = (VcpuExit.InternalError) reason.exit().orElseThrow();
+            assertEquals(VcpuExit.InternalError.EMULATION, error.suberror());
+            assertTrue(reason.toString().contains("emulation failure"), reason.toString());
+        }
+        // The JVM and other VMs carry on.
+        try (GuestRun run = GuestRun.protectedMode(kvm, BundledGuest.HELLO)) {
+            assertEquals(StopReason.Kind.HALTED, run.runToStop().kind());
         }
     }
 
