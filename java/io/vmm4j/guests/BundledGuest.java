@@ -18,7 +18,8 @@ public enum BundledGuest {
     TRIPLE_FAULT("triple-fault"),
     SMP("smp"),
     SERIAL_ECHO("serial-echo"),
-    MMIO_FETCH("mmio-fetch");
+    MMIO_FETCH("mmio-fetch"),
+    REBOOT("reboot");
 
     /** Guest RAM address the counter and spin guests write to, for the host to read. */
     public static final long MAILBOX = 0x6000;
