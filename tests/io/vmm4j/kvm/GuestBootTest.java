@@ -12,27 +12,14 @@ import io.vmm4j.testing.GuestRun;
 import io.vmm4j.testing.RequiresKvm;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The console guests, in each CPU mode, printing through the native UART. */
 @RequiresKvm
 class GuestBootTest {
-    private static Hypervisor kvm;
-
-    @BeforeAll
-    static void open() {
-        kvm = Kvm.open();
-    }
-
-    @AfterAll
-    static void close() {
-        kvm.close();
-    }
 
     @Test
-    void helloRunsInLongModeAndHalts() throws Exception {
+    void helloRunsInLongModeAndHalts(Hypervisor kvm) throws Exception {
         try (GuestRun run = GuestRun.protectedMode(kvm, BundledGuest.HELLO)) {
             StopReason reason = run.runToStop();
             assertEquals("Hello from vmm4j guest\n", run.console());
@@ -42,7 +29,7 @@ class GuestBootTest {
     }
 
     @Test
-    void realModeEntrySwitchesToProtectedMode() throws Exception {
+    void realModeEntrySwitchesToProtectedMode(Hypervisor kvm) throws Exception {
         try (GuestRun run = GuestRun.realMode(kvm, BundledGuest.REALMODE_HELLO)) {
             assertEquals(StopReason.Kind.HALTED, run.runToStop().kind());
             assertEquals("Hello from real mode\n", run.console());
@@ -50,7 +37,7 @@ class GuestBootTest {
     }
 
     @Test
-    void theGuestReadsSerialInputFromJava() throws Exception {
+    void theGuestReadsSerialInputFromJava(Hypervisor kvm) throws Exception {
         try (GuestRun run = GuestRun.protectedMode(kvm, BundledGuest.SERIAL_ECHO)) {
             run.vm.start();
             long deadline = System.nanoTime() + 10_000_000_000L;
@@ -65,7 +52,7 @@ class GuestBootTest {
     }
 
     @Test
-    void anEmulationFailureStopsTheVmWithInternalError() throws Exception {
+    void anEmulationFailureStopsTheVmWithInternalError(Hypervisor kvm) throws Exception {
         try (GuestRun run = GuestRun.protectedMode(kvm, BundledGuest.MMIO_FETCH)) {
             StopReason reason = run.runToStop();
             assertEquals(StopReason.Kind.INTERNAL_ERROR, reason.kind());
@@ -80,7 +67,7 @@ class GuestBootTest {
     }
 
     @Test
-    void tripleFaultStopsTheVmWithShutdown() throws Exception {
+    void tripleFaultStopsTheVmWithShutdown(Hypervisor kvm) throws Exception {
         try (GuestRun run = GuestRun.protectedMode(kvm, BundledGuest.TRIPLE_FAULT)) {
             StopReason reason = run.runToStop();
             assertEquals(StopReason.Kind.SHUTDOWN, reason.kind());

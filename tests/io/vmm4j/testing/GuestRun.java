@@ -67,6 +67,15 @@ public final class GuestRun implements AutoCloseable {
         }
     }
 
+    /** Waits until the counter guest's 64-bit counter passes {@code floor}. */
+    public void awaitCounterAbove(long floor) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (vm.memory().readLong(BundledGuest.MAILBOX) <= floor) {
+            assertTrue(System.nanoTime() < deadline, "counter never passed " + floor);
+            Thread.sleep(1);
+        }
+    }
+
     @Override
     public void close() {
         vm.close();

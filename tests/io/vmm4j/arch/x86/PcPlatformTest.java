@@ -9,7 +9,6 @@ import io.vmm4j.api.Vcpu;
 import io.vmm4j.api.VirtualMachine;
 import io.vmm4j.api.VmConfig;
 import io.vmm4j.guests.BundledGuest;
-import io.vmm4j.kvm.Kvm;
 import io.vmm4j.testing.RequiresKvm;
 import java.io.OutputStream;
 import java.time.Duration;
@@ -18,9 +17,8 @@ import org.junit.jupiter.api.Test;
 @RequiresKvm
 class PcPlatformTest {
     @Test
-    void aGuestRebootThroughTheI8042EndsTheVmWithSystemReset() throws Exception {
-        try (Hypervisor kvm = Kvm.open();
-                VirtualMachine vm = kvm.createVm(VmConfig.builder().memoryMiB(4).irqchip(true).build())) {
+    void aGuestRebootThroughTheI8042EndsTheVmWithSystemReset(Hypervisor kvm) throws Exception {
+        try (VirtualMachine vm = kvm.createVm(VmConfig.builder().memoryMiB(4).irqchip(true).build())) {
             PcPlatform.install(vm, OutputStream.nullOutputStream());
             FlatBinaryBoot.load(vm, BundledGuest.REBOOT.image());
             Vcpu vcpu = vm.createVcpu(0);
@@ -31,9 +29,8 @@ class PcPlatformTest {
     }
 
     @Test
-    void thePlatformNeedsTheIrqchip() {
-        try (Hypervisor kvm = Kvm.open();
-                VirtualMachine vm = kvm.createVm(VmConfig.builder().memoryMiB(4).build())) {
+    void thePlatformNeedsTheIrqchip(Hypervisor kvm) {
+        try (VirtualMachine vm = kvm.createVm(VmConfig.builder().memoryMiB(4).build())) {
             assertThrows(IllegalArgumentException.class, () -> PcPlatform.install(vm, OutputStream.nullOutputStream()));
         }
     }

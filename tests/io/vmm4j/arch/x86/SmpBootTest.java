@@ -46,9 +46,8 @@ class SmpBootTest {
     }
 
     @Test
-    void bootStateSetsMsrsAndLintWiring() {
-        try (Hypervisor kvm = Kvm.open();
-                VirtualMachine vm = kvm.createVm(VmConfig.builder().memoryMiB(2).irqchip(true).build())) {
+    void bootStateSetsMsrsAndLintWiring(Hypervisor kvm) {
+        try (VirtualMachine vm = kvm.createVm(VmConfig.builder().memoryMiB(2).irqchip(true).build())) {
             Vcpu vcpu = vm.createVcpu(0);
             BootCpuState.apply(vcpu, true);
             Map<Integer, Long> msrs = vcpu.readMsrs(BootCpuState.MSR_IA32_MISC_ENABLE, BootCpuState.MSR_MTRR_DEF_TYPE);
