@@ -8,6 +8,8 @@ import io.vmm4j.api.VirtioMmioSlot;
  *
  * <pre>
  *   0x0000_0000  RAM (from 0 up to the guest's size, or up to MMIO_GAP_START)
+ *   0x000E_0000  ACPI: the RSDP, then the other tables, up to 0x0010_0000 (inside RAM; the e820 map
+ *                must report 0x000E_0000-0x000F_FFFF as reserved)
  *   0xC000_0000  MMIO gap: virtio-mmio windows, one 4 KiB page each, from here
  *   0xD000_0000  free for user MMIO devices
  *   0xFEC0_0000  IOAPIC
@@ -17,6 +19,15 @@ import io.vmm4j.api.VirtioMmioSlot;
  * </pre>
  */
 public final class MemoryLayout {
+    /**
+     * The ACPI RSDP. Linux finds it here without help: with no boot_params.acpi_rsdp_addr (and no
+     * acpi_rsdp=), it scans the BIOS area 0xE0000-0xFFFFF on 16-byte boundaries (ACPI 6.5 §5.2.5.1).
+     */
+    public static final long ACPI_RSDP_ADDRESS = 0x000E_0000L;
+    /** The other ACPI tables, laid out contiguously after the RSDP (36 bytes). */
+    public static final long ACPI_TABLES_START = 0x000E_0040L;
+    /** End (exclusive) of the ACPI area: the end of the legacy BIOS area at 1 MiB. */
+    public static final long ACPI_AREA_END = 0x0010_0000L;
     public static final long MMIO_GAP_START = 0xC000_0000L;
     public static final long MMIO_GAP_END = 0x1_0000_0000L;
     public static final long VIRTIO_MMIO_BASE = MMIO_GAP_START;
