@@ -26,8 +26,7 @@ final class RunCommand implements Command {
     enum StandaloneGuest {
         HELLO(BundledGuest.HELLO, FlatBinaryBoot::enterProtectedMode),
         REALMODE_HELLO(BundledGuest.REALMODE_HELLO, FlatBinaryBoot::enterRealMode),
-        TRIPLE_FAULT(BundledGuest.TRIPLE_FAULT, FlatBinaryBoot::enterProtectedMode),
-        SPIN(BundledGuest.SPIN, FlatBinaryBoot::enterProtectedMode);
+        TRIPLE_FAULT(BundledGuest.TRIPLE_FAULT, FlatBinaryBoot::enterProtectedMode);
 
         final BundledGuest image;
         final Consumer<Vcpu> entry;
@@ -118,14 +117,13 @@ final class RunCommand implements Command {
             FlatBinaryBoot.load(vm, guest.image.image());
             guest.entry.accept(vm.createVcpu(0));
             vm.start();
-            StopReason reason = awaitStop(vm);
-            out.flush();
-            return report(reason, err);
+            return report(awaitStop(vm), err);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             err.println("vmm4j run: interrupted while the guest ran");
             return Main.EXIT_INTERRUPTED;
         } finally {
+            out.flush();
             closeUnlessShuttingDown(vm, closeOnShutdown);
         }
     }
