@@ -9,7 +9,7 @@ import java.util.List;
  *
  * <pre>
  *   0x0000_0000  RAM (from 0 up to the guest's size, or up to MMIO_GAP_START); e820 usable up to the EBDA
- *   0x0000_0500  GDT: null, null, code 0x10, data 0x18, TSS 0x20 (Linux wants __BOOT_CS=0x10, __BOOT_DS=0x18)
+ *   0x0000_0500  GDT: null, null, code 0x10, data 0x18 (Linux wants __BOOT_CS=0x10, __BOOT_DS=0x18)
  *   0x0000_0540  IDT: one empty entry, so that an early fault triple-faults rather than jumping anywhere
  *   0x0000_6000  PVH hvm_start_info, then its module list (0x6040) and memory map (0x6080)
  *   0x0000_7000  zero page (struct boot_params)
@@ -43,7 +43,7 @@ public final class MemoryLayout {
     private static final long PAGE_SIZE = 4096;
 
     public static final long GDT_ADDRESS = 0x500;
-    public static final int GDT_ENTRY_COUNT = 5;
+    public static final int GDT_ENTRY_COUNT = 4;
     public static final long IDT_ADDRESS = 0x540;
     public static final long PVH_START_INFO_ADDRESS = 0x6000;
     public static final long PVH_MODULE_LIST_ADDRESS = 0x6040;
