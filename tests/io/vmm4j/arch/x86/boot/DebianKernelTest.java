@@ -66,6 +66,10 @@ class DebianKernelTest {
         assertTrue(elf.loadEnd() - elf.loadStart() <= bzImage.header().initSize(),
                 "the kernel's memory image fits its init_size");
         assertTrue(elf.segments().size() >= 3, elf.segments().toString());
+        // Debian builds with CONFIG_PVH: the Xen note gives a 32-bit entry inside the first segment.
+        long pvh = elf.pvhEntryPoint().orElseThrow();
+        ElfKernel.Segment first = elf.segments().get(0);
+        assertTrue(pvh > first.physicalAddress() && pvh < first.physicalEnd(), Long.toHexString(pvh));
     }
 
     @Test
