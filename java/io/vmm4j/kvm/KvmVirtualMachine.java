@@ -84,7 +84,10 @@ final class KvmVirtualMachine implements VirtualMachine {
         Arrays.fill(vcpuKeys, -1);
         try {
             if (config.irqchip()) handle.call(NativeCore::vmm4j_vm_create_irqchip);
-            handle.call(vm -> NativeCore.vmm4j_vm_add_memory(vm, 0, config.memorySize()));
+            // One slot per region: RAM splits around the MMIO gap for large guests.
+            for (MemoryLayout.RamRegion region : MemoryLayout.ramRegions(config.memorySize())) {
+                handle.call(vm -> NativeCore.vmm4j_vm_add_memory(vm, region.start(), region.size()));
+            }
         } catch (RuntimeException e) {
             close();
             throw e;
