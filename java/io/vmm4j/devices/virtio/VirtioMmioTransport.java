@@ -68,7 +68,7 @@ public final class VirtioMmioTransport implements IoDevice {
     private int queueSel;
     private int configGeneration;
     private byte[] config;
-    private boolean activationFailed;
+    private String activationFailure;  // why DRIVER_OK could not start the device, or null
 
     /** What the driver wrote for one queue. */
     private static final class Queue {
@@ -219,7 +219,7 @@ public final class VirtioMmioTransport implements IoDevice {
 
     private void fail(String why) {
         LOG.debug("{}: cannot start the device: {}", name, why);
-        activationFailed = true;
+        activationFailure = name + ": " + why;
     }
 
     private void reset() {
@@ -229,17 +229,17 @@ public final class VirtioMmioTransport implements IoDevice {
         driverFeaturesSel = 0;
         driverFeatures = 0;
         queueSel = 0;
-        activationFailed = false;
+        activationFailure = null;
         for (Queue q : queues) q.clear();
     }
 
     private boolean needsReset() {
-        return activationFailed || backend.needsReset();
+        return activationFailure != null || backend.needsReset();
     }
 
     /** The device's own description of why it needs a reset, or empty. */
     public synchronized String failure() {
-        return activationFailed ? "activation failed" : backend.failure();
+        return activationFailure != null ? activationFailure : backend.failure();
     }
 
     public synchronized int status() {
