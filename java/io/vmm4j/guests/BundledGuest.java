@@ -15,7 +15,8 @@ public enum BundledGuest {
     PIO_IN_LOOP("pio-in-loop"),
     MMIO_LOOP("mmio-loop"),
     MMIO_READ_LOOP("mmio-read-loop"),
-    TRIPLE_FAULT("triple-fault");
+    TRIPLE_FAULT("triple-fault"),
+    VIRTIO_SMOKE("virtio-smoke");
 
     /** Guest RAM address the counter and spin guests write to, for the host to read. */
     public static final long MAILBOX = 0x6000;
