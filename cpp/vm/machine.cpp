@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "common/error.h"
+#include "virtio/virtio_hub.h"
 
 namespace vmm4j {
 
@@ -20,6 +21,11 @@ Machine::Machine(const SystemFd& system)
 }
 
 Machine::~Machine() = default;
+
+VirtioHub& Machine::virtio() {
+    if (!virtio_) virtio_ = std::make_unique<VirtioHub>(vm_, memory_, irqchip_);
+    return *virtio_;
+}
 
 Vcpu& Machine::create_vcpu(uint32_t id, int32_t key) {
     for (const auto& vcpu : vcpus_) {

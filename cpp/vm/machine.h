@@ -16,6 +16,8 @@
 
 namespace vmm4j {
 
+class VirtioHub;
+
 // The native half of one VM: its fd, RAM, buses, vCPUs and the run control that pause()
 // and stop() use. Policy (what runs when, what stops the VM) lives in Java.
 class Machine {
@@ -32,6 +34,8 @@ public:
     std::unique_ptr<IrqLine> irq_line(uint32_t gsi);
 
     GuestMemory& memory() noexcept { return memory_; }
+    // The VM's virtio devices and their I/O thread, created with the first device.
+    VirtioHub& virtio();
     IoBus& pio_bus() noexcept { return pio_bus_; }
     IoBus& mmio_bus() noexcept { return mmio_bus_; }
     const VmFd& vm_fd() const noexcept { return vm_; }
@@ -66,6 +70,9 @@ private:
     std::atomic<bool> stop_requested_{false};
     int running_ = 0;  // threads inside Vcpu::run()
     int parked_ = 0;   // of those, parked in park_while_paused()
+
+    // Last member: destroyed first, so the virtio I/O thread is joined while RAM and the VM fd exist.
+    std::unique_ptr<VirtioHub> virtio_;
 };
 
 }  // namespace vmm4j

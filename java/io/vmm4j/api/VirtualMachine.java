@@ -53,6 +53,13 @@ public interface VirtualMachine extends AutoCloseable {
     List<VirtioMmioSlot> virtioDevices();
 
     /**
+     * The host end of the virtio-console named {@code name}.
+     *
+     * @throws IllegalArgumentException when the VM has no virtio-console of that name
+     */
+    VirtioConsole virtioConsole(String name);
+
+    /**
      * Drives interrupt line {@code gsi} of the in-kernel IOAPIC/PIC: asserted or not. An edge-triggered
      * interrupt is a call with true followed by one with false.
      *

@@ -19,7 +19,8 @@ public enum BundledGuest {
     SMP("smp"),
     SERIAL_ECHO("serial-echo"),
     MMIO_FETCH("mmio-fetch"),
-    REBOOT("reboot");
+    REBOOT("reboot"),
+    VIRTIO_SMOKE("virtio-smoke");
 
     /** Guest RAM address the counter and spin guests write to, for the host to read. */
     public static final long MAILBOX = 0x6000;

@@ -145,4 +145,39 @@ public final class NativeCore {
     public static native long vmm4j_vcpu_set_io_in_result(long vcpu, long value);
 
     public static native long vmm4j_vcpu_set_mmio_read_result(long vcpu, long value);
+
+    // ---- virtio devices (cpp/virtio) ----
+
+    public static final int VIRTIO_QUEUE_SLOTS = 4;
+
+    public static native long vmm4j_virtio_add_block(long vm, long notifyAddress, int gsi, String path, int readOnly,
+            String id);
+
+    public static native long vmm4j_virtio_add_rng(long vm, long notifyAddress, int gsi);
+
+    public static native long vmm4j_virtio_add_console(long vm, long notifyAddress, int gsi, int outputKey);
+
+    public static native long vmm4j_virtio_block_capacity(long device);
+
+    public static native long vmm4j_virtio_activate(long device, @Cast("const int64_t*") long[] queues, int count,
+            long features);
+
+    public static native long vmm4j_virtio_reset(long device);
+
+    public static native long vmm4j_virtio_interrupt_status(long device);
+
+    public static native long vmm4j_virtio_interrupt_ack(long device, int bits);
+
+    public static native long vmm4j_virtio_needs_reset(long device);
+
+    public static native long vmm4j_virtio_failure(long device, @Cast("int8_t*") byte[] buffer, int capacity);
+
+    public static native long vmm4j_virtio_console_input(long device, @Cast("const int8_t*") byte[] bytes, int offset,
+            int length);
+
+    public static native long vmm4j_virtio_copy_out(long address, @Cast("int8_t*") byte[] destination, int length);
+
+    public static native long vmm4j_virtio_notify(long device, int queue);
+
+    public static native long vmm4j_virtio_wait_interrupt(long device, long timeoutMillis);
 }

@@ -9,6 +9,7 @@ import io.vmm4j.api.StatefulDevice;
 import io.vmm4j.api.StopReason;
 import io.vmm4j.api.Vcpu;
 import io.vmm4j.api.VcpuExit;
+import io.vmm4j.api.VirtioConsole;
 import io.vmm4j.api.VirtioDeviceConfig;
 import io.vmm4j.api.VirtioMmioSlot;
 import io.vmm4j.api.VirtualMachine;
@@ -62,6 +63,7 @@ final class KvmVirtualMachine implements VirtualMachine {
     private final List<DeviceEndpoint> devices = new CopyOnWriteArrayList<>();
     private final Map<String, Object> devicesByName = new LinkedHashMap<>();
     private final List<VirtioMmioSlot> virtioSlots = new ArrayList<>();
+    private final KvmVirtioDevices virtio;
     private final Set<String> loggedUnclaimed = ConcurrentHashMap.newKeySet();
     private final Map<Integer, Throwable> deviceFailures = new ConcurrentHashMap<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -79,6 +81,7 @@ final class KvmVirtualMachine implements VirtualMachine {
         this.config = config;
         this.name = "vm" + VM_NUMBERS.incrementAndGet();
         this.handle = new NativeHandle(nativeVm, name);
+        this.virtio = new KvmVirtioDevices(handle, name);
         this.vcpus = new KvmVcpu[config.vcpuCount()];
         this.vcpuKeys = new int[config.vcpuCount()];
         Arrays.fill(vcpuKeys, -1);
@@ -223,8 +226,27 @@ final class KvmVirtualMachine implements VirtualMachine {
     public synchronized VirtioMmioSlot addVirtioDevice(VirtioDeviceConfig config) {
         VirtioMmioSlot slot = MemoryLayout.virtioSlot(config, virtioSlots.size());
         claimName(config.name(), config);
+        try {
+            var attached = virtio.attach(slot);
+            devices.add(new IoDeviceEndpoint(config.name(), attached.transport()));
+            int key = devices.size() - 1;
+            handle.call(vm -> NativeCore.vmm4j_vm_add_java_device(vm, NativeCore.SPACE_MMIO, slot.base(), slot.size(),
+                    key));
+        } catch (RuntimeException e) {
+            devicesByName.remove(config.name());
+            throw e;
+        }
         virtioSlots.add(slot);
         return slot;
+    }
+
+    @Override
+    public VirtioConsole virtioConsole(String consoleName) {
+        return virtio.console(consoleName);
+    }
+
+    KvmVirtioDevices virtio() {
+        return virtio;
     }
 
     @Override
@@ -504,6 +526,7 @@ final class KvmVirtualMachine implements VirtualMachine {
         }
         // Waits for any manual run() still inside the native handle; stop() has kicked it.
         handle.free(NativeCore::vmm4j_vm_close);
+        virtio.release();
     }
 
     @Override

@@ -17,10 +17,12 @@ import io.vmm4j.arch.x86.MemoryLayout;
 import io.vmm4j.guests.BundledGuest;
 import io.vmm4j.testing.GuestRun;
 import io.vmm4j.testing.RequiresKvm;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Java devices on the MMIO bus, reached by upcall from the native run loop. */
 @RequiresKvm
@@ -109,10 +111,10 @@ class DeviceBusTest {
     }
 
     @Test
-    void virtioDevicesGetDistinctWindowsAndIrqs(Hypervisor kvm) {
+    void virtioDevicesGetDistinctWindowsAndIrqs(Hypervisor kvm, @TempDir Path dir) throws Exception {
+        Path disk = Files.write(dir.resolve("disk.img"), new byte[4096]);
         try (GuestRun run = GuestRun.protectedMode(kvm, BundledGuest.SPIN)) {
-            VirtioMmioSlot blk = run.vm.addVirtioDevice(
-                    new VirtioDeviceConfig.Block("disk", Path.of("/tmp/disk.img"), true));
+            VirtioMmioSlot blk = run.vm.addVirtioDevice(new VirtioDeviceConfig.Block("disk", disk, true));
             VirtioMmioSlot rng = run.vm.addVirtioDevice(new VirtioDeviceConfig.Rng("rng"));
             assertEquals(MemoryLayout.VIRTIO_MMIO_BASE, blk.base());
             assertEquals(MemoryLayout.VIRTIO_MMIO_BASE + MemoryLayout.VIRTIO_MMIO_SIZE, rng.base());
