@@ -45,3 +45,6 @@ ap_gdt_end:
 ap_gdt_desc:
     .word   ap_gdt_end - ap_gdt - 1
     .long   ap_gdt
+    /* Kernels that copy the trampoline elsewhere (page 0) copy up to here. */
+    .globl ap_trampoline_end
+ap_trampoline_end:

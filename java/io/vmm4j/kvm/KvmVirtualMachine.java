@@ -16,6 +16,7 @@ import io.vmm4j.api.VirtualMachine;
 import io.vmm4j.api.VmConfig;
 import io.vmm4j.api.VmState;
 import io.vmm4j.api.VmmException;
+import io.vmm4j.arch.x86.CpuFeature;
 import io.vmm4j.arch.x86.CpuidFilter;
 import io.vmm4j.arch.x86.IsaPorts;
 import io.vmm4j.arch.x86.MemoryLayout;
@@ -32,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -58,6 +60,7 @@ final class KvmVirtualMachine implements VirtualMachine {
     private final String name;
     private final NativeHandle handle;
     private final KvmGuestMemory memory;
+    private final Map<CpuFeature, Boolean> cpuFeatures;
     private final KvmVcpu[] vcpus;
     private final int[] vcpuKeys;
     private final List<DeviceEndpoint> devices = new CopyOnWriteArrayList<>();
@@ -86,6 +89,7 @@ final class KvmVirtualMachine implements VirtualMachine {
         this.vcpuKeys = new int[config.vcpuCount()];
         Arrays.fill(vcpuKeys, -1);
         try {
+            this.cpuFeatures = CpuidFilter.featuresByName(config.cpuFeatures());
             if (config.irqchip()) handle.call(NativeCore::vmm4j_vm_create_irqchip);
             // One slot per region: RAM splits around the MMIO gap for large guests.
             for (MemoryLayout.RamRegion region : MemoryLayout.ramRegions(config.memorySize())) {
@@ -126,7 +130,7 @@ final class KvmVirtualMachine implements VirtualMachine {
         vcpuKeys[id] = key;
         long nativeVcpu = handle.call(vm -> NativeCore.vmm4j_vcpu_create(vm, id, key));
         KvmVcpu vcpu = new KvmVcpu(this, handle, id, nativeVcpu);
-        vcpu.setCpuid(CpuidFilter.forVcpu(hypervisor.supportedCpuid(), id, vcpus.length));
+        vcpu.setCpuid(CpuidFilter.forVcpu(hypervisor.supportedCpuid(), id, vcpus.length, cpuFeatures));
         vcpus[id] = vcpu;
         return vcpu;
     }
@@ -306,7 +310,8 @@ final class KvmVirtualMachine implements VirtualMachine {
             int kind = vcpu.runNative(NativeCore.RUN_MANAGED);
             reason = reasonFor(vcpu, kind);
         } catch (Throwable t) {
-            reason = new StopReason(StopReason.Kind.VCPU_FAILURE, vcpu.id(), Optional.empty(), Optional.of(t));
+            reason = new StopReason(StopReason.Kind.VCPU_FAILURE, vcpu.id(), Optional.empty(), Optional.of(t),
+                    OptionalLong.empty());
         }
         if (reason != null) {
             LOG.debug("{} vCPU {} stops the VM: {}", name, vcpu.id(), reason);
@@ -324,7 +329,7 @@ final class KvmVirtualMachine implements VirtualMachine {
                 return null;
             case NativeExitKind.DEVICE_ERROR:
                 return new StopReason(StopReason.Kind.DEVICE_FAILURE, vcpu.id(), Optional.empty(),
-                        Optional.of(deviceFailure(vcpu)));
+                        Optional.of(deviceFailure(vcpu)), OptionalLong.empty());
             case NativeExitKind.SHUTDOWN:
                 stopKind = StopReason.Kind.SHUTDOWN;
                 break;
@@ -341,7 +346,8 @@ final class KvmVirtualMachine implements VirtualMachine {
                 stopKind = StopReason.Kind.VCPU_FAILURE;
                 break;
         }
-        return new StopReason(stopKind, vcpu.id(), Optional.of(vcpu.decodeExit(kind)), Optional.empty());
+        return new StopReason(stopKind, vcpu.id(), Optional.of(vcpu.decodeExit(kind)), Optional.empty(),
+                OptionalLong.empty());
     }
 
     private synchronized void vcpuThreadEnded() {
@@ -360,7 +366,7 @@ final class KvmVirtualMachine implements VirtualMachine {
 
     private synchronized void finishStop(StopReason.Kind defaultKind) {
         if (stopReason == null) {
-            stopReason = new StopReason(defaultKind, -1, Optional.empty(), Optional.empty());
+            stopReason = StopReason.of(defaultKind);
         }
         state = VmState.STOPPED;
         stopped.countDown();
@@ -429,7 +435,7 @@ final class KvmVirtualMachine implements VirtualMachine {
     RuntimeException failOnDeviceError(KvmVcpu vcpu) {
         RuntimeException failure = deviceFailure(vcpu);
         requestStop(new StopReason(StopReason.Kind.DEVICE_FAILURE, vcpu.id(), Optional.empty(),
-                Optional.of(failure)));
+                Optional.of(failure), OptionalLong.empty()));
         finishStop(StopReason.Kind.DEVICE_FAILURE);
         return failure;
     }

@@ -7,7 +7,6 @@ import io.vmm4j.api.VirtualMachine;
 import io.vmm4j.devices.legacy.CmosRtc;
 import io.vmm4j.devices.legacy.I8042Controller;
 import java.io.OutputStream;
-import java.util.Optional;
 
 /**
  * The legacy devices an x86 operating system expects, as in a microVM: COM1 (native 16550A on
@@ -24,8 +23,7 @@ public final class PcPlatform {
         }
         SerialPort com1 = vm.addSerialPort("com1", IsaPorts.COM1, IsaPorts.COM1_IRQ, console);
         vm.addIoDevice("i8042", AddressSpace.PIO, I8042Controller.BASE_PORT, I8042Controller.PORT_COUNT,
-                new I8042Controller(() -> vm.requestStop(new StopReason(StopReason.Kind.SYSTEM_RESET, -1,
-                        Optional.empty(), Optional.empty()))));
+                new I8042Controller(() -> vm.requestStop(StopReason.of(StopReason.Kind.SYSTEM_RESET))));
         vm.addIoDevice("rtc", AddressSpace.PIO, CmosRtc.BASE_PORT, CmosRtc.PORT_COUNT, new CmosRtc());
         vm.addNullDevice("post-code", AddressSpace.PIO, IsaPorts.POST_CODE, 1);
         return com1;
