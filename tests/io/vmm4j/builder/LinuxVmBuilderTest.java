@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.vmm4j.api.Hypervisor;
 import io.vmm4j.api.StopReason;
 import io.vmm4j.arch.x86.acpi.AcpiPlatform;
-import io.vmm4j.arch.x86.boot.E820Entry;
-import io.vmm4j.arch.x86.boot.E820Map;
+import io.vmm4j.arch.x86.E820Entry;
+import io.vmm4j.arch.x86.E820Map;
 import io.vmm4j.builder.LinuxVmBuilder.LinuxVm;
 import io.vmm4j.testing.ConsoleCapture;
 import io.vmm4j.testing.DebianKernel;
@@ -38,7 +38,7 @@ class LinuxVmBuilderTest {
 
             assertTrue(log.contains("Linux version "), log);
             assertTrue(log.contains("Command line: " + COMMAND_LINE + "\n"), "command line differs:\n" + log);
-            for (E820Entry entry : E820Map.forMemory(MEMORY_MIB << 20)) {
+            for (E820Entry entry : E820Map.forMemory(MEMORY_MIB << 20).entries()) {
                 String line = String.format("BIOS-e820: [mem 0x%016x-0x%016x] %s", entry.address(), entry.end() - 1,
                         entry.type() == E820Entry.RAM ? "usable" : "reserved");
                 assertTrue(log.contains(line), "missing e820 line '" + line + "':\n" + log);

@@ -1,5 +1,6 @@
 package io.vmm4j.cli.qemu;
 
+import io.vmm4j.arch.x86.KernelLoadException;
 import io.vmm4j.api.Vcpu;
 import io.vmm4j.api.VirtualMachine;
 import io.vmm4j.arch.x86.E820Map;
@@ -23,7 +24,7 @@ interface KernelFormat {
      * Loads the kernel, the {@code -initrd} files and the command line into the CREATED {@code vm}, whose
      * RAM is laid out as {@code map}, and returns what puts the boot vCPU at the kernel's entry.
      *
-     * @throws io.vmm4j.arch.x86.InvalidKernelImageException when the image is malformed or does not fit
+     * @throws io.vmm4j.arch.x86.KernelLoadException when the image is malformed or does not fit
      * @throws IOException when an {@code -initrd} file cannot be read
      */
     Consumer<Vcpu> load(VirtualMachine vm, E820Map map, Request request) throws IOException;

@@ -10,7 +10,7 @@ import io.vmm4j.api.VmConfig;
 import io.vmm4j.api.VmmException;
 import io.vmm4j.arch.x86.BootCpuState;
 import io.vmm4j.arch.x86.E820Map;
-import io.vmm4j.arch.x86.InvalidKernelImageException;
+import io.vmm4j.arch.x86.KernelLoadException;
 import io.vmm4j.arch.x86.PcPlatform;
 import io.vmm4j.arch.x86.acpi.AcpiPlatform;
 import io.vmm4j.arch.x86.acpi.AcpiTables;
@@ -128,7 +128,7 @@ public final class QemuCommand implements Command {
         }
         try {
             return boot(options, out, err);
-        } catch (InvalidKernelImageException e) {
+        } catch (KernelLoadException e) {
             err.println(PREFIX + e.getMessage());
             return EXIT_ERROR;
         } catch (IOException e) {
@@ -143,9 +143,9 @@ public final class QemuCommand implements Command {
     private int boot(QemuOptions options, PrintStream out, PrintStream err) throws IOException {
         byte[] kernel = readFile(options.kernel, "-kernel");
         KernelFormat format = KERNEL_FORMATS.stream().filter(f -> f.recognizes(kernel)).findFirst().orElseThrow(() ->
-                new InvalidKernelImageException(options.kernel + ": not a multiboot kernel (no multiboot header in"
-                        + " its first 8192 bytes); vmm4j qemu boots Multiboot v1 kernels"));
-        E820Map map = E820Map.forRam(options.memorySize);
+                KernelLoadException.whole(options.kernel.toString(), "not a multiboot kernel (no multiboot header in"
+                        + " its first 8192 bytes); vmm4j qemu boots Multiboot v1 kernels", null));
+        E820Map map = E820Map.forMemory(options.memorySize);
         VmConfig.Builder config = VmConfig.builder().vcpuCount(options.cpus).memorySize(options.memorySize)
                 .irqchip(true);
         options.cpuFeatures.forEach(config::cpuFeature);

@@ -1,5 +1,6 @@
 package io.vmm4j.devices.qemu;
 
+import io.vmm4j.arch.x86.E820Entry;
 import io.vmm4j.api.IoDevice;
 import io.vmm4j.arch.x86.E820Map;
 import java.nio.ByteBuffer;
@@ -59,8 +60,8 @@ public final class FwCfg implements IoDevice {
         items.put(IRQ0_OVERRIDE, le(4, 1));
         ByteBuffer e820 = ByteBuffer.allocate(4 + map.entries().size() * E820_ENTRY_SIZE).order(ByteOrder.LITTLE_ENDIAN);
         e820.putInt(map.entries().size());
-        for (E820Map.Entry entry : map.entries()) {
-            e820.putLong(entry.address()).putLong(entry.length()).putInt(entry.type());
+        for (E820Entry entry : map.entries()) {
+            e820.putLong(entry.address()).putLong(entry.size()).putInt(entry.type());
         }
         items.put(E820_TABLE, e820.array());
         return new FwCfg(items);

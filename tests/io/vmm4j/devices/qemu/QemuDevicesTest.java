@@ -1,5 +1,6 @@
 package io.vmm4j.devices.qemu;
 
+import io.vmm4j.arch.x86.E820Entry;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.vmm4j.api.IoDevice;
@@ -23,7 +24,7 @@ class QemuDevicesTest {
 
     @Test
     void fwCfgItemsAsKvmUnitTestsReadsThem() {
-        FwCfg fwCfg = FwCfg.forPc(RAM, 2, 4, E820Map.forRam(RAM), false);
+        FwCfg fwCfg = FwCfg.forPc(RAM, 2, 4, E820Map.forMemory(RAM), false);
         assertEquals(0x554d4551L, item(fwCfg, FwCfg.SIGNATURE, 4), "QEMU");
         assertEquals(1, item(fwCfg, FwCfg.ID, 4), "traditional interface, no DMA");
         assertEquals(RAM, item(fwCfg, FwCfg.RAM_SIZE, 8));
@@ -37,7 +38,7 @@ class QemuDevicesTest {
 
     @Test
     void fwCfgSelectorRewindsAndWideReadsAreBigEndianAsOnQemu() {
-        FwCfg fwCfg = FwCfg.forPc(RAM, 1, 1, E820Map.forRam(RAM), false);
+        FwCfg fwCfg = FwCfg.forPc(RAM, 1, 1, E820Map.forMemory(RAM), false);
         fwCfg.write(0, 2, FwCfg.SIGNATURE);
         assertEquals('Q', fwCfg.read(1, 1));
         fwCfg.write(0, 2, FwCfg.SIGNATURE);
@@ -46,15 +47,15 @@ class QemuDevicesTest {
 
     @Test
     void fwCfgE820TableMatchesTheMemoryMap() {
-        E820Map map = E820Map.forRam(RAM);
+        E820Map map = E820Map.forMemory(RAM);
         FwCfg fwCfg = FwCfg.forPc(RAM, 1, 1, map, false);
         fwCfg.write(0, 2, FwCfg.E820_TABLE);
         byte[] table = new byte[4 + 20 * map.entries().size()];
         for (int i = 0; i < table.length; i++) table[i] = (byte) fwCfg.read(1, 1);
         ByteBuffer data = ByteBuffer.wrap(table).order(ByteOrder.LITTLE_ENDIAN);
         assertEquals(map.entries().size(), data.getInt());
-        for (E820Map.Entry entry : map.entries()) {
-            assertEquals(entry, new E820Map.Entry(data.getLong(), data.getLong(), data.getInt()));
+        for (E820Entry entry : map.entries()) {
+            assertEquals(entry, new E820Entry(data.getLong(), data.getLong(), data.getInt()));
         }
         assertEquals(RAM, map.entries().get(map.entries().size() - 1).end());
         assertEquals(0, map.entries().get(0).address(), "page 0 is RAM");

@@ -1,5 +1,6 @@
 package io.vmm4j.arch.x86.boot;
 
+import io.vmm4j.arch.x86.E820Entry;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;

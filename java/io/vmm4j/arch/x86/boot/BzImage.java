@@ -1,5 +1,6 @@
 package io.vmm4j.arch.x86.boot;
 
+import io.vmm4j.arch.x86.KernelLoadException;
 import io.vmm4j.api.GuestMemory;
 import io.vmm4j.arch.x86.MemoryLayout;
 import java.util.OptionalLong;

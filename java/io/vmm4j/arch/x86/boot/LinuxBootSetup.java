@@ -1,5 +1,7 @@
 package io.vmm4j.arch.x86.boot;
 
+import io.vmm4j.arch.x86.E820Map;
+import io.vmm4j.arch.x86.E820Entry;
 import io.vmm4j.api.DescriptorTable;
 import io.vmm4j.api.GuestMemory;
 import io.vmm4j.api.Register;
@@ -94,7 +96,7 @@ public final class LinuxBootSetup {
         writeCommandLine(memory, kernel, options);
         BootParams params = new BootParams(kernel.setupHeader())
                 .setCommandLine(MemoryLayout.CMDLINE_ADDRESS)
-                .setE820(E820Map.forMemory(memory.size()));
+                .setE820(E820Map.forMemory(memory.size()).entries());
         if (kernel.loadStart() <= 0xffff_ffffL) params.setCodeStart(kernel.loadStart());
         options.initrd().ifPresent(initrd -> params.setRamdisk(initrd.address(), initrd.size()));
         options.acpiRsdp().ifPresent(params::setAcpiRsdp);
@@ -120,7 +122,7 @@ public final class LinuxBootSetup {
      */
     public static EntryState pvh(GuestMemory memory, LoadedKernel kernel, BootOptions options) {
         writeCommandLine(memory, kernel, options);
-        List<E820Entry> map = E820Map.forMemory(memory.size());
+        List<E820Entry> map = E820Map.forMemory(memory.size()).entries();
         if (map.size() > MemoryLayout.PVH_MEMORY_MAP_MAX_ENTRIES) throw new IllegalStateException("memory map too long");
         ByteBuffer memmap = ByteBuffer.allocate(map.size() * 24).order(ByteOrder.LITTLE_ENDIAN);
         for (E820Entry entry : map) memmap.putLong(entry.address()).putLong(entry.size()).putInt(entry.type()).putInt(0);

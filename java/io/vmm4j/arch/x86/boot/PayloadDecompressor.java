@@ -1,5 +1,6 @@
 package io.vmm4j.arch.x86.boot;
 
+import io.vmm4j.arch.x86.KernelLoadException;
 import io.airlift.compress.MalformedInputException;
 import io.airlift.compress.lz4.Lz4Decompressor;
 import io.airlift.compress.zstd.ZstdDecompressor;

@@ -1,5 +1,6 @@
 package io.vmm4j.arch.x86.boot;
 
+import io.vmm4j.arch.x86.KernelLoadException;
 import static io.vmm4j.arch.x86.boot.BootParams.*;
 
 import java.nio.ByteBuffer;

@@ -1,6 +1,6 @@
 package io.vmm4j.arch.x86.multiboot;
 
-import io.vmm4j.arch.x86.InvalidKernelImageException;
+import io.vmm4j.arch.x86.KernelLoadException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Optional;
@@ -52,7 +52,7 @@ public record MultibootHeader(int offset, int flags, long headerAddress, long lo
     /**
      * The first header with a valid checksum; empty when the image has no Multiboot magic at all.
      *
-     * @throws InvalidKernelImageException when there is a magic but no valid header, when the header
+     * @throws KernelLoadException when there is a magic but no valid header, when the header
      *     requires a feature vmm4j does not know, or when the a.out-kludge fields are cut off
      */
     public static Optional<MultibootHeader> find(String file, byte[] image) {
@@ -62,7 +62,7 @@ public record MultibootHeader(int offset, int flags, long headerAddress, long lo
         for (int offset = 0; offset + 4 <= limit; offset += 4) {
             if (data.getInt(offset) != MAGIC) continue;
             if (offset + BASIC_LENGTH > image.length) {
-                throw InvalidKernelImageException.at(file, offset, "multiboot header cut off by the end of the file");
+                throw new KernelLoadException(file, offset, "multiboot header cut off by the end of the file");
             }
             int flags = data.getInt(offset + 4);
             int checksum = data.getInt(offset + 8);
@@ -75,7 +75,7 @@ public record MultibootHeader(int offset, int flags, long headerAddress, long lo
         if (firstBadChecksum >= 0) {
             int flags = data.getInt(firstBadChecksum + 4);
             int checksum = data.getInt(firstBadChecksum + 8);
-            throw InvalidKernelImageException.at(file, firstBadChecksum, String.format(
+            throw new KernelLoadException(file, firstBadChecksum, String.format(
                     "malformed multiboot header: checksum 0x%08x does not make magic 0x%08x + flags 0x%08x sum to"
                             + " zero (expected 0x%08x)", checksum, MAGIC, flags, -(MAGIC + flags)));
         }
@@ -85,13 +85,13 @@ public record MultibootHeader(int offset, int flags, long headerAddress, long lo
     private static MultibootHeader parse(String file, ByteBuffer data, int offset, int flags) {
         int unknownRequired = flags & REQUIRED_FLAGS_MASK & ~KNOWN_REQUIRED_FLAGS;
         if (unknownRequired != 0) {
-            throw InvalidKernelImageException.at(file, offset + 4, String.format(
+            throw new KernelLoadException(file, offset + 4, String.format(
                     "multiboot header requires features 0x%04x that vmm4j does not provide (flags 0x%08x)",
                     unknownRequired, flags));
         }
         if ((flags & FLAG_AOUT_KLUDGE) == 0) return new MultibootHeader(offset, flags, 0, 0, 0, 0, 0);
         if (offset + AOUT_LENGTH > data.capacity()) {
-            throw InvalidKernelImageException.at(file, offset,
+            throw new KernelLoadException(file, offset,
                     "multiboot header with the a.out kludge (flag 16) cut off by the end of the file");
         }
         return new MultibootHeader(offset, flags, u32(data, offset + 12), u32(data, offset + 16),

@@ -1,11 +1,13 @@
 package io.vmm4j.arch.x86.multiboot;
 
+import io.vmm4j.arch.x86.E820Entry;
 import io.vmm4j.api.GuestMemory;
 import io.vmm4j.api.Register;
 import io.vmm4j.api.Vcpu;
 import io.vmm4j.arch.x86.E820Map;
+import io.vmm4j.arch.x86.MemoryLayout;
 import io.vmm4j.arch.x86.FlatBinaryBoot;
-import io.vmm4j.arch.x86.InvalidKernelImageException;
+import io.vmm4j.arch.x86.KernelLoadException;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -69,23 +71,23 @@ public final class MultibootLoader {
      *
      * @param commandLine the kernel's command line; QEMU makes it the kernel's path, a space and
      *     {@code -append}
-     * @throws InvalidKernelImageException for a malformed or unsupported image, or one that does not fit
+     * @throws KernelLoadException for a malformed or unsupported image, or one that does not fit
      *     the VM's RAM
      */
     public static Loaded load(GuestMemory memory, E820Map map, String file, byte[] kernel, String commandLine,
             List<MultibootModule> modules) {
         MultibootHeader header = MultibootHeader.find(file, kernel).orElseThrow(() ->
-                new InvalidKernelImageException(file + ": no multiboot header in the first "
-                        + MultibootHeader.SEARCH_LIMIT + " bytes"));
+                KernelLoadException.whole(file, "no multiboot header in the first " + MultibootHeader.SEARCH_LIMIT
+                        + " bytes", null));
         List<Segment> segments = new ArrayList<>();
         long entry = header.hasAoutKludge() ? aoutSegments(file, kernel, header, segments)
                 : elfSegments(file, kernel, segments);
-        if (segments.isEmpty()) throw InvalidKernelImageException.at(file, header.offset(), "nothing to load");
+        if (segments.isEmpty()) throw new KernelLoadException(file, header.offset(), "nothing to load");
         long kernelStart = Long.MAX_VALUE;
         long kernelEnd = 0;
         for (Segment segment : segments) {
             if (!map.isRam(segment.address(), segment.memoryBytes())) {
-                throw InvalidKernelImageException.at(file, segment.headerOffset(), String.format(
+                throw new KernelLoadException(file, segment.headerOffset(), String.format(
                         "segment [0x%x, 0x%x) does not lie in the VM's RAM (%s)", segment.address(), segment.end(),
                         ramDescription(map)));
             }
@@ -93,13 +95,13 @@ public final class MultibootLoader {
             kernelEnd = Math.max(kernelEnd, segment.end());
         }
         if (entry < kernelStart || entry >= kernelEnd) {
-            throw InvalidKernelImageException.at(file, header.offset(), String.format(
+            throw new KernelLoadException(file, header.offset(), String.format(
                     "entry point 0x%x lies outside the loaded kernel [0x%x, 0x%x)", entry, kernelStart, kernelEnd));
         }
 
         // Modules after the kernel, page aligned; then the information after the modules.
         List<Long> moduleAddresses = new ArrayList<>();
-        long next = Math.max(pageAlign(kernelEnd), E820Map.HIGH_RAM_START);
+        long next = Math.max(pageAlign(kernelEnd), MemoryLayout.HIGH_MEMORY_START);
         for (MultibootModule module : modules) {
             requireRam(map, file, next, module.contents().length, "module '" + module.commandLine() + "'");
             moduleAddresses.add(next);
@@ -131,24 +133,24 @@ public final class MultibootLoader {
         int at = header.offset();
         long load = header.loadAddress();
         if (load > header.headerAddress()) {
-            throw InvalidKernelImageException.at(file, at + 16, String.format(
+            throw new KernelLoadException(file, at + 16, String.format(
                     "a.out kludge: load_addr 0x%x lies above header_addr 0x%x", load, header.headerAddress()));
         }
         long fileStart = at - (header.headerAddress() - load);
         if (fileStart < 0) {
-            throw InvalidKernelImageException.at(file, at + 12, String.format(
+            throw new KernelLoadException(file, at + 12, String.format(
                     "a.out kludge: header_addr 0x%x - load_addr 0x%x reaches before the start of the file",
                     header.headerAddress(), load));
         }
         long loadEnd = header.loadEndAddress() == 0 ? load + (kernel.length - fileStart) : header.loadEndAddress();
         if (loadEnd < load || fileStart + (loadEnd - load) > kernel.length) {
-            throw InvalidKernelImageException.at(file, at + 20, String.format(
+            throw new KernelLoadException(file, at + 20, String.format(
                     "a.out kludge: load_end_addr 0x%x is before load_addr or past the end of the %d-byte file",
                     header.loadEndAddress(), kernel.length));
         }
         long bssEnd = header.bssEndAddress() == 0 ? loadEnd : header.bssEndAddress();
         if (bssEnd < loadEnd) {
-            throw InvalidKernelImageException.at(file, at + 24, String.format(
+            throw new KernelLoadException(file, at + 24, String.format(
                     "a.out kludge: bss_end_addr 0x%x lies before load_end_addr 0x%x", bssEnd, loadEnd));
         }
         segments.add(new Segment(load, (int) fileStart, (int) (loadEnd - load), bssEnd - load, at));
@@ -158,26 +160,26 @@ public final class MultibootLoader {
     private static long elfSegments(String file, byte[] kernel, List<Segment> segments) {
         ByteBuffer data = ByteBuffer.wrap(kernel).order(ByteOrder.LITTLE_ENDIAN);
         if (kernel.length < ELF_HEADER_SIZE || data.getInt(0) != 0x464c457f) {
-            throw InvalidKernelImageException.at(file, 0,
+            throw new KernelLoadException(file, 0,
                     "not an ELF file, and the multiboot header has no a.out kludge (flag 16) addresses");
         }
         if (kernel[4] == ELFCLASS64) {
-            throw InvalidKernelImageException.at(file, 4,
+            throw new KernelLoadException(file, 4,
                     "64-bit ELF: multiboot loads 32-bit ELF kernels (convert with objcopy -O elf32-i386)");
         }
         if (kernel[4] != ELFCLASS32 || kernel[5] != ELFDATA2LSB) {
-            throw InvalidKernelImageException.at(file, 4, "not a 32-bit little-endian ELF file");
+            throw new KernelLoadException(file, 4, "not a 32-bit little-endian ELF file");
         }
         int machine = Short.toUnsignedInt(data.getShort(18));
         if (machine != EM_386) {
-            throw InvalidKernelImageException.at(file, 18, "ELF machine " + machine + " is not i386 (3)");
+            throw new KernelLoadException(file, 18, "ELF machine " + machine + " is not i386 (3)");
         }
         long entry = MultibootHeader.u32(data, 24);
         long phoff = MultibootHeader.u32(data, 28);
         int phentsize = Short.toUnsignedInt(data.getShort(42));
         int phnum = Short.toUnsignedInt(data.getShort(44));
         if (phentsize < ELF_PHDR_SIZE || phoff + (long) phnum * phentsize > kernel.length) {
-            throw InvalidKernelImageException.at(file, 28, "ELF program headers lie outside the file");
+            throw new KernelLoadException(file, 28, "ELF program headers lie outside the file");
         }
         long physicalEntry = entry;
         for (int i = 0; i < phnum; i++) {
@@ -190,7 +192,7 @@ public final class MultibootLoader {
             long memoryBytes = MultibootHeader.u32(data, ph + 20);
             if (memoryBytes == 0) continue;
             if (fileBytes > memoryBytes || offset + fileBytes > kernel.length) {
-                throw InvalidKernelImageException.at(file, ph, String.format(
+                throw new KernelLoadException(file, ph, String.format(
                         "ELF segment %d: %d file bytes at 0x%x do not fit the file (%d bytes) or its %d memory bytes",
                         i, fileBytes, offset, kernel.length, memoryBytes));
             }
@@ -211,7 +213,7 @@ public final class MultibootLoader {
         while (strings.size() % 8 != 0) strings.write(0);
         long modulesAddress = stringsBase + strings.size();
         long mmapAddress = modulesAddress + (long) modules.size() * MODULE_ENTRY_SIZE;
-        List<E820Map.Entry> mmap = map.entries();
+        List<E820Entry> mmap = map.entries();
         int size = Math.toIntExact(mmapAddress - base + (long) mmap.size() * MMAP_ENTRY_SIZE);
 
         ByteBuffer info = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
@@ -232,10 +234,10 @@ public final class MultibootLoader {
             info.putInt(at + 4, (int) (start + modules.get(i).contents().length));
             info.putInt(at + 8, (int) (long) moduleStrings.get(i));
         }
-        for (E820Map.Entry entry : mmap) {
+        for (E820Entry entry : mmap) {
             info.putInt(at, MMAP_ENTRY_SIZE - 4);  // "size" excludes itself
             info.putLong(at + 4, entry.address());
-            info.putLong(at + 12, entry.length());
+            info.putLong(at + 12, entry.size());
             info.putInt(at + 20, entry.type());
             at += MMAP_ENTRY_SIZE;
         }
@@ -252,14 +254,14 @@ public final class MultibootLoader {
 
     private static void requireRam(E820Map map, String file, long address, long length, String what) {
         if (!map.isRam(address, length)) {
-            throw new InvalidKernelImageException(String.format("%s: %s (%d bytes at 0x%x) does not fit the VM's RAM"
-                    + " (%s)", file, what, length, address, ramDescription(map)));
+            throw KernelLoadException.whole(file, String.format("%s (%d bytes at 0x%x) does not fit the VM's RAM (%s)",
+                    what, length, address, ramDescription(map)), null);
         }
     }
 
     private static String ramDescription(E820Map map) {
         StringBuilder text = new StringBuilder("RAM:");
-        for (E820Map.Entry entry : map.entries()) {
+        for (E820Entry entry : map.entries()) {
             if (entry.isRam()) text.append(String.format(" [0x%x, 0x%x)", entry.address(), entry.end()));
         }
         return text.toString();

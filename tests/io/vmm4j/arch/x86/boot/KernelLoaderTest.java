@@ -1,5 +1,6 @@
 package io.vmm4j.arch.x86.boot;
 
+import io.vmm4j.arch.x86.KernelLoadException;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

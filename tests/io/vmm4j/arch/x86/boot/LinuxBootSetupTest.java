@@ -1,5 +1,7 @@
 package io.vmm4j.arch.x86.boot;
 
+import io.vmm4j.arch.x86.E820Map;
+import io.vmm4j.arch.x86.E820Entry;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -33,7 +35,7 @@ class LinuxBootSetupTest {
         assertEquals(0xE0000L, memory.readLong(0x7000 + 0x070), "acpi_rsdp_addr");
         assertEquals(0xAA55, memory.readShort(0x7000 + 0x1fe) & 0xffff);
         assertEquals((byte) 0xff, memory.readByte(0x7000 + 0x210), "type_of_loader");
-        List<E820Entry> e820 = E820Map.forMemory(RAM);
+        List<E820Entry> e820 = E820Map.forMemory(RAM).entries();
         assertEquals(e820.size(), memory.readByte(0x7000 + 0x1e8));
         for (int i = 0; i < e820.size(); i++) {
             long at = 0x7000 + 0x2d0 + i * 20L;
@@ -78,7 +80,7 @@ class LinuxBootSetupTest {
         assertEquals(0x20000L, memory.readLong(info + 24), "cmdline_paddr");
         assertEquals(0xE0000L, memory.readLong(info + 32), "rsdp_paddr");
         assertEquals(0x6080L, memory.readLong(info + 40), "memmap_paddr");
-        List<E820Entry> e820 = E820Map.forMemory(RAM);
+        List<E820Entry> e820 = E820Map.forMemory(RAM).entries();
         assertEquals(e820.size(), memory.readInt(info + 48), "memmap_entries");
         for (int i = 0; i < e820.size(); i++) {
             long at = 0x6080 + i * 24L;

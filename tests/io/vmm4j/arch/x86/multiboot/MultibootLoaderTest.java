@@ -1,5 +1,6 @@
 package io.vmm4j.arch.x86.multiboot;
 
+import io.vmm4j.arch.x86.E820Entry;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -13,7 +14,7 @@ import io.vmm4j.api.Vcpu;
 import io.vmm4j.api.VirtualMachine;
 import io.vmm4j.api.VmConfig;
 import io.vmm4j.arch.x86.E820Map;
-import io.vmm4j.arch.x86.InvalidKernelImageException;
+import io.vmm4j.arch.x86.KernelLoadException;
 import io.vmm4j.guests.BundledGuest;
 import io.vmm4j.testing.RequiresKvm;
 import java.nio.ByteBuffer;
@@ -25,7 +26,7 @@ import org.junit.jupiter.api.Test;
 @RequiresKvm
 class MultibootLoaderTest {
     private static final long RAM = 8L << 20;
-    private static final E820Map MAP = E820Map.forRam(RAM);
+    private static final E820Map MAP = E820Map.forMemory(RAM);
     private static final int MAGIC = MultibootHeader.MAGIC;
 
     /** An a.out-kludge image: header at 0x20, loaded at 0x200000 from file offset 0, bss to +0x3000. */
@@ -79,11 +80,11 @@ class MultibootLoaderTest {
             long mmap = Integer.toUnsignedLong(memory.readInt(info + 48));
             assertEquals(MAP.entries().size() * 24, mmapLength);
             for (int i = 0; i < MAP.entries().size(); i++) {
-                E820Map.Entry entry = MAP.entries().get(i);
+                E820Entry entry = MAP.entries().get(i);
                 long at = mmap + i * 24L;
                 assertEquals(20, memory.readInt(at));
                 assertEquals(entry.address(), memory.readLong(at + 4));
-                assertEquals(entry.length(), memory.readLong(at + 12));
+                assertEquals(entry.size(), memory.readLong(at + 12));
                 assertEquals(entry.type(), memory.readInt(at + 20));
             }
         }
@@ -115,10 +116,11 @@ class MultibootLoaderTest {
     void badChecksumNamesTheFileAndOffset() {
         byte[] image = aoutImage(MultibootHeader.FLAG_AOUT_KLUDGE);
         ByteBuffer.wrap(image).order(ByteOrder.LITTLE_ENDIAN).putInt(0x28, 0x1234);
-        InvalidKernelImageException e = assertThrows(InvalidKernelImageException.class,
+        KernelLoadException e = assertThrows(KernelLoadException.class,
                 () -> MultibootLoader.load(null, MAP, "kernel.bin", image, "", List.of()));
-        assertTrue(e.getMessage().startsWith("kernel.bin: malformed multiboot header: checksum"), e.getMessage());
-        assertTrue(e.getMessage().endsWith("at offset 0x20"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("kernel.bin at offset 0x20: malformed multiboot header: checksum"),
+                e.getMessage());
+        assertEquals(0x20, e.offset().orElseThrow());
         assertTrue(MultibootLoader.isMultiboot(image), "a malformed header still says multiboot");
     }
 
@@ -149,7 +151,7 @@ class MultibootLoaderTest {
     void modulesThatDoNotFitAreRefused(Hypervisor kvm) {
         try (VirtualMachine vm = kvm.createVm(VmConfig.builder().memorySize(RAM).build())) {
             byte[] image = aoutImage(MultibootHeader.FLAG_AOUT_KLUDGE);
-            InvalidKernelImageException e = assertThrows(InvalidKernelImageException.class, () ->
+            KernelLoadException e = assertThrows(KernelLoadException.class, () ->
                     MultibootLoader.load(vm.memory(), MAP, "k", image, "k",
                             List.of(new MultibootModule("big", new byte[(int) RAM]))));
             assertTrue(e.getMessage().contains("module 'big'"), e.getMessage());
@@ -157,10 +159,10 @@ class MultibootLoaderTest {
     }
 
     private static void assertRefused(byte[] image, String problem, String where) {
-        InvalidKernelImageException e = assertThrows(InvalidKernelImageException.class,
+        KernelLoadException e = assertThrows(KernelLoadException.class,
                 () -> MultibootLoader.load(null, MAP, "k.img", image, "", List.of()));
-        assertTrue(e.getMessage().startsWith("k.img: ") && e.getMessage().contains(problem)
-                && e.getMessage().endsWith(where), e.getMessage());
+        assertTrue(e.getMessage().startsWith("k.img") && e.getMessage().contains(problem), e.getMessage());
+        assertTrue(e.getMessage().contains(where), e.getMessage());
     }
 
     private static String string(GuestMemory memory, int address) {

@@ -1,4 +1,4 @@
-package io.vmm4j.arch.x86.boot;
+package io.vmm4j.arch.x86;
 
 /** One {@code struct boot_e820_entry}: a range of guest physical memory and its type. */
 public record E820Entry(long address, long size, int type) {
@@ -13,5 +13,9 @@ public record E820Entry(long address, long size, int type) {
 
     public long end() {
         return address + size;
+    }
+
+    public boolean isRam() {
+        return type == RAM;
     }
 }

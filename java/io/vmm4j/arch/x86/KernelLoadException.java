@@ -1,4 +1,4 @@
-package io.vmm4j.arch.x86.boot;
+package io.vmm4j.arch.x86;
 
 import io.vmm4j.api.VmmException;
 import java.util.OptionalLong;
