@@ -6,12 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vmm4j.api.Hypervisor;
 import io.vmm4j.devices.virtio.block.BlockModel;
-import io.vmm4j.kvm.Kvm;
 import io.vmm4j.testing.RequiresKvm;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,13 +24,8 @@ class DeviceResetTest {
     @TempDir Path dir;
 
     @BeforeAll
-    static void open() {
-        kvm = Kvm.open();
-    }
-
-    @AfterAll
-    static void close() {
-        kvm.close();
+    static void shareHypervisor(Hypervisor shared) {
+        kvm = shared;  // opened once for the run and closed by the KVM extension
     }
 
     @RepeatedTest(5)

@@ -10,7 +10,6 @@ import io.vmm4j.api.VirtioDeviceConfig;
 import io.vmm4j.api.VirtualMachine;
 import io.vmm4j.api.VmConfig;
 import io.vmm4j.devices.virtio.block.BlockModel;
-import io.vmm4j.kvm.Kvm;
 import io.vmm4j.testing.RequiresKvm;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +17,6 @@ import java.time.Duration;
 import java.util.Random;
 import java.util.function.ToIntFunction;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,13 +43,8 @@ class HostileChainTest {
     @TempDir Path dir;
 
     @BeforeAll
-    static void open() {
-        kvm = Kvm.open();
-    }
-
-    @AfterAll
-    static void close() {
-        kvm.close();
+    static void shareHypervisor(Hypervisor shared) {
+        kvm = shared;  // opened once for the run and closed by the KVM extension
     }
 
     /** Sets up descriptors for a write request of sector 1 and returns the head to publish. */

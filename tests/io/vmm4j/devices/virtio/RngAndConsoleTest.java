@@ -10,14 +10,12 @@ import io.vmm4j.api.VirtioConsole;
 import io.vmm4j.api.VirtioDeviceConfig;
 import io.vmm4j.api.VirtualMachine;
 import io.vmm4j.api.VmConfig;
-import io.vmm4j.kvm.Kvm;
 import io.vmm4j.testing.RequiresKvm;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -28,13 +26,8 @@ class RngAndConsoleTest {
     private static Hypervisor kvm;
 
     @BeforeAll
-    static void open() {
-        kvm = Kvm.open();
-    }
-
-    @AfterAll
-    static void close() {
-        kvm.close();
+    static void shareHypervisor(Hypervisor shared) {
+        kvm = shared;  // opened once for the run and closed by the KVM extension
     }
 
     @Test

@@ -12,14 +12,12 @@ import io.vmm4j.api.VirtualMachine;
 import io.vmm4j.api.VmConfig;
 import io.vmm4j.api.VmmException;
 import io.vmm4j.devices.virtio.block.BlockModel;
-import io.vmm4j.kvm.Kvm;
 import io.vmm4j.testing.RequiresKvm;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,13 +29,8 @@ class VirtioBlockTest {
     @TempDir Path dir;
 
     @BeforeAll
-    static void open() {
-        kvm = Kvm.open();
-    }
-
-    @AfterAll
-    static void close() {
-        kvm.close();
+    static void shareHypervisor(Hypervisor shared) {
+        kvm = shared;  // opened once for the run and closed by the KVM extension
     }
 
     private Path disk(int sectors) throws Exception {

@@ -11,7 +11,6 @@ import io.vmm4j.api.VirtualMachine;
 import io.vmm4j.api.VmConfig;
 import io.vmm4j.arch.x86.FlatBinaryBoot;
 import io.vmm4j.guests.BundledGuest;
-import io.vmm4j.kvm.Kvm;
 import io.vmm4j.testing.RequiresKvm;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +19,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -37,13 +35,8 @@ class VirtioGuestTest {
     @TempDir Path dir;
 
     @BeforeAll
-    static void open() {
-        kvm = Kvm.open();
-    }
-
-    @AfterAll
-    static void close() {
-        kvm.close();
+    static void shareHypervisor(Hypervisor shared) {
+        kvm = shared;  // opened once for the run and closed by the KVM extension
     }
 
     @ParameterizedTest(name = "irqchip {0}")
