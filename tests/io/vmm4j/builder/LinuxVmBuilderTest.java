@@ -9,7 +9,7 @@ import io.vmm4j.arch.x86.E820Entry;
 import io.vmm4j.arch.x86.E820Map;
 import io.vmm4j.builder.LinuxVmBuilder.LinuxVm;
 import io.vmm4j.testing.ConsoleCapture;
-import io.vmm4j.testing.DebianKernel;
+import io.vmm4j.testing.DebianPackages;
 import io.vmm4j.testing.RequiresKvm;
 import java.time.Duration;
 import java.util.Optional;
@@ -30,7 +30,7 @@ class LinuxVmBuilderTest {
     @Test
     void theDebianKernelPrintsOurCommandLineE820MapAndAcpiTables(Hypervisor kvm) throws Exception {
         ConsoleCapture console = new ConsoleCapture();
-        try (LinuxVm linux = LinuxVmBuilder.kernel(DebianKernel.vmlinuz()).commandLine(COMMAND_LINE)
+        try (LinuxVm linux = LinuxVmBuilder.kernel(DebianPackages.kernel()).commandLine(COMMAND_LINE)
                 .memoryMiB(MEMORY_MIB).console(console).build(kvm)) {
             linux.vm().start();
             assertTrue(console.awaitLine("ACPI: APIC 0x", EARLY_LOG), "no MADT line in the early log:\n" + console.text());

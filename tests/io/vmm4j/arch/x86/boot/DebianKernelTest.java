@@ -12,7 +12,7 @@ import io.vmm4j.api.VirtualMachine;
 import io.vmm4j.api.VmConfig;
 import io.vmm4j.arch.x86.boot.KernelLoader.BzImageMode;
 import io.vmm4j.kvm.Kvm;
-import io.vmm4j.testing.DebianKernel;
+import io.vmm4j.testing.DebianPackages;
 import io.vmm4j.testing.RequiresKvm;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -38,7 +38,7 @@ class DebianKernelTest {
 
     @BeforeAll
     static void fetchAndDecompress() throws IOException {
-        path = DebianKernel.vmlinuz();
+        path = DebianPackages.kernel();
         image = Files.readAllBytes(path);
         bzImage = BzImage.parse(image, path.toString());
         long start = System.nanoTime();

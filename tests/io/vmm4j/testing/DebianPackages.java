@@ -15,46 +15,57 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * The kernel of Debian's {@code linux-image-cloud-amd64}, fetched for tests with {@code apt-get
- * download} into {@code target/debian-kernel/} and unpacked with {@code dpkg-deb -x}. It is cached
- * there across runs and never committed. Without access to the Debian archive this fails with a
- * message that says so: the tests that need it do not silently skip.
+ * Real Debian binaries for tests: the kernel of {@code linux-image-cloud-amd64} and busybox-static,
+ * fetched with {@code apt-get download} into {@code target/debian-packages/} and unpacked with
+ * {@code dpkg-deb -x}. They are cached there across runs and never committed. Without access to
+ * the Debian archive this fails with a message that says so: the tests that need them do not
+ * silently skip.
  */
-public final class DebianKernel {
+public final class DebianPackages {
     public static final String META_PACKAGE = "linux-image-cloud-amd64";
-    private static final Path CACHE = Paths.get(System.getProperty("user.dir"), "target", "debian-kernel");
+    public static final String BUSYBOX_PACKAGE = "busybox-static";
+    private static final Path CACHE = Paths.get(System.getProperty("user.dir"), "target", "debian-packages");
     private static final long COMMAND_TIMEOUT_SECONDS = 600;
     private static Path vmlinuz;
 
-    private DebianKernel() {}
+    private DebianPackages() {}
 
     /** The path of boot/vmlinuz-* from the current kernel package, downloading it on first use. */
-    public static synchronized Path vmlinuz() {
-        if (vmlinuz != null) return vmlinuz;
-        try {
-            Path extracted = CACHE.resolve("extracted");
-            Optional<Path> cached = find(extracted);
-            if (cached.isEmpty()) {
-                Files.createDirectories(CACHE);
-                String packageName = resolvePackage();
-                Path deb = download(packageName);
-                deleteRecursively(extracted);
-                run(CACHE, "dpkg-deb", "-x", deb.toString(), extracted.toString());
-                cached = find(extracted);
-                if (cached.isEmpty()) throw new IllegalStateException(deb + " holds no boot/vmlinuz-*");
+    public static synchronized Path kernel() {
+        if (vmlinuz == null) {
+            Path boot = extracted(resolvePackage()).resolve("boot");
+            try (Stream<Path> files = Files.list(boot)) {
+                vmlinuz = files.filter(p -> p.getFileName().toString().startsWith("vmlinuz-")).findFirst()
+                        .orElseThrow(() -> new IllegalStateException(boot + " holds no vmlinuz-*"));
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot list " + boot + ": " + e, e);
             }
-            vmlinuz = cached.get();
-            return vmlinuz;
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot prepare the Debian kernel in " + CACHE + ": " + e, e);
         }
+        return vmlinuz;
     }
 
-    private static Optional<Path> find(Path extracted) throws IOException {
-        Path boot = extracted.resolve("boot");
-        if (!Files.isDirectory(boot)) return Optional.empty();
-        try (Stream<Path> files = Files.list(boot)) {
-            return files.filter(p -> p.getFileName().toString().startsWith("vmlinuz-")).findFirst();
+    /** Debian's statically linked busybox, from busybox-static. */
+    public static Path busybox() {
+        Path busybox = extracted(BUSYBOX_PACKAGE).resolve("bin/busybox");
+        if (!Files.isExecutable(busybox)) throw new IllegalStateException(BUSYBOX_PACKAGE + " holds no bin/busybox");
+        return busybox;
+    }
+
+    /** The files of {@code packageName}, downloaded and unpacked on first use and cached after. */
+    private static synchronized Path extracted(String packageName) {
+        Path extracted = CACHE.resolve(packageName);
+        if (Files.isDirectory(extracted)) return extracted;
+        try {
+            Files.createDirectories(CACHE);
+            Path deb = download(packageName);
+            Path partial = CACHE.resolve(packageName + ".partial");
+            deleteRecursively(partial);
+            Result unpack = run(CACHE, "dpkg-deb", "-x", deb.toString(), partial.toString());
+            if (unpack.exitCode != 0) throw new IllegalStateException("dpkg-deb -x " + deb + " failed:\n" + unpack.output);
+            Files.move(partial, extracted);  // only a complete unpack counts as cached
+            return extracted;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot prepare " + packageName + " in " + CACHE + ": " + e, e);
         }
     }
 
@@ -88,8 +99,8 @@ public final class DebianKernel {
     }
 
     private static IllegalStateException unreachable(String command, Result result) {
-        return new IllegalStateException("'" + command + "' failed (exit " + result.exitCode + "): the Debian kernel "
-                + "tests need the Debian package archive (network access), or a cached kernel under " + CACHE
+        return new IllegalStateException("'" + command + "' failed (exit " + result.exitCode + "): these "
+                + "tests need the Debian package archive (network access), or a cached copy under " + CACHE
                 + ". Output:\n" + result.output);
     }
 
