@@ -7,22 +7,53 @@ namespace vmm4j {
 namespace {
 constexpr uint64_t kData = 0, kInterruptEnable = 1, kInterruptId = 2, kLineControl = 3, kModemControl = 4,
                    kLineStatus = 5, kModemStatus = 6, kScratch = 7;
-constexpr uint8_t kDivisorLatch = 0x80;
-constexpr uint8_t kLsrDataReady = 0x01, kLsrThrEmpty = 0x20, kLsrTransmitterEmpty = 0x40;
-constexpr uint8_t kIirNoInterrupt = 0x01, kIirFifoEnabled = 0xc0;
+constexpr uint8_t kLcrDivisorLatch = 0x80;
+constexpr uint8_t kIerReceivedData = 0x01, kIerTransmitterEmpty = 0x02, kIerLineStatus = 0x04;
+constexpr uint8_t kLsrDataReady = 0x01, kLsrOverrun = 0x02, kLsrThrEmpty = 0x20, kLsrTransmitterEmpty = 0x40;
+constexpr uint8_t kIirNone = 0x01, kIirLineStatus = 0x06, kIirReceivedData = 0x04, kIirTransmitterEmpty = 0x02;
+constexpr uint8_t kIirFifoEnabled = 0xc0;
+constexpr uint8_t kFcrEnable = 0x01, kFcrClearReceive = 0x02;
 constexpr uint8_t kMcrLoop = 0x10;
-// In loopback the modem-status inputs follow the modem-control outputs; otherwise report DCD, DSR and CTS.
-constexpr uint8_t kMsrConnected = 0xb0;
+constexpr uint8_t kMsrConnected = 0xb0;  // DCD, DSR and CTS: a terminal is always attached
 }  // namespace
 
-uint8_t Serial16550::line_status() const noexcept {
-    // Output is never throttled, so the transmitter is always ready.
-    return kLsrThrEmpty | kLsrTransmitterEmpty | (input_.empty() ? 0 : kLsrDataReady);
+uint8_t Serial16550::interrupt_identification() const noexcept {
+    // Highest priority first, as in the 16550A data sheet.
+    uint8_t id = kIirNone;
+    if ((interrupt_enable_ & kIerLineStatus) && overrun_) {
+        id = kIirLineStatus;
+    } else if ((interrupt_enable_ & kIerReceivedData) && !input_.empty()) {
+        id = kIirReceivedData;
+    } else if ((interrupt_enable_ & kIerTransmitterEmpty) && transmitter_interrupt_pending_) {
+        id = kIirTransmitterEmpty;
+    }
+    return id | (fifo_enabled_ ? kIirFifoEnabled : 0);
+}
+
+uint8_t Serial16550::modem_status() const noexcept {
+    if (!(modem_control_ & kMcrLoop)) return kMsrConnected;
+    // Loopback wires RTS->CTS, DTR->DSR, OUT1->RI, OUT2->DCD; Linux's probe checks this.
+    const uint8_t m = modem_control_;
+    return static_cast<uint8_t>(((m & 0x02) << 3) | ((m & 0x01) << 5) | ((m & 0x04) << 4) | ((m & 0x08) << 4));
+}
+
+void Serial16550::update_interrupt() {
+    const bool asserted = (interrupt_identification() & kIirNone) == 0;
+    if (irq_ && asserted != irq_asserted_) irq_->set_level(asserted);
+    irq_asserted_ = asserted;
+}
+
+void Serial16550::receive(uint8_t byte) {
+    if (input_.size() >= kInputCapacity) {
+        overrun_ = true;
+        return;
+    }
+    input_.push_back(byte);
 }
 
 bool Serial16550::read(Vcpu&, uint64_t offset, uint32_t, uint64_t& value) {
     std::lock_guard<std::mutex> lock(mutex_);
-    const bool dlab = (line_control_ & kDivisorLatch) != 0;
+    const bool dlab = (line_control_ & kLcrDivisorLatch) != 0;
     switch (offset) {
         case kData:
             if (dlab) {
@@ -35,56 +66,77 @@ bool Serial16550::read(Vcpu&, uint64_t offset, uint32_t, uint64_t& value) {
             }
             break;
         case kInterruptEnable: value = dlab ? divisor_high_ : interrupt_enable_; break;
-        case kInterruptId: value = kIirNoInterrupt | ((fifo_control_ & 1) ? kIirFifoEnabled : 0); break;
+        case kInterruptId: {
+            const uint8_t id = interrupt_identification();
+            value = id;
+            // Reading IIR while it reports THR empty acknowledges that interrupt.
+            if ((id & 0x0f) == kIirTransmitterEmpty) transmitter_interrupt_pending_ = false;
+            break;
+        }
         case kLineControl: value = line_control_; break;
         case kModemControl: value = modem_control_; break;
-        case kLineStatus: value = line_status(); break;
-        case kModemStatus:
-            value = (modem_control_ & kMcrLoop) ? ((modem_control_ & 0x0f) << 4) : kMsrConnected;
+        case kLineStatus:
+            // Output is never throttled, so the transmitter is always empty.
+            value = kLsrThrEmpty | kLsrTransmitterEmpty | (input_.empty() ? 0 : kLsrDataReady) |
+                    (overrun_ ? kLsrOverrun : 0);
+            overrun_ = false;
             break;
+        case kModemStatus: value = modem_status(); break;
         case kScratch: value = scratch_; break;
         default: value = 0xff; break;
     }
+    update_interrupt();
     return true;
 }
 
 bool Serial16550::write(Vcpu& vcpu, uint64_t offset, uint32_t, uint64_t value) {
     const uint8_t byte = static_cast<uint8_t>(value);
-    int32_t sink_key = -1;
+    bool transmit = false;
     {
         std::lock_guard<std::mutex> lock(mutex_);
-        const bool dlab = (line_control_ & kDivisorLatch) != 0;
+        const bool dlab = (line_control_ & kLcrDivisorLatch) != 0;
         switch (offset) {
             case kData:
                 if (dlab) {
                     divisor_low_ = byte;
-                } else if (modem_control_ & kMcrLoop) {
-                    if (input_.size() < kInputCapacity) input_.push_back(byte);
                 } else {
-                    sink_key = sink_key_;
+                    if (modem_control_ & kMcrLoop) receive(byte); else transmit = true;
+                    transmitter_interrupt_pending_ = true;  // sent at once, so THR is empty again
                 }
                 break;
             case kInterruptEnable:
-                if (dlab) divisor_high_ = byte; else interrupt_enable_ = byte & 0x0f;
+                if (dlab) {
+                    divisor_high_ = byte;
+                } else {
+                    // Enabling the THR-empty interrupt while THR is empty raises it at once.
+                    if ((byte & kIerTransmitterEmpty) && !(interrupt_enable_ & kIerTransmitterEmpty)) {
+                        transmitter_interrupt_pending_ = true;
+                    }
+                    interrupt_enable_ = byte & 0x0f;
+                }
                 break;
-            case kInterruptId:
-                fifo_control_ = byte;
-                if (byte & 0x02) input_.clear();  // FCR: clear receive FIFO
+            case kInterruptId: {  // FCR
+                const bool enable = (byte & kFcrEnable) != 0;
+                if (enable != fifo_enabled_ || (byte & kFcrClearReceive)) input_.clear();
+                fifo_enabled_ = enable;
                 break;
+            }
             case kLineControl: line_control_ = byte; break;
             case kModemControl: modem_control_ = byte & 0x1f; break;
             case kScratch: scratch_ = byte; break;
             default: break;  // LSR and MSR are read-only
         }
+        update_interrupt();
     }
     // The sink is called outside the lock: it may block on a slow consumer.
-    if (sink_key >= 0) return call_java(vcpu, sink_key, 0, 1, true, byte, nullptr);
+    if (transmit) return call_java(vcpu, sink_key_, 0, 1, true, byte, nullptr);
     return true;
 }
 
-void Serial16550::enqueue_input(uint8_t byte) {
+void Serial16550::enqueue_input(const uint8_t* bytes, size_t length) {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (input_.size() < kInputCapacity) input_.push_back(byte);
+    for (size_t i = 0; i < length; ++i) receive(bytes[i]);
+    update_interrupt();
 }
 
 }  // namespace vmm4j

@@ -2,38 +2,49 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <mutex>
 
 #include "bus/bus_device.h"
+#include "devices/irq_line.h"
 
 namespace vmm4j {
 
-// A native 16550A UART register file (8 ports). Transmitted bytes go to a Java sink
-// through the IoUpcall; received bytes are queued from Java with enqueue_input().
+// A native 16550A UART (8 ports) with the FIFO and interrupt behaviour Linux's 8250 driver
+// probes for. Transmitted bytes go to a Java sink through the IoUpcall; received bytes are
+// queued from Java with enqueue_input(). `irq` may be null (no interrupts, polled use only).
 class Serial16550 final : public BusDevice {
 public:
-    explicit Serial16550(int32_t sink_key) : sink_key_(sink_key) {}
+    Serial16550(int32_t sink_key, std::unique_ptr<IrqLine> irq) : sink_key_(sink_key), irq_(std::move(irq)) {}
 
     bool read(Vcpu& vcpu, uint64_t offset, uint32_t size, uint64_t& value) override;
     bool write(Vcpu& vcpu, uint64_t offset, uint32_t size, uint64_t value) override;
-    void enqueue_input(uint8_t byte);
+    void enqueue_input(const uint8_t* bytes, size_t length);
 
     static constexpr uint64_t kPortCount = 8;
-    static constexpr size_t kInputCapacity = 4096;  // bytes beyond this are dropped, as a real FIFO overruns
+    // Input beyond this is dropped and reported as an overrun, as a real FIFO does.
+    static constexpr size_t kInputCapacity = 4096;
 
 private:
-    uint8_t line_status() const noexcept;
+    uint8_t interrupt_identification() const noexcept;
+    uint8_t modem_status() const noexcept;
+    void receive(uint8_t byte);
+    void update_interrupt();  // with mutex_ held
 
     std::mutex mutex_;
     int32_t sink_key_;
+    std::unique_ptr<IrqLine> irq_;
     std::deque<uint8_t> input_;
+    bool overrun_ = false;
+    bool transmitter_interrupt_pending_ = false;  // THR emptied since IIR last reported it
+    bool irq_asserted_ = false;
     uint8_t interrupt_enable_ = 0;
     uint8_t line_control_ = 0x03;  // 8N1
     uint8_t modem_control_ = 0x08;  // OUT2
     uint8_t scratch_ = 0;
     uint8_t divisor_low_ = 0x0c;  // 9600 baud
     uint8_t divisor_high_ = 0;
-    uint8_t fifo_control_ = 0;
+    bool fifo_enabled_ = false;
 };
 
 }  // namespace vmm4j

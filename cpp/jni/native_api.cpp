@@ -1,6 +1,7 @@
 #include "jni/native_api.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <exception>
 #include <string>
@@ -11,9 +12,14 @@
 #include "devices/null_device.h"
 #include "devices/serial_16550.h"
 #include "kvm/system_fd.h"
+#include "virtio/block/block_device.h"
+#include "virtio/console/console_device.h"
+#include "virtio/rng/rng_device.h"
+#include "virtio/virtio_hub.h"
 #include "vm/machine.h"
 
 using namespace vmm4j;
+using vmm4j::virtio::VirtioDevice;
 
 static_assert(VMM4J_EXIT_INFO_SLOTS == ExitInfo::kSlots, "exit info size must match");
 static_assert(VMM4J_UNCLAIMED_PIO_KEY == kUnclaimedPioKey && VMM4J_UNCLAIMED_MMIO_KEY == kUnclaimedMmioKey, "unclaimed keys must match");
@@ -97,6 +103,21 @@ void unpack_segment(const int64_t* block, kvm_segment& s) {
     s.unusable = (a >> 28) & 1;
 }
 
+VirtioDevice& virtio_of(int64_t handle) { return *reinterpret_cast<VirtioDevice*>(handle); }
+
+uint32_t gsi_of(const char* operation, int32_t gsi) {
+    if (gsi < 0) throw_invalid(operation, "negative GSI " + std::to_string(gsi));
+    return static_cast<uint32_t>(gsi);
+}
+
+template <typename Device, typename... Args>
+int64_t add_virtio(Machine& machine, int64_t notify_address, uint32_t gsi, Args&&... args) {
+    VirtioHub& hub = machine.virtio();
+    auto device = std::make_unique<Device>(hub.context(static_cast<uint64_t>(notify_address), gsi),
+                                           std::forward<Args>(args)...);
+    return handle_of(&hub.add(std::move(device)));
+}
+
 kvm_segment* segments(kvm_sregs& sregs, int index) {
     kvm_segment* all[] = {&sregs.cs, &sregs.ds, &sregs.es, &sregs.fs, &sregs.gs, &sregs.ss, &sregs.tr, &sregs.ldt};
     return all[index];
@@ -166,10 +187,11 @@ int64_t vmm4j_vm_add_null_device(int64_t vm, int32_t space, int64_t base, int64_
     });
 }
 
-int64_t vmm4j_vm_add_serial(int64_t vm, int32_t space, int64_t base, int32_t sink_key) {
+int64_t vmm4j_vm_add_serial(int64_t vm, int32_t space, int64_t base, int32_t irq, int32_t sink_key) {
     return guarded(__func__, [&] {
-        auto serial = std::make_shared<Serial16550>(sink_key);
-        bus_of(machine_of(vm), space).add(base, Serial16550::kPortCount, serial);
+        Machine& machine = machine_of(vm);
+        auto serial = std::make_shared<Serial16550>(sink_key, irq >= 0 ? machine.irq_line(irq) : nullptr);
+        bus_of(machine, space).add(base, Serial16550::kPortCount, serial);
         return handle_of(serial.get());  // the bus keeps it alive until the VM closes
     });
 }
@@ -177,8 +199,7 @@ int64_t vmm4j_vm_add_serial(int64_t vm, int32_t space, int64_t base, int32_t sin
 int64_t vmm4j_serial_enqueue_input(int64_t serial, const int8_t* bytes, int32_t length) {
     return guarded(__func__, [&] {
         check_length("serial input", length);
-        auto& device = *reinterpret_cast<Serial16550*>(serial);
-        for (int32_t i = 0; i < length; ++i) device.enqueue_input(static_cast<uint8_t>(bytes[i]));
+        reinterpret_cast<Serial16550*>(serial)->enqueue_input(reinterpret_cast<const uint8_t*>(bytes), length);
         return int64_t(length);
     });
 }
@@ -323,6 +344,74 @@ int64_t vmm4j_vcpu_set_cpuid(int64_t vcpu, const int64_t* entries, int32_t count
     });
 }
 
+static_assert(VMM4J_LAPIC_SIZE == KVM_APIC_REG_SIZE, "LAPIC page size");
+
+namespace {
+std::vector<kvm_msr_entry> msr_entries(const int64_t* pairs, int32_t count) {
+    check_length("KVM_SET_MSRS", count);
+    std::vector<kvm_msr_entry> entries(count);
+    for (int32_t i = 0; i < count; ++i) {
+        entries[i] = kvm_msr_entry{};
+        entries[i].index = static_cast<uint32_t>(pairs[2 * i]);
+        entries[i].data = static_cast<uint64_t>(pairs[2 * i + 1]);
+    }
+    return entries;
+}
+}  // namespace
+
+int64_t vmm4j_vcpu_set_msrs(int64_t vcpu, const int64_t* pairs, int32_t count) {
+    return guarded(__func__, [&] { return int64_t(vcpu_of(vcpu).fd().set_msrs(msr_entries(pairs, count))); });
+}
+
+int64_t vmm4j_vcpu_get_msrs(int64_t vcpu, int64_t* pairs, int32_t count) {
+    return guarded(__func__, [&] {
+        std::vector<kvm_msr_entry> entries = msr_entries(pairs, count);
+        const size_t read = vcpu_of(vcpu).fd().get_msrs(entries);
+        for (size_t i = 0; i < read; ++i) pairs[2 * i + 1] = static_cast<int64_t>(entries[i].data);
+        return int64_t(read);
+    });
+}
+
+int64_t vmm4j_vcpu_translate(int64_t vcpu, int64_t linear_address) {
+    return guarded(__func__, [&] {
+        const kvm_translation translation = vcpu_of(vcpu).fd().translate(static_cast<uint64_t>(linear_address));
+        if (!translation.valid) {
+            char text[64];
+            snprintf(text, sizeof text, "linear address 0x%llx is not mapped",
+                     static_cast<unsigned long long>(linear_address));
+            throw CoreError(ErrorKind::OutOfBounds, "KVM_TRANSLATE", text);
+        }
+        return static_cast<int64_t>(translation.physical_address);
+    });
+}
+
+int64_t vmm4j_vcpu_set_fpu_control(int64_t vcpu, int32_t fcw, int32_t mxcsr) {
+    return guarded(__func__, [&] {
+        kvm_fpu fpu{};
+        fpu.fcw = static_cast<uint16_t>(fcw);
+        fpu.mxcsr = static_cast<uint32_t>(mxcsr);
+        vcpu_of(vcpu).fd().set_fpu(fpu);
+        return int64_t(0);
+    });
+}
+
+int64_t vmm4j_vcpu_get_lapic(int64_t vcpu, int8_t* registers) {
+    return guarded(__func__, [&] {
+        const kvm_lapic_state lapic = vcpu_of(vcpu).fd().get_lapic();
+        std::memcpy(registers, lapic.regs, sizeof lapic.regs);
+        return int64_t(0);
+    });
+}
+
+int64_t vmm4j_vcpu_set_lapic(int64_t vcpu, const int8_t* registers) {
+    return guarded(__func__, [&] {
+        kvm_lapic_state lapic{};
+        std::memcpy(lapic.regs, registers, sizeof lapic.regs);
+        vcpu_of(vcpu).fd().set_lapic(lapic);
+        return int64_t(0);
+    });
+}
+
 int64_t vmm4j_vcpu_get_regs(int64_t vcpu, int64_t* regs) {
     return guarded(__func__, [&] {
         static_assert(sizeof(kvm_regs) == VMM4J_REGS_SLOTS * sizeof(int64_t), "kvm_regs layout");
@@ -400,4 +489,118 @@ int64_t vmm4j_vcpu_set_mmio_read_result(int64_t vcpu, int64_t value) {
         vcpu_of(vcpu).set_mmio_read_result(static_cast<uint64_t>(value));
         return int64_t(0);
     });
+}
+
+int64_t vmm4j_virtio_add_block(int64_t vm, int64_t notify_address, int32_t gsi, const char* path, int32_t read_only,
+                               const char* id) {
+    return guarded(__func__, [&] {
+        const uint32_t line = gsi_of("virtio-blk", gsi);
+        if (path == nullptr) throw_invalid("virtio-blk", "no backing file path");
+        auto backing = virtio::BlockDevice::open_backing(path, read_only != 0);
+        return add_virtio<virtio::BlockDevice>(machine_of(vm), notify_address, line, std::string("virtio-blk ") + path,
+                                               std::move(backing), read_only != 0, std::string(id ? id : ""));
+    });
+}
+
+int64_t vmm4j_virtio_add_rng(int64_t vm, int64_t notify_address, int32_t gsi) {
+    return guarded(__func__, [&] {
+        return add_virtio<virtio::RngDevice>(machine_of(vm), notify_address, gsi_of("virtio-rng", gsi),
+                                             std::string("virtio-rng"));
+    });
+}
+
+int64_t vmm4j_virtio_add_console(int64_t vm, int64_t notify_address, int32_t gsi, int32_t output_key) {
+    return guarded(__func__, [&] {
+        return add_virtio<virtio::ConsoleDevice>(machine_of(vm), notify_address, gsi_of("virtio-console", gsi),
+                                                 std::string("virtio-console"), output_key);
+    });
+}
+
+int64_t vmm4j_virtio_block_capacity(int64_t device) {
+    return guarded(__func__, [&] {
+        auto* block = dynamic_cast<virtio::BlockDevice*>(&virtio_of(device));
+        if (block == nullptr) throw_invalid("virtio-blk capacity", "not a block device");
+        return static_cast<int64_t>(block->capacity_sectors());
+    });
+}
+
+int64_t vmm4j_virtio_activate(int64_t device, const int64_t* queues, int32_t count, int64_t features) {
+    return guarded(__func__, [&] {
+        check_length("virtio activate", count);
+        std::vector<virtio::QueueConfig> configs(count);
+        for (int32_t i = 0; i < count; ++i) {
+            const int64_t* q = queues + i * VMM4J_VIRTIO_QUEUE_SLOTS;
+            if (q[0] < 0 || q[0] > virtio::kMaxQueueSize) {
+                throw_invalid("virtio activate", "queue " + std::to_string(i) + " size " + std::to_string(q[0]));
+            }
+            configs[i].size = static_cast<uint16_t>(q[0]);
+            configs[i].descriptor_table = static_cast<uint64_t>(q[1]);
+            configs[i].avail_ring = static_cast<uint64_t>(q[2]);
+            configs[i].used_ring = static_cast<uint64_t>(q[3]);
+        }
+        virtio_of(device).activate(configs, static_cast<uint64_t>(features));
+        return int64_t(0);
+    });
+}
+
+int64_t vmm4j_virtio_reset(int64_t device) {
+    return guarded(__func__, [&] {
+        virtio_of(device).reset();
+        return int64_t(0);
+    });
+}
+
+int64_t vmm4j_virtio_interrupt_status(int64_t device) {
+    return guarded(__func__, [&] { return int64_t(virtio_of(device).interrupt_status()); });
+}
+
+int64_t vmm4j_virtio_interrupt_ack(int64_t device, int32_t bits) {
+    return guarded(__func__, [&] {
+        virtio_of(device).acknowledge(static_cast<uint32_t>(bits));
+        return int64_t(0);
+    });
+}
+
+int64_t vmm4j_virtio_needs_reset(int64_t device) {
+    return guarded(__func__, [&] { return int64_t(virtio_of(device).needs_reset() ? 1 : 0); });
+}
+
+int64_t vmm4j_virtio_failure(int64_t device, int8_t* buffer, int32_t capacity) {
+    return guarded(__func__, [&] {
+        check_length("virtio failure", capacity);
+        const std::string text = virtio_of(device).failure();
+        std::memcpy(buffer, text.data(), std::min<size_t>(text.size(), static_cast<size_t>(capacity)));
+        return static_cast<int64_t>(text.size());
+    });
+}
+
+int64_t vmm4j_virtio_console_input(int64_t device, const int8_t* bytes, int32_t offset, int32_t length) {
+    return guarded(__func__, [&] {
+        check_length("virtio-console input", length);
+        check_length("virtio-console input", offset);
+        auto* console = dynamic_cast<virtio::ConsoleDevice*>(&virtio_of(device));
+        if (console == nullptr) throw_invalid("virtio-console input", "not a console device");
+        return static_cast<int64_t>(
+            console->enqueue_input(reinterpret_cast<const uint8_t*>(bytes) + offset, static_cast<size_t>(length)));
+    });
+}
+
+int64_t vmm4j_virtio_copy_out(int64_t address, int8_t* destination, int32_t length) {
+    return guarded(__func__, [&] {
+        check_length("virtio copy out", length);
+        std::memcpy(destination, reinterpret_cast<const void*>(address), static_cast<size_t>(length));
+        return int64_t(length);
+    });
+}
+
+int64_t vmm4j_virtio_notify(int64_t device, int32_t queue) {
+    return guarded(__func__, [&] {
+        if (queue < 0 || queue > 0xffff) throw_invalid("virtio notify", "queue " + std::to_string(queue));
+        virtio_of(device).notify(static_cast<uint16_t>(queue));
+        return int64_t(0);
+    });
+}
+
+int64_t vmm4j_virtio_wait_interrupt(int64_t device, int64_t timeout_millis) {
+    return guarded(__func__, [&] { return int64_t(virtio_of(device).wait_interrupt(timeout_millis) ? 1 : 0); });
 }

@@ -41,8 +41,8 @@ int64_t vmm4j_vm_add_memory(int64_t vm, int64_t guest_address, int64_t size);
 // space: 0 = PIO, 1 = MMIO.
 int64_t vmm4j_vm_add_java_device(int64_t vm, int32_t space, int64_t base, int64_t length, int32_t device_key);
 int64_t vmm4j_vm_add_null_device(int64_t vm, int32_t space, int64_t base, int64_t length);
-// Returns a serial handle for vmm4j_serial_enqueue_input.
-int64_t vmm4j_vm_add_serial(int64_t vm, int32_t space, int64_t base, int32_t sink_key);
+// Returns a serial handle for vmm4j_serial_enqueue_input. irq < 0: no interrupt line.
+int64_t vmm4j_vm_add_serial(int64_t vm, int32_t space, int64_t base, int32_t irq, int32_t sink_key);
 int64_t vmm4j_serial_enqueue_input(int64_t serial, const int8_t* bytes, int32_t length);
 // 1 when every running vCPU parked, 0 on timeout.
 int64_t vmm4j_vm_pause(int64_t vm, int64_t timeout_millis);
@@ -71,9 +71,46 @@ int64_t vmm4j_vcpu_run(int64_t vcpu, int32_t mode);
 // Returns the number of entries; fails if more than max_entries.
 int64_t vmm4j_system_supported_cpuid(int64_t system, int64_t* entries, int32_t max_entries);
 int64_t vmm4j_vcpu_set_cpuid(int64_t vcpu, const int64_t* entries, int32_t count);
+// MSRs as (index, value) pairs. Returns how many were set, or read, before KVM stopped.
+int64_t vmm4j_vcpu_set_msrs(int64_t vcpu, const int64_t* pairs, int32_t count);
+int64_t vmm4j_vcpu_get_msrs(int64_t vcpu, int64_t* pairs, int32_t count);
+// The guest physical address a linear address maps to under the vCPU's current paging.
+int64_t vmm4j_vcpu_translate(int64_t vcpu, int64_t linear_address);
+int64_t vmm4j_vcpu_set_fpu_control(int64_t vcpu, int32_t fcw, int32_t mxcsr);
+// The local APIC register page (KVM_APIC_REG_SIZE = 1024 bytes).
+#define VMM4J_LAPIC_SIZE 1024
+int64_t vmm4j_vcpu_get_lapic(int64_t vcpu, int8_t* registers);
+int64_t vmm4j_vcpu_set_lapic(int64_t vcpu, const int8_t* registers);
 int64_t vmm4j_vcpu_get_regs(int64_t vcpu, int64_t* regs);
 int64_t vmm4j_vcpu_set_regs(int64_t vcpu, const int64_t* regs);
 int64_t vmm4j_vcpu_get_sregs(int64_t vcpu, int64_t* sregs);
 int64_t vmm4j_vcpu_set_sregs(int64_t vcpu, const int64_t* sregs);
 int64_t vmm4j_vcpu_set_io_in_result(int64_t vcpu, int64_t value);
 int64_t vmm4j_vcpu_set_mmio_read_result(int64_t vcpu, int64_t value);
+
+// ---- virtio devices (cpp/virtio). A device handle stays valid until the VM closes. ----
+// notify_address: the device's QueueNotify register (an ioeventfd per queue, datamatch = index);
+// gsi: its interrupt line (an irqfd when the VM has the in-kernel irqchip).
+int64_t vmm4j_virtio_add_block(int64_t vm, int64_t notify_address, int32_t gsi, const char* path, int32_t read_only,
+                               const char* id);
+int64_t vmm4j_virtio_add_rng(int64_t vm, int64_t notify_address, int32_t gsi);
+// Guest output reaches Java as IoUpcall(output_key, 0, host_address, length, 1, 0); copy it
+// with vmm4j_virtio_copy_out during the call.
+int64_t vmm4j_virtio_add_console(int64_t vm, int64_t notify_address, int32_t gsi, int32_t output_key);
+int64_t vmm4j_virtio_block_capacity(int64_t device);
+// Queue blocks of 4 slots: size (0 = unused), descriptor table, driver area, device area.
+#define VMM4J_VIRTIO_QUEUE_SLOTS 4
+int64_t vmm4j_virtio_activate(int64_t device, const int64_t* queues, int32_t count, int64_t features);
+int64_t vmm4j_virtio_reset(int64_t device);
+int64_t vmm4j_virtio_interrupt_status(int64_t device);
+int64_t vmm4j_virtio_interrupt_ack(int64_t device, int32_t bits);
+int64_t vmm4j_virtio_needs_reset(int64_t device);
+// Copies the first failure's description; returns its full length.
+int64_t vmm4j_virtio_failure(int64_t device, int8_t* buffer, int32_t capacity);
+// Returns the number of bytes accepted (the input buffer is bounded).
+int64_t vmm4j_virtio_console_input(int64_t device, const int8_t* bytes, int32_t offset, int32_t length);
+int64_t vmm4j_virtio_copy_out(int64_t address, int8_t* destination, int32_t length);
+// Test and benchmark hooks: ring a queue's doorbell; wait for the interrupt eventfd (1, or 0 on
+// timeout; only without the in-kernel irqchip, which would consume it).
+int64_t vmm4j_virtio_notify(int64_t device, int32_t queue);
+int64_t vmm4j_virtio_wait_interrupt(int64_t device, int64_t timeout_millis);

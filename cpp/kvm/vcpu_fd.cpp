@@ -48,4 +48,48 @@ void VcpuFd::set_cpuid(const std::vector<kvm_cpuid_entry2>& entries) const {
     VMM4J_IOCTL(fd_.get(), KVM_SET_CPUID2, cpuid);
 }
 
+namespace {
+std::vector<uint8_t> msr_buffer(const std::vector<kvm_msr_entry>& entries) {
+    std::vector<uint8_t> buffer(sizeof(kvm_msrs) + entries.size() * sizeof(kvm_msr_entry));
+    auto* msrs = reinterpret_cast<kvm_msrs*>(buffer.data());
+    msrs->nmsrs = static_cast<uint32_t>(entries.size());
+    std::copy(entries.begin(), entries.end(), msrs->entries);
+    return buffer;
+}
+}  // namespace
+
+size_t VcpuFd::set_msrs(const std::vector<kvm_msr_entry>& entries) const {
+    std::vector<uint8_t> buffer = msr_buffer(entries);
+    return static_cast<size_t>(VMM4J_IOCTL(fd_.get(), KVM_SET_MSRS, buffer.data()));
+}
+
+size_t VcpuFd::get_msrs(std::vector<kvm_msr_entry>& entries) const {
+    std::vector<uint8_t> buffer = msr_buffer(entries);
+    const auto count = static_cast<size_t>(VMM4J_IOCTL(fd_.get(), KVM_GET_MSRS, buffer.data()));
+    const auto* msrs = reinterpret_cast<const kvm_msrs*>(buffer.data());
+    std::copy(msrs->entries, msrs->entries + entries.size(), entries.begin());
+    return count;
+}
+
+kvm_translation VcpuFd::translate(uint64_t linear_address) const {
+    kvm_translation translation{};
+    translation.linear_address = linear_address;
+    VMM4J_IOCTL(fd_.get(), KVM_TRANSLATE, &translation);
+    return translation;
+}
+
+void VcpuFd::set_fpu(const kvm_fpu& fpu) const {
+    VMM4J_IOCTL(fd_.get(), KVM_SET_FPU, &fpu);
+}
+
+kvm_lapic_state VcpuFd::get_lapic() const {
+    kvm_lapic_state lapic{};
+    VMM4J_IOCTL(fd_.get(), KVM_GET_LAPIC, &lapic);
+    return lapic;
+}
+
+void VcpuFd::set_lapic(const kvm_lapic_state& lapic) const {
+    VMM4J_IOCTL(fd_.get(), KVM_SET_LAPIC, &lapic);
+}
+
 }  // namespace vmm4j

@@ -25,6 +25,13 @@ public:
     kvm_sregs get_sregs() const;
     void set_sregs(const kvm_sregs& sregs) const;
     void set_cpuid(const std::vector<kvm_cpuid_entry2>& entries) const;
+    // Returns how many of the entries KVM accepted (it stops at the first it refuses).
+    size_t set_msrs(const std::vector<kvm_msr_entry>& entries) const;
+    size_t get_msrs(std::vector<kvm_msr_entry>& entries) const;
+    void set_fpu(const kvm_fpu& fpu) const;
+    kvm_translation translate(uint64_t linear_address) const;
+    kvm_lapic_state get_lapic() const;
+    void set_lapic(const kvm_lapic_state& lapic) const;
     int fd() const noexcept { return fd_.get(); }
 
 private:

@@ -55,4 +55,12 @@ void VmFd::get_dirty_log(uint32_t slot, uint64_t* bitmap) const {
     VMM4J_IOCTL(fd_.get(), KVM_GET_DIRTY_LOG, &log);
 }
 
+void VmFd::set_ioeventfd(const kvm_ioeventfd& registration) const {
+    VMM4J_IOCTL(fd_.get(), KVM_IOEVENTFD, &registration);
+}
+
+void VmFd::set_irqfd(const kvm_irqfd& registration) const {
+    VMM4J_IOCTL(fd_.get(), KVM_IRQFD, &registration);
+}
+
 }  // namespace vmm4j

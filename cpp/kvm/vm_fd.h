@@ -25,6 +25,9 @@ public:
     void set_irq_line(uint32_t gsi, bool level) const;
     // Copies and clears the dirty bitmap of one slot: one bit per page.
     void get_dirty_log(uint32_t slot, uint64_t* bitmap) const;
+    // KVM_IOEVENTFD and KVM_IRQFD, assign or deassign by flags; RAII owners in kvm/ioeventfd.h, kvm/irqfd.h.
+    void set_ioeventfd(const kvm_ioeventfd& registration) const;
+    void set_irqfd(const kvm_irqfd& registration) const;
     int fd() const noexcept { return fd_.get(); }
 
 private:

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "common/error.h"
+#include "virtio/virtio_hub.h"
 
 namespace vmm4j {
 
@@ -20,6 +21,11 @@ Machine::Machine(const SystemFd& system)
 }
 
 Machine::~Machine() = default;
+
+VirtioHub& Machine::virtio() {
+    if (!virtio_) virtio_ = std::make_unique<VirtioHub>(vm_, memory_, irqchip_);
+    return *virtio_;
+}
 
 Vcpu& Machine::create_vcpu(uint32_t id, int32_t key) {
     for (const auto& vcpu : vcpus_) {
@@ -41,6 +47,24 @@ void Machine::create_irqchip() {
 void Machine::set_irq_line(uint32_t gsi, bool level) {
     if (!irqchip_) throw CoreError(ErrorKind::State, "KVM_IRQ_LINE", "the VM has no in-kernel irqchip");
     vm_.set_irq_line(gsi, level);
+}
+
+namespace {
+class KvmIrqLine final : public IrqLine {
+public:
+    KvmIrqLine(const VmFd& vm, uint32_t gsi) : vm_(vm), gsi_(gsi) {}
+    void set_level(bool asserted) override { vm_.set_irq_line(gsi_, asserted); }
+
+private:
+    const VmFd& vm_;
+    uint32_t gsi_;
+};
+}  // namespace
+
+std::unique_ptr<IrqLine> Machine::irq_line(uint32_t gsi) {
+    if (!irqchip_) throw CoreError(ErrorKind::State, "irq line", "the VM has no in-kernel irqchip for GSI " +
+                                                                   std::to_string(gsi));
+    return std::make_unique<KvmIrqLine>(vm_, gsi);
 }
 
 bool Machine::pause(int64_t timeout_millis) {

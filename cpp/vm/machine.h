@@ -8,12 +8,15 @@
 #include <vector>
 
 #include "bus/io_bus.h"
+#include "devices/irq_line.h"
 #include "kvm/system_fd.h"
 #include "kvm/vm_fd.h"
 #include "memory/guest_memory.h"
 #include "run/vcpu.h"
 
 namespace vmm4j {
+
+class VirtioHub;
 
 // The native half of one VM: its fd, RAM, buses, vCPUs and the run control that pause()
 // and stop() use. Policy (what runs when, what stops the VM) lives in Java.
@@ -27,8 +30,12 @@ public:
     void create_irqchip();
     bool has_irqchip() const noexcept { return irqchip_; }
     void set_irq_line(uint32_t gsi, bool level);
+    // A line devices can drive; requires the irqchip.
+    std::unique_ptr<IrqLine> irq_line(uint32_t gsi);
 
     GuestMemory& memory() noexcept { return memory_; }
+    // The VM's virtio devices and their I/O thread, created with the first device.
+    VirtioHub& virtio();
     IoBus& pio_bus() noexcept { return pio_bus_; }
     IoBus& mmio_bus() noexcept { return mmio_bus_; }
     const VmFd& vm_fd() const noexcept { return vm_; }
@@ -63,6 +70,9 @@ private:
     std::atomic<bool> stop_requested_{false};
     int running_ = 0;  // threads inside Vcpu::run()
     int parked_ = 0;   // of those, parked in park_while_paused()
+
+    // Last member: destroyed first, so the virtio I/O thread is joined while RAM and the VM fd exist.
+    std::unique_ptr<VirtioHub> virtio_;
 };
 
 }  // namespace vmm4j

@@ -5,6 +5,9 @@ public interface SerialPort {
     /** The first of its 8 ports. */
     int basePort();
 
+    /** Its interrupt line, or -1 when the guest must poll it. */
+    int irq();
+
     /** Queues bytes for the guest to read from the receive buffer. */
     void sendInput(byte[] bytes);
 }

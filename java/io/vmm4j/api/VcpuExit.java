@@ -26,10 +26,19 @@ public sealed interface VcpuExit {
     /** The guest asked for a reset. */
     record SystemReset() implements VcpuExit {}
 
-    /** KVM could not handle the exit; {@code suberror} is KVM_INTERNAL_ERROR_*. */
-    record InternalError(int suberror, long[] data) implements VcpuExit {
+    /**
+     * KVM could not handle the exit.
+     *
+     * @param suberror KVM_INTERNAL_ERROR_*: 1 is an emulation failure
+     * @param data the words KVM reported
+     * @param instruction the bytes of the instruction at RIP, when they could be read; empty otherwise
+     */
+    record InternalError(int suberror, long[] data, byte[] instruction) implements VcpuExit {
+        public static final int EMULATION = 1;
+
         public InternalError {
             data = data.clone();
+            instruction = instruction.clone();
         }
 
         @Override
@@ -38,18 +47,30 @@ public sealed interface VcpuExit {
         }
 
         @Override
+        public byte[] instruction() {
+            return instruction.clone();
+        }
+
+        @Override
         public boolean equals(Object other) {
-            return other instanceof InternalError that && suberror == that.suberror && Arrays.equals(data, that.data);
+            return other instanceof InternalError that && suberror == that.suberror && Arrays.equals(data, that.data)
+                    && Arrays.equals(instruction, that.instruction);
         }
 
         @Override
         public int hashCode() {
-            return 31 * suberror + Arrays.hashCode(data);
+            return (31 * suberror + Arrays.hashCode(data)) * 31 + Arrays.hashCode(instruction);
         }
 
         @Override
         public String toString() {
-            StringBuilder text = new StringBuilder("InternalError[suberror=").append(suberror).append(", data=[");
+            StringBuilder text = new StringBuilder("InternalError[suberror=").append(suberror)
+                    .append(suberror == EMULATION ? " (emulation failure)" : "").append(", instruction=");
+            if (instruction.length == 0) text.append("unavailable");
+            for (int i = 0; i < instruction.length; i++) {
+                text.append(i == 0 ? "" : " ").append(String.format("%02x", instruction[i] & 0xff));
+            }
+            text.append(", data=[");
             for (int i = 0; i < data.length; i++) {
                 text.append(i == 0 ? "" : ", ").append("0x").append(Long.toHexString(data[i]));
             }

@@ -37,13 +37,27 @@ public interface VirtualMachine extends AutoCloseable {
      */
     void addNullDevice(String name, AddressSpace space, long base, long length);
 
-    /** Adds a native 16550A UART on ports {@code [basePort, basePort + 8)} that transmits to {@code output}. */
+    /**
+     * Adds a native 16550A UART on ports {@code [basePort, basePort + 8)} that transmits to {@code output}.
+     * With the irqchip it raises the ISA interrupt of a standard port (4 for 0x3f8 and 0x3e8, 3 for 0x2f8
+     * and 0x2e8); without it, or on another port, the guest polls it.
+     */
     SerialPort addSerialPort(String name, int basePort, OutputStream output);
+
+    /** Adds a native 16550A UART raising interrupt {@code irq} (requires {@link VmConfig#irqchip()}). */
+    SerialPort addSerialPort(String name, int basePort, int irq, OutputStream output);
 
     /** Attaches a virtio-mmio device, allocating its register window and interrupt line. */
     VirtioMmioSlot addVirtioDevice(VirtioDeviceConfig config);
 
     List<VirtioMmioSlot> virtioDevices();
+
+    /**
+     * The host end of the virtio-console named {@code name}.
+     *
+     * @throws IllegalArgumentException when the VM has no virtio-console of that name
+     */
+    VirtioConsole virtioConsole(String name);
 
     /**
      * Drives interrupt line {@code gsi} of the in-kernel IOAPIC/PIC: asserted or not. An edge-triggered
@@ -55,6 +69,12 @@ public interface VirtualMachine extends AutoCloseable {
 
     /** Managed execution: creates any missing vCPUs and runs each on a thread of its own. */
     void start();
+
+    /**
+     * Asks the VM to stop with {@code reason} and returns at once; the first reason recorded wins. For
+     * devices that end the VM on a guest request (a reset, a debug exit) from a vCPU thread.
+     */
+    void requestStop(StopReason reason);
 
     /** Returns once every vCPU is parked. */
     void pause();

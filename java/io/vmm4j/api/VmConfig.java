@@ -1,5 +1,9 @@
 package io.vmm4j.api;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 /**
  * What a VM is made of. Immutable; build one with {@link #builder()}.
  *
@@ -8,8 +12,11 @@ package io.vmm4j.api;
  * @param irqchip whether the VM has the in-kernel interrupt controllers (PIC, IOAPIC, one LAPIC per
  *     vCPU) and PIT. An operating system needs them; with them, HLT waits for an interrupt inside
  *     the kernel instead of ending the vCPU's run.
+ * @param cpuFeatures CPU features by name, each set (true) or cleared (false) in what every vCPU
+ *     reports, on top of the backend's defaults; on x86 the names are those of
+ *     {@code io.vmm4j.arch.x86.CpuFeature} (QEMU's), and an unknown name fails VM creation
  */
-public record VmConfig(int vcpuCount, long memorySize, boolean irqchip) {
+public record VmConfig(int vcpuCount, long memorySize, boolean irqchip, Map<String, Boolean> cpuFeatures) {
     public static final long PAGE_SIZE = 4096;
 
     public VmConfig {
@@ -18,6 +25,7 @@ public record VmConfig(int vcpuCount, long memorySize, boolean irqchip) {
         if (memorySize % PAGE_SIZE != 0) {
             throw new IllegalArgumentException("memorySize must be a multiple of 4096 bytes, was " + memorySize);
         }
+        cpuFeatures = Collections.unmodifiableMap(new LinkedHashMap<>(cpuFeatures));
     }
 
     public static Builder builder() {
@@ -28,6 +36,7 @@ public record VmConfig(int vcpuCount, long memorySize, boolean irqchip) {
         private int vcpuCount = 1;
         private long memorySize = 128L << 20;
         private boolean irqchip;
+        private final Map<String, Boolean> cpuFeatures = new LinkedHashMap<>();
 
         private Builder() {}
 
@@ -50,8 +59,15 @@ public record VmConfig(int vcpuCount, long memorySize, boolean irqchip) {
             return this;
         }
 
+        /** Sets ({@code enabled}) or clears a CPU feature by name; a later call for a name wins. */
+        public Builder cpuFeature(String name, boolean enabled) {
+            cpuFeatures.remove(name);
+            cpuFeatures.put(name, enabled);
+            return this;
+        }
+
         public VmConfig build() {
-            return new VmConfig(vcpuCount, memorySize, irqchip);
+            return new VmConfig(vcpuCount, memorySize, irqchip, cpuFeatures);
         }
     }
 }

@@ -6,7 +6,7 @@ import java.util.List;
  * Walks a subcommand's arguments. Options take their value either as the next argument
  * ({@code --mem 64}) or after an equals sign ({@code --mem=64}).
  */
-final class Arguments {
+public final class Arguments {
     private final List<String> args;
     private int position;
     private String inlineValue;
@@ -15,8 +15,14 @@ final class Arguments {
         this.args = List.copyOf(args);
     }
 
-    boolean hasNext() {
+    public boolean hasNext() {
         return position < args.size();
+    }
+
+    /** The next argument as it was given, for commands with a syntax of their own (such as {@code qemu}). */
+    public String next() {
+        inlineValue = null;
+        return args.get(position++);
     }
 
     /** The next option's name, such as {@code --mem}; anything not starting with "-" is refused. */

@@ -3,7 +3,7 @@ package io.vmm4j.cli;
 import java.io.PrintStream;
 
 /** A subcommand of {@code vmm4j}, such as {@code run}. */
-interface Command {
+public interface Command {
     String name();
 
     /** One line for the command list in {@code vmm4j --help}. */

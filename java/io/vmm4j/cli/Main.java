@@ -1,6 +1,7 @@
 package io.vmm4j.cli;
 
 import io.vmm4j.api.VmmException;
+import io.vmm4j.cli.qemu.QemuCommand;
 import io.vmm4j.kvm.Kvm;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -23,7 +24,9 @@ public final class Main {
     Main(PrintStream out, PrintStream err, Path kvmDevice) {
         this.out = out;
         this.err = err;
-        for (Command command : List.of(new RunCommand(kvmDevice))) commands.put(command.name(), command);
+        for (Command command : List.of(new RunCommand(kvmDevice), new QemuCommand(kvmDevice))) {
+            commands.put(command.name(), command);
+        }
     }
 
     public static void main(String[] args) {

@@ -1,6 +1,13 @@
 package io.vmm4j.cli;
 
 import io.vmm4j.api.Hypervisor;
+import io.vmm4j.api.SerialPort;
+import io.vmm4j.api.VmmException;
+import io.vmm4j.arch.x86.IsaPorts;
+import io.vmm4j.builder.LinuxVmBuilder;
+import io.vmm4j.builder.LinuxVmBuilder.LinuxVm;
+import java.io.IOException;
+import java.util.function.Function;
 import io.vmm4j.api.HypervisorUnavailableException;
 import io.vmm4j.api.StopReason;
 import io.vmm4j.api.Vcpu;
@@ -21,6 +28,7 @@ import java.util.stream.Collectors;
 final class RunCommand implements Command {
     static final int DEFAULT_MEMORY_MIB = 128;
     static final int MAX_MEMORY_MIB = 1 << 20;
+    static final int MAX_CPUS = 255;  // what the MADT's 8-bit APIC ids allow
 
     /** The bundled guests that need no device but COM1, each with the CPU mode it starts in. */
     enum StandaloneGuest {
@@ -63,18 +71,29 @@ final class RunCommand implements Command {
                 + "Boots a guest with COM1 on standard output and waits for it to stop.\n"
                 + "Without options it boots the bundled demo guest 'hello'.\n"
                 + "\n"
-                + "Options:\n"
-                + "  --guest NAME  bundled guest to boot: " + StandaloneGuest.names() + " (default hello)\n"
-                + "  --mem MiB     guest memory in MiB (default " + DEFAULT_MEMORY_MIB + ")\n"
-                + "  -h, --help    show this help\n"
+                + "With --kernel it boots a Linux kernel (bzImage or ELF vmlinux) per the Linux boot protocol,\n"
+                + "with ACPI tables, the in-kernel irqchip and COM1 on IRQ 4; standard input goes to COM1.\n"
                 + "\n"
-                + "Exit status: 0 when the guest halts, 1 when it stops otherwise or cannot start,\n"
-                + "2 on a bad command line, 130 when interrupted.\n";
+                + "Options:\n"
+                + "  --guest NAME    bundled guest to boot: " + StandaloneGuest.names() + " (default hello)\n"
+                + "  --kernel FILE   a Linux kernel to boot instead\n"
+                + "  --initrd FILE   an initial RAM disk for the kernel\n"
+                + "  --cmdline TEXT  the kernel command line (default: " + LinuxVmBuilder.DEFAULT_COMMAND_LINE + ")\n"
+                + "  --cpus N        vCPUs for the kernel (default 1)\n"
+                + "  --mem MiB       guest memory in MiB (default " + DEFAULT_MEMORY_MIB + ")\n"
+                + "  -h, --help      show this help\n"
+                + "\n"
+                + "Exit status: 0 when the guest halts (a kernel: powers off or reboots), 1 when it stops\n"
+                + "otherwise or cannot start, 2 on a bad command line, 130 when interrupted.\n";
     }
 
     @Override
     public int run(Arguments args, PrintStream out, PrintStream err) throws UsageException {
-        StandaloneGuest guest = StandaloneGuest.HELLO;
+        StandaloneGuest guest = null;
+        Path kernel = null;
+        Path initrd = null;
+        String commandLine = LinuxVmBuilder.DEFAULT_COMMAND_LINE;
+        int cpus = 1;
         int memoryMiB = DEFAULT_MEMORY_MIB;
         while (args.hasNext()) {
             String option = args.nextOption();
@@ -85,11 +104,46 @@ final class RunCommand implements Command {
                     return Main.EXIT_OK;
                 }
                 case "--guest" -> guest = standaloneGuest(args.value(option));
+                case "--kernel" -> kernel = Path.of(args.value(option));
+                case "--initrd" -> initrd = Path.of(args.value(option));
+                case "--cmdline" -> commandLine = args.value(option);
+                case "--cpus" -> cpus = Arguments.intInRange(option, args.value(option), 1, MAX_CPUS);
                 case "--mem" -> memoryMiB = Arguments.intInRange(option, args.value(option), 1, MAX_MEMORY_MIB);
                 default -> throw new UsageException("unknown option " + option);
             }
         }
-        return boot(guest, memoryMiB, out, err);
+        if (kernel == null) {
+            if (initrd != null || cpus != 1 || !commandLine.equals(LinuxVmBuilder.DEFAULT_COMMAND_LINE)) {
+                throw new UsageException("--initrd, --cmdline and --cpus go with --kernel");
+            }
+            return boot(bootGuest(guest == null ? StandaloneGuest.HELLO : guest, memoryMiB, out), false, out, err);
+        }
+        if (guest != null) throw new UsageException("--guest and --kernel exclude each other");
+        LinuxVmBuilder linux = LinuxVmBuilder.kernel(kernel).commandLine(commandLine).vcpus(cpus).memoryMiB(memoryMiB)
+                .console(out);
+        if (initrd != null) linux.initrd(initrd);
+        return boot(kvm -> {
+            LinuxVm built = linux.build(kvm);
+            return new Prepared(built.vm(), built.console());
+        }, true, out, err);
+    }
+
+    /** A VM ready to start, and its COM1. */
+    private record Prepared(VirtualMachine vm, SerialPort com1) {}
+
+    private static Function<Hypervisor, Prepared> bootGuest(StandaloneGuest guest, int memoryMiB, PrintStream out) {
+        return kvm -> {
+            VirtualMachine vm = kvm.createVm(VmConfig.builder().memoryMiB(memoryMiB).build());
+            try {
+                SerialPort com1 = vm.addSerialPort("com1", IsaPorts.COM1, out);
+                FlatBinaryBoot.load(vm, guest.image.image());
+                guest.entry.accept(vm.createVcpu(0));
+                return new Prepared(vm, com1);
+            } catch (RuntimeException e) {
+                vm.close();
+                throw e;
+            }
+        };
     }
 
     private static StandaloneGuest standaloneGuest(String name) throws UsageException {
@@ -101,23 +155,27 @@ final class RunCommand implements Command {
                 : "'" + name + "' is not a bundled guest") + "; choose one of " + StandaloneGuest.names());
     }
 
-    private int boot(StandaloneGuest guest, int memoryMiB, PrintStream out, PrintStream err) {
-        VirtualMachine vm;
+    /** Prepares a VM with {@code prepare}, runs it, and turns its end into an exit status. */
+    private int boot(Function<Hypervisor, Prepared> prepare, boolean operatingSystem, PrintStream out,
+            PrintStream err) {
+        Prepared prepared;
         try (Hypervisor kvm = Kvm.open(kvmDevice)) {
-            vm = kvm.createVm(VmConfig.builder().memoryMiB(memoryMiB).build());
+            prepared = prepare.apply(kvm);
         } catch (HypervisorUnavailableException e) {
             err.println("vmm4j run: KVM is unavailable at " + kvmDevice + ": " + e.getMessage());
             return Main.EXIT_FAILURE;
+        } catch (VmmException | IllegalArgumentException e) {
+            err.println("vmm4j run: " + e.getMessage());  // a missing or malformed kernel, say: one line
+            return Main.EXIT_FAILURE;
         }
+        VirtualMachine vm = prepared.vm();
         // Ctrl-C runs shutdown hooks, not finally blocks: the hook stops the vCPUs and frees the VM.
         Thread closeOnShutdown = new Thread(vm::close, "vmm4j-close-vm");
         Runtime.getRuntime().addShutdownHook(closeOnShutdown);
         try {
-            vm.addSerialPort("com1", 0x3f8, out);
-            FlatBinaryBoot.load(vm, guest.image.image());
-            guest.entry.accept(vm.createVcpu(0));
             vm.start();
-            return report(awaitStop(vm), err);
+            if (operatingSystem) forwardInput(prepared.com1());
+            return report(awaitStop(vm), operatingSystem, err);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             err.println("vmm4j run: interrupted while the guest ran");
@@ -137,10 +195,29 @@ final class RunCommand implements Command {
         return reason.get();
     }
 
-    private static int report(StopReason reason, PrintStream err) {
+    /** Standard input to COM1, from a daemon thread that ends with the JVM or the VM. */
+    private static void forwardInput(SerialPort com1) {
+        Thread forwarder = new Thread(() -> {
+            byte[] buffer = new byte[256];
+            try {
+                for (int n; (n = System.in.read(buffer)) > 0; ) com1.sendInput(Arrays.copyOf(buffer, n));
+            } catch (IOException | IllegalStateException closed) {
+                // end of input, or the VM is gone
+            }
+        }, "vmm4j-console-input");
+        forwarder.setDaemon(true);
+        forwarder.start();
+    }
+
+    private static int report(StopReason reason, boolean operatingSystem, PrintStream err) {
         switch (reason.kind()) {
             case HALTED:
                 return Main.EXIT_OK;
+            case SHUTDOWN:
+            case SYSTEM_RESET:
+                if (operatingSystem) return Main.EXIT_OK;  // powered off or rebooted: how an OS ends
+                err.println("vmm4j run: the guest stopped without halting: " + reason);
+                return Main.EXIT_FAILURE;
             case STOP_REQUESTED:
                 err.println("vmm4j run: stopped before the guest halted");
                 return Main.EXIT_INTERRUPTED;

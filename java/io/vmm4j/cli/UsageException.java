@@ -1,10 +1,10 @@
 package io.vmm4j.cli;
 
 /** The command line is wrong; the message names the option or argument at fault. */
-final class UsageException extends Exception {
+public final class UsageException extends Exception {
     private static final long serialVersionUID = 1L;
 
-    UsageException(String message) {
+    public UsageException(String message) {
         super(message);
     }
 }

@@ -32,6 +32,7 @@ public final class NativeCore {
     public static final int SREGS_SLOTS = 35;
     public static final int CPUID_ENTRY_SLOTS = 7;
     public static final int EXIT_INFO_SLOTS = 26;
+    public static final int LAPIC_SIZE = 1024;
 
     /** The one upcall from vCPU threads into Java devices; primitive arguments only. */
     public abstract static class IoUpcall extends FunctionPointer {
@@ -83,7 +84,7 @@ public final class NativeCore {
 
     public static native long vmm4j_vm_add_null_device(long vm, int space, long base, long length);
 
-    public static native long vmm4j_vm_add_serial(long vm, int space, long base, int sinkKey);
+    public static native long vmm4j_vm_add_serial(long vm, int space, long base, int irq, int sinkKey);
 
     public static native long vmm4j_serial_enqueue_input(long serial, @Cast("const int8_t*") byte[] bytes, int length);
 
@@ -121,6 +122,18 @@ public final class NativeCore {
 
     public static native long vmm4j_vcpu_set_cpuid(long vcpu, @Cast("const int64_t*") long[] entries, int count);
 
+    public static native long vmm4j_vcpu_set_msrs(long vcpu, @Cast("const int64_t*") long[] pairs, int count);
+
+    public static native long vmm4j_vcpu_get_msrs(long vcpu, @Cast("int64_t*") long[] pairs, int count);
+
+    public static native long vmm4j_vcpu_translate(long vcpu, long linearAddress);
+
+    public static native long vmm4j_vcpu_set_fpu_control(long vcpu, int fcw, int mxcsr);
+
+    public static native long vmm4j_vcpu_get_lapic(long vcpu, @Cast("int8_t*") byte[] registers);
+
+    public static native long vmm4j_vcpu_set_lapic(long vcpu, @Cast("const int8_t*") byte[] registers);
+
     public static native long vmm4j_vcpu_get_regs(long vcpu, @Cast("int64_t*") long[] regs);
 
     public static native long vmm4j_vcpu_set_regs(long vcpu, @Cast("const int64_t*") long[] regs);
@@ -132,4 +145,39 @@ public final class NativeCore {
     public static native long vmm4j_vcpu_set_io_in_result(long vcpu, long value);
 
     public static native long vmm4j_vcpu_set_mmio_read_result(long vcpu, long value);
+
+    // ---- virtio devices (cpp/virtio) ----
+
+    public static final int VIRTIO_QUEUE_SLOTS = 4;
+
+    public static native long vmm4j_virtio_add_block(long vm, long notifyAddress, int gsi, String path, int readOnly,
+            String id);
+
+    public static native long vmm4j_virtio_add_rng(long vm, long notifyAddress, int gsi);
+
+    public static native long vmm4j_virtio_add_console(long vm, long notifyAddress, int gsi, int outputKey);
+
+    public static native long vmm4j_virtio_block_capacity(long device);
+
+    public static native long vmm4j_virtio_activate(long device, @Cast("const int64_t*") long[] queues, int count,
+            long features);
+
+    public static native long vmm4j_virtio_reset(long device);
+
+    public static native long vmm4j_virtio_interrupt_status(long device);
+
+    public static native long vmm4j_virtio_interrupt_ack(long device, int bits);
+
+    public static native long vmm4j_virtio_needs_reset(long device);
+
+    public static native long vmm4j_virtio_failure(long device, @Cast("int8_t*") byte[] buffer, int capacity);
+
+    public static native long vmm4j_virtio_console_input(long device, @Cast("const int8_t*") byte[] bytes, int offset,
+            int length);
+
+    public static native long vmm4j_virtio_copy_out(long address, @Cast("int8_t*") byte[] destination, int length);
+
+    public static native long vmm4j_virtio_notify(long device, int queue);
+
+    public static native long vmm4j_virtio_wait_interrupt(long device, long timeoutMillis);
 }

@@ -13,13 +13,22 @@ import io.vmm4j.arch.x86.CpuidEntry;
 import io.vmm4j.jni.IoUpcallHandler;
 import io.vmm4j.jni.NativeCore;
 import io.vmm4j.jni.NativeExitKind;
+import io.vmm4j.api.VmmException;
+import io.vmm4j.api.Register;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.LongBuffer;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** A KVM vCPU. Its native object lives as long as the VM's native handle. */
 final class KvmVcpu implements Vcpu, IoUpcallHandler {
     private static final int SEGMENT_SLOTS = 3;
     private static final int SEGMENT_COUNT = 8;
+    private static final long EMULATION_FLAG_INSTRUCTION_BYTES = 1;
+    private static final int MAX_INSTRUCTION_BYTES = 15;
 
     private final KvmVirtualMachine vm;
     private final NativeHandle vmHandle;
@@ -73,7 +82,9 @@ final class KvmVcpu implements Vcpu, IoUpcallHandler {
             case INTERNAL_ERROR: {
                 long[] data = new long[(int) slot(SLOT_DATA_COUNT)];
                 for (int i = 0; i < data.length; i++) data[i] = slot(SLOT_EXTRA_DATA + i);
-                return new VcpuExit.InternalError((int) slot(SLOT_REASON), data);
+                int suberror = (int) slot(SLOT_REASON);
+                byte[] instruction = suberror == VcpuExit.InternalError.EMULATION ? failedInstruction(data) : new byte[0];
+                return new VcpuExit.InternalError(suberror, data, instruction);
             }
             case FAIL_ENTRY:
                 return new VcpuExit.FailEntry(slot(SLOT_REASON), (int) slot(SLOT_CPU));
@@ -84,6 +95,26 @@ final class KvmVcpu implements Vcpu, IoUpcallHandler {
                 return new VcpuExit.Interrupted();
             default:
                 return new VcpuExit.Unknown((int) slot(SLOT_REASON));
+        }
+    }
+
+    /**
+     * The instruction KVM failed to emulate: from the exit itself when KVM supplies the bytes
+     * (KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES), else read at RIP through the guest's
+     * page tables; empty when neither works (RIP outside RAM, say).
+     */
+    private byte[] failedInstruction(long[] data) {
+        if (data.length >= 3 && (data[0] & EMULATION_FLAG_INSTRUCTION_BYTES) != 0) {
+            ByteBuffer words = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(data[1]).putLong(data[2]);
+            int size = Math.min(words.get(0) & 0xff, MAX_INSTRUCTION_BYTES);
+            return Arrays.copyOfRange(words.array(), 1, 1 + size);
+        }
+        try {
+            long rip = registers().get(Register.RIP) + specialRegisters().cs().base();
+            long physical = vmHandle.call(handle -> NativeCore.vmm4j_vcpu_translate(vcpu, rip));
+            return vm.memory().read(physical, MAX_INSTRUCTION_BYTES);
+        } catch (RuntimeException notInRam) {
+            return new byte[0];
         }
     }
 
@@ -188,6 +219,58 @@ final class KvmVcpu implements Vcpu, IoUpcallHandler {
 
     private static long flag(boolean value, int position) {
         return value ? 1L << position : 0;
+    }
+
+    @Override
+    public Map<Integer, Long> readMsrs(int... indices) {
+        long[] pairs = new long[indices.length * 2];
+        for (int i = 0; i < indices.length; i++) pairs[2 * i] = Integer.toUnsignedLong(indices[i]);
+        int read = (int) vmHandle.call(handle -> NativeCore.vmm4j_vcpu_get_msrs(vcpu, pairs, indices.length));
+        if (read < indices.length) throw refusedMsr("KVM_GET_MSRS", indices[read]);
+        Map<Integer, Long> values = new LinkedHashMap<>();
+        for (int i = 0; i < indices.length; i++) values.put(indices[i], pairs[2 * i + 1]);
+        return values;
+    }
+
+    @Override
+    public void writeMsrs(Map<Integer, Long> values) {
+        long[] pairs = new long[values.size() * 2];
+        int[] indices = new int[values.size()];
+        int i = 0;
+        for (Map.Entry<Integer, Long> entry : values.entrySet()) {
+            indices[i] = entry.getKey();
+            pairs[2 * i] = Integer.toUnsignedLong(entry.getKey());
+            pairs[2 * i + 1] = entry.getValue();
+            i++;
+        }
+        int written = (int) vmHandle.call(handle -> NativeCore.vmm4j_vcpu_set_msrs(vcpu, pairs, indices.length));
+        if (written < indices.length) throw refusedMsr("KVM_SET_MSRS", indices[written]);
+    }
+
+    private VmmException refusedMsr(String ioctl, int index) {
+        return new VmmException(ioctl, 0, ioctl + " on " + this + " stopped at MSR 0x" + Integer.toHexString(index)
+                + ", which KVM does not accept");
+    }
+
+    @Override
+    public void setFpuControl(int fcw, int mxcsr) {
+        vmHandle.call(handle -> NativeCore.vmm4j_vcpu_set_fpu_control(vcpu, fcw, mxcsr));
+    }
+
+    @Override
+    public byte[] localApicState() {
+        byte[] registers = new byte[NativeCore.LAPIC_SIZE];
+        vmHandle.call(handle -> NativeCore.vmm4j_vcpu_get_lapic(vcpu, registers));
+        return registers;
+    }
+
+    @Override
+    public void setLocalApicState(byte[] registers) {
+        if (registers.length != NativeCore.LAPIC_SIZE) {
+            throw new IllegalArgumentException("a local APIC page is " + NativeCore.LAPIC_SIZE + " bytes, not "
+                    + registers.length);
+        }
+        vmHandle.call(handle -> NativeCore.vmm4j_vcpu_set_lapic(vcpu, registers));
     }
 
     @Override

@@ -9,13 +9,16 @@ import io.vmm4j.api.StatefulDevice;
 import io.vmm4j.api.StopReason;
 import io.vmm4j.api.Vcpu;
 import io.vmm4j.api.VcpuExit;
+import io.vmm4j.api.VirtioConsole;
 import io.vmm4j.api.VirtioDeviceConfig;
 import io.vmm4j.api.VirtioMmioSlot;
 import io.vmm4j.api.VirtualMachine;
 import io.vmm4j.api.VmConfig;
 import io.vmm4j.api.VmState;
 import io.vmm4j.api.VmmException;
+import io.vmm4j.arch.x86.CpuFeature;
 import io.vmm4j.arch.x86.CpuidFilter;
+import io.vmm4j.arch.x86.IsaPorts;
 import io.vmm4j.arch.x86.MemoryLayout;
 import io.vmm4j.jni.NativeCore;
 import io.vmm4j.jni.NativeExitKind;
@@ -30,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -56,11 +60,13 @@ final class KvmVirtualMachine implements VirtualMachine {
     private final String name;
     private final NativeHandle handle;
     private final KvmGuestMemory memory;
+    private final Map<CpuFeature, Boolean> cpuFeatures;
     private final KvmVcpu[] vcpus;
     private final int[] vcpuKeys;
     private final List<DeviceEndpoint> devices = new CopyOnWriteArrayList<>();
     private final Map<String, Object> devicesByName = new LinkedHashMap<>();
     private final List<VirtioMmioSlot> virtioSlots = new ArrayList<>();
+    private final KvmVirtioDevices virtio;
     private final Set<String> loggedUnclaimed = ConcurrentHashMap.newKeySet();
     private final Map<Integer, Throwable> deviceFailures = new ConcurrentHashMap<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -78,12 +84,17 @@ final class KvmVirtualMachine implements VirtualMachine {
         this.config = config;
         this.name = "vm" + VM_NUMBERS.incrementAndGet();
         this.handle = new NativeHandle(nativeVm, name);
+        this.virtio = new KvmVirtioDevices(handle, name);
         this.vcpus = new KvmVcpu[config.vcpuCount()];
         this.vcpuKeys = new int[config.vcpuCount()];
         Arrays.fill(vcpuKeys, -1);
         try {
+            this.cpuFeatures = CpuidFilter.featuresByName(config.cpuFeatures());
             if (config.irqchip()) handle.call(NativeCore::vmm4j_vm_create_irqchip);
-            handle.call(vm -> NativeCore.vmm4j_vm_add_memory(vm, 0, config.memorySize()));
+            // One slot per region: RAM splits around the MMIO gap for large guests.
+            for (MemoryLayout.RamRegion region : MemoryLayout.ramRegions(config.memorySize())) {
+                handle.call(vm -> NativeCore.vmm4j_vm_add_memory(vm, region.start(), region.size()));
+            }
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -119,7 +130,7 @@ final class KvmVirtualMachine implements VirtualMachine {
         vcpuKeys[id] = key;
         long nativeVcpu = handle.call(vm -> NativeCore.vmm4j_vcpu_create(vm, id, key));
         KvmVcpu vcpu = new KvmVcpu(this, handle, id, nativeVcpu);
-        vcpu.setCpuid(CpuidFilter.forVcpu(hypervisor.supportedCpuid(), id, vcpus.length));
+        vcpu.setCpuid(CpuidFilter.forVcpu(hypervisor.supportedCpuid(), id, vcpus.length, cpuFeatures));
         vcpus[id] = vcpu;
         return vcpu;
     }
@@ -147,12 +158,20 @@ final class KvmVirtualMachine implements VirtualMachine {
     }
 
     @Override
-    public synchronized SerialPort addSerialPort(String portName, int basePort, OutputStream output) {
+    public SerialPort addSerialPort(String portName, int basePort, OutputStream output) {
+        return addSerialPort(portName, basePort, config.irqchip() ? IsaPorts.serialIrq(basePort) : -1, output);
+    }
+
+    @Override
+    public synchronized SerialPort addSerialPort(String portName, int basePort, int irq, OutputStream output) {
         Objects.requireNonNull(output, "output");
+        if (irq >= 0 && !config.irqchip()) {
+            throw new IllegalStateException("serial port " + portName + " needs the irqchip for IRQ " + irq);
+        }
         int key = registerDevice(portName, output, new SerialOutputEndpoint(portName, output));
         long serial;
         try {
-            serial = handle.call(vm -> NativeCore.vmm4j_vm_add_serial(vm, NativeCore.SPACE_PIO, basePort, key));
+            serial = handle.call(vm -> NativeCore.vmm4j_vm_add_serial(vm, NativeCore.SPACE_PIO, basePort, irq, key));
         } catch (RuntimeException e) {
             devicesByName.remove(portName);
             throw e;
@@ -161,6 +180,11 @@ final class KvmVirtualMachine implements VirtualMachine {
             @Override
             public int basePort() {
                 return basePort;
+            }
+
+            @Override
+            public int irq() {
+                return irq;
             }
 
             @Override
@@ -206,8 +230,27 @@ final class KvmVirtualMachine implements VirtualMachine {
     public synchronized VirtioMmioSlot addVirtioDevice(VirtioDeviceConfig config) {
         VirtioMmioSlot slot = MemoryLayout.virtioSlot(config, virtioSlots.size());
         claimName(config.name(), config);
+        try {
+            var attached = virtio.attach(slot);
+            devices.add(new IoDeviceEndpoint(config.name(), attached.transport()));
+            int key = devices.size() - 1;
+            handle.call(vm -> NativeCore.vmm4j_vm_add_java_device(vm, NativeCore.SPACE_MMIO, slot.base(), slot.size(),
+                    key));
+        } catch (RuntimeException e) {
+            devicesByName.remove(config.name());
+            throw e;
+        }
         virtioSlots.add(slot);
         return slot;
+    }
+
+    @Override
+    public VirtioConsole virtioConsole(String consoleName) {
+        return virtio.console(consoleName);
+    }
+
+    KvmVirtioDevices virtio() {
+        return virtio;
     }
 
     @Override
@@ -267,7 +310,8 @@ final class KvmVirtualMachine implements VirtualMachine {
             int kind = vcpu.runNative(NativeCore.RUN_MANAGED);
             reason = reasonFor(vcpu, kind);
         } catch (Throwable t) {
-            reason = new StopReason(StopReason.Kind.VCPU_FAILURE, vcpu.id(), Optional.empty(), Optional.of(t));
+            reason = new StopReason(StopReason.Kind.VCPU_FAILURE, vcpu.id(), Optional.empty(), Optional.of(t),
+                    OptionalLong.empty());
         }
         if (reason != null) {
             LOG.debug("{} vCPU {} stops the VM: {}", name, vcpu.id(), reason);
@@ -285,7 +329,7 @@ final class KvmVirtualMachine implements VirtualMachine {
                 return null;
             case NativeExitKind.DEVICE_ERROR:
                 return new StopReason(StopReason.Kind.DEVICE_FAILURE, vcpu.id(), Optional.empty(),
-                        Optional.of(deviceFailure(vcpu)));
+                        Optional.of(deviceFailure(vcpu)), OptionalLong.empty());
             case NativeExitKind.SHUTDOWN:
                 stopKind = StopReason.Kind.SHUTDOWN;
                 break;
@@ -302,7 +346,8 @@ final class KvmVirtualMachine implements VirtualMachine {
                 stopKind = StopReason.Kind.VCPU_FAILURE;
                 break;
         }
-        return new StopReason(stopKind, vcpu.id(), Optional.of(vcpu.decodeExit(kind)), Optional.empty());
+        return new StopReason(stopKind, vcpu.id(), Optional.of(vcpu.decodeExit(kind)), Optional.empty(),
+                OptionalLong.empty());
     }
 
     private synchronized void vcpuThreadEnded() {
@@ -310,7 +355,9 @@ final class KvmVirtualMachine implements VirtualMachine {
     }
 
     /** Records the first reason, asks every vCPU to stop, and returns without waiting. */
-    private void requestStop(StopReason reason) {
+    @Override
+    public void requestStop(StopReason reason) {
+        Objects.requireNonNull(reason, "reason");
         synchronized (this) {
             if (stopReason == null) stopReason = reason;
         }
@@ -319,7 +366,7 @@ final class KvmVirtualMachine implements VirtualMachine {
 
     private synchronized void finishStop(StopReason.Kind defaultKind) {
         if (stopReason == null) {
-            stopReason = new StopReason(defaultKind, -1, Optional.empty(), Optional.empty());
+            stopReason = StopReason.of(defaultKind);
         }
         state = VmState.STOPPED;
         stopped.countDown();
@@ -388,7 +435,7 @@ final class KvmVirtualMachine implements VirtualMachine {
     RuntimeException failOnDeviceError(KvmVcpu vcpu) {
         RuntimeException failure = deviceFailure(vcpu);
         requestStop(new StopReason(StopReason.Kind.DEVICE_FAILURE, vcpu.id(), Optional.empty(),
-                Optional.of(failure)));
+                Optional.of(failure), OptionalLong.empty()));
         finishStop(StopReason.Kind.DEVICE_FAILURE);
         return failure;
     }
@@ -485,6 +532,7 @@ final class KvmVirtualMachine implements VirtualMachine {
         }
         // Waits for any manual run() still inside the native handle; stop() has kicked it.
         handle.free(NativeCore::vmm4j_vm_close);
+        virtio.release();
     }
 
     @Override

@@ -7,8 +7,10 @@ import io.vmm4j.testing.RequiresKvm;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The command line, run in-process: exit status, standard output and standard error. */
 class MainTest {
@@ -115,5 +117,33 @@ class MainTest {
         Outcome unknown = vmm4j("boot");
         assertEquals(2, unknown.status());
         unknown.assertErrorMentions("unknown command 'boot'");
+    }
+
+    @Test
+    @RequiresKvm
+    void aMissingKernelIsOneClearLine() {
+        Outcome outcome = vmm4j("run", "--kernel", "/nonexistent/vmlinuz");
+        assertEquals(1, outcome.status());
+        outcome.assertErrorMentions("/nonexistent/vmlinuz");
+        assertEquals(1, outcome.err().lines().count(), outcome.err());
+    }
+
+    @Test
+    @RequiresKvm
+    void aFileThatIsNotAKernelIsOneClearLine(@TempDir Path directory) throws Exception {
+        Path notAKernel = Files.writeString(directory.resolve("notes.txt"), "not a kernel at all\n".repeat(100));
+        Outcome outcome = vmm4j("run", "--kernel", notAKernel.toString());
+        assertEquals(1, outcome.status());
+        outcome.assertErrorMentions(notAKernel.toString());
+        assertEquals(1, outcome.err().lines().count(), outcome.err());
+    }
+
+    @Test
+    void kernelOptionsNeedAKernel() {
+        Outcome outcome = vmm4j("run", "--cmdline", "console=ttyS0");
+        assertEquals(2, outcome.status());
+        outcome.assertErrorMentions("--kernel");
+        assertEquals(2, vmm4j("run", "--guest", "hello", "--kernel", "/x").status());
+        assertEquals(2, vmm4j("run", "--kernel", "/x", "--cpus", "0").status());
     }
 }

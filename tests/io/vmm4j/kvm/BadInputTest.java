@@ -39,9 +39,8 @@ class BadInputTest {
 
     @Test
     @RequiresKvm
-    void vcpuIdsOutsideTheConfiguredCountAreRefused() {
-        try (Hypervisor kvm = Kvm.open();
-                VirtualMachine vm = kvm.createVm(VmConfig.builder().vcpuCount(2).memoryMiB(2).build())) {
+    void vcpuIdsOutsideTheConfiguredCountAreRefused(Hypervisor kvm) {
+        try (VirtualMachine vm = kvm.createVm(VmConfig.builder().vcpuCount(2).memoryMiB(2).build())) {
             var error = assertThrows(IllegalArgumentException.class, () -> vm.createVcpu(2));
             assertTrue(error.getMessage().contains("ids 0 to 1"), error.getMessage());
             assertThrows(IllegalArgumentException.class, () -> vm.createVcpu(-1));

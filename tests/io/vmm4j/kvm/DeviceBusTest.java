@@ -17,29 +17,17 @@ import io.vmm4j.arch.x86.MemoryLayout;
 import io.vmm4j.guests.BundledGuest;
 import io.vmm4j.testing.GuestRun;
 import io.vmm4j.testing.RequiresKvm;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Java devices on the MMIO bus, reached by upcall from the native run loop. */
 @RequiresKvm
 class DeviceBusTest {
     private static final long ECHO_BASE = 0xD000_0000L;
-
-    private static Hypervisor kvm;
-
-    @BeforeAll
-    static void open() {
-        kvm = Kvm.open();
-    }
-
-    @AfterAll
-    static void close() {
-        kvm.close();
-    }
 
     /** The device mmio-echo expects: offset 0 echoes the inverse of what was written, offset 8 reads 0x5A. */
     static final class EchoDevice implements IoDevice {
@@ -60,7 +48,7 @@ class DeviceBusTest {
     }
 
     @Test
-    void guestReadsAndWritesAJavaDevice() throws Exception {
+    void guestReadsAndWritesAJavaDevice(Hypervisor kvm) throws Exception {
         try (GuestRun run = GuestRun.protectedMode(kvm, BundledGuest.MMIO_ECHO)) {
             EchoDevice echo = new EchoDevice();
             run.vm.addIoDevice("echo", AddressSpace.MMIO, ECHO_BASE, 0x1000, echo);
@@ -72,7 +60,7 @@ class DeviceBusTest {
     }
 
     @Test
-    void aThrowingDeviceStopsOnlyItsOwnVm() throws Exception {
+    void aThrowingDeviceStopsOnlyItsOwnVm(Hypervisor kvm) throws Exception {
         try (GuestRun failing = GuestRun.protectedMode(kvm, BundledGuest.MMIO_ECHO);
                 GuestRun healthy = GuestRun.protectedMode(kvm, BundledGuest.COUNTER)) {
             IllegalStateException boom = new IllegalStateException("device exploded");
@@ -97,15 +85,13 @@ class DeviceBusTest {
             assertTrue(cause.getMessage().contains("'broken'"), cause.getMessage());
             assertEquals(boom, cause.getCause());
 
-            long before = healthy.vm.memory().readLong(BundledGuest.MAILBOX);
-            Thread.sleep(20);
-            assertTrue(healthy.vm.memory().readLong(BundledGuest.MAILBOX) > before, "the other VM stopped too");
-            assertTrue(healthy.vm.stopReason().isEmpty());
+            healthy.awaitCounterAbove(healthy.vm.memory().readLong(BundledGuest.MAILBOX));
+            assertTrue(healthy.vm.stopReason().isEmpty(), "the other VM stopped too");
         }
     }
 
     @Test
-    void overlappingRangesAreRefused() {
+    void overlappingRangesAreRefused(Hypervisor kvm) {
         try (GuestRun run = GuestRun.protectedMode(kvm, BundledGuest.SPIN)) {
             run.vm.addIoDevice("first", AddressSpace.MMIO, ECHO_BASE, 0x1000, new EchoDevice());
             AddressConflictException conflict = assertThrows(AddressConflictException.class,
@@ -125,10 +111,10 @@ class DeviceBusTest {
     }
 
     @Test
-    void virtioDevicesGetDistinctWindowsAndIrqs() {
+    void virtioDevicesGetDistinctWindowsAndIrqs(Hypervisor kvm, @TempDir Path dir) throws Exception {
+        Path disk = Files.write(dir.resolve("disk.img"), new byte[4096]);
         try (GuestRun run = GuestRun.protectedMode(kvm, BundledGuest.SPIN)) {
-            VirtioMmioSlot blk = run.vm.addVirtioDevice(
-                    new VirtioDeviceConfig.Block("disk", Path.of("/tmp/disk.img"), true));
+            VirtioMmioSlot blk = run.vm.addVirtioDevice(new VirtioDeviceConfig.Block("disk", disk, true));
             VirtioMmioSlot rng = run.vm.addVirtioDevice(new VirtioDeviceConfig.Rng("rng"));
             assertEquals(MemoryLayout.VIRTIO_MMIO_BASE, blk.base());
             assertEquals(MemoryLayout.VIRTIO_MMIO_BASE + MemoryLayout.VIRTIO_MMIO_SIZE, rng.base());

@@ -50,9 +50,8 @@ class DeviceSnapshotTest {
     }
 
     @Test
-    void statefulDevicesMoveToANewVm() {
-        try (Hypervisor kvm = Kvm.open();
-                GuestRun source = GuestRun.protectedMode(kvm, BundledGuest.MMIO_LOOP);
+    void statefulDevicesMoveToANewVm(Hypervisor kvm) {
+        try (GuestRun source = GuestRun.protectedMode(kvm, BundledGuest.MMIO_LOOP);
                 GuestRun target = GuestRun.protectedMode(kvm, BundledGuest.MMIO_LOOP)) {
             Latch latch = new Latch();
             source.vm.addIoDevice("latch", AddressSpace.MMIO, 0xD000_0000L, 8, latch);

@@ -1,34 +1,25 @@
 package io.vmm4j.kvm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vmm4j.api.Hypervisor;
 import io.vmm4j.api.StopReason;
+import io.vmm4j.api.VcpuExit;
 import io.vmm4j.api.VmState;
 import io.vmm4j.guests.BundledGuest;
 import io.vmm4j.testing.GuestRun;
 import io.vmm4j.testing.RequiresKvm;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /** The console guests, in each CPU mode, printing through the native UART. */
 @RequiresKvm
 class GuestBootTest {
-    private static Hypervisor kvm;
-
-    @BeforeAll
-    static void open() {
-        kvm = Kvm.open();
-    }
-
-    @AfterAll
-    static void close() {
-        kvm.close();
-    }
 
     @Test
-    void helloRunsInLongModeAndHalts() throws Exception {
+    void helloRunsInLongModeAndHalts(Hypervisor kvm) throws Exception {
         try (GuestRun run = GuestRun.protectedMode(kvm, BundledGuest.HELLO)) {
             StopReason reason = run.runToStop();
             assertEquals("Hello from vmm4j guest\n", run.console());
@@ -38,7 +29,7 @@ class GuestBootTest {
     }
 
     @Test
-    void realModeEntrySwitchesToProtectedMode() throws Exception {
+    void realModeEntrySwitchesToProtectedMode(Hypervisor kvm) throws Exception {
         try (GuestRun run = GuestRun.realMode(kvm, BundledGuest.REALMODE_HELLO)) {
             assertEquals(StopReason.Kind.HALTED, run.runToStop().kind());
             assertEquals("Hello from real mode\n", run.console());
@@ -46,7 +37,37 @@ class GuestBootTest {
     }
 
     @Test
-    void tripleFaultStopsTheVmWithShutdown() throws Exception {
+    void theGuestReadsSerialInputFromJava(Hypervisor kvm) throws Exception {
+        try (GuestRun run = GuestRun.protectedMode(kvm, BundledGuest.SERIAL_ECHO)) {
+            run.vm.start();
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (!run.console().equals("ready\n")) {
+                assertTrue(System.nanoTime() < deadline, "no prompt: " + run.console());
+                Thread.sleep(1);
+            }
+            run.serial.sendInput("vmm4j rocks\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals(StopReason.Kind.HALTED, run.vm.awaitStop(Duration.ofSeconds(10)).orElseThrow().kind());
+            assertEquals("ready\necho: VMM4J ROCKS\n", run.console());
+        }
+    }
+
+    @Test
+    void anEmulationFailureStopsTheVmWithInternalError(Hypervisor kvm) throws Exception {
+        try (GuestRun run = GuestRun.protectedMode(kvm, BundledGuest.MMIO_FETCH)) {
+            StopReason reason = run.runToStop();
+            assertEquals(StopReason.Kind.INTERNAL_ERROR, reason.kind());
+            VcpuExit.InternalError error = (VcpuExit.InternalError) reason.exit().orElseThrow();
+            assertEquals(VcpuExit.InternalError.EMULATION, error.suberror());
+            assertTrue(reason.toString().contains("emulation failure"), reason.toString());
+        }
+        // The JVM and other VMs carry on.
+        try (GuestRun run = GuestRun.protectedMode(kvm, BundledGuest.HELLO)) {
+            assertEquals(StopReason.Kind.HALTED, run.runToStop().kind());
+        }
+    }
+
+    @Test
+    void tripleFaultStopsTheVmWithShutdown(Hypervisor kvm) throws Exception {
         try (GuestRun run = GuestRun.protectedMode(kvm, BundledGuest.TRIPLE_FAULT)) {
             StopReason reason = run.runToStop();
             assertEquals(StopReason.Kind.SHUTDOWN, reason.kind());

@@ -14,27 +14,14 @@ import io.vmm4j.guests.BundledGuest;
 import io.vmm4j.testing.GuestRun;
 import io.vmm4j.testing.RequiresKvm;
 import java.util.BitSet;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 @RequiresKvm
 class GuestMemoryTest {
     private static final long SIZE = 2L << 20;
-    private static Hypervisor kvm;
-
-    @BeforeAll
-    static void open() {
-        kvm = Kvm.open();
-    }
-
-    @AfterAll
-    static void close() {
-        kvm.close();
-    }
 
     @Test
-    void valuesAreLittleEndianAndBulkMatchesPrimitives() {
+    void valuesAreLittleEndianAndBulkMatchesPrimitives(Hypervisor kvm) {
         try (VirtualMachine vm = kvm.createVm(VmConfig.builder().memorySize(SIZE).build())) {
             GuestMemory memory = vm.memory();
             assertEquals(SIZE, memory.size());
@@ -53,7 +40,7 @@ class GuestMemoryTest {
     }
 
     @Test
-    void accessesOutsideGuestMemoryAreRefusedWithTheirRange() {
+    void accessesOutsideGuestMemoryAreRefusedWithTheirRange(Hypervisor kvm) {
         try (VirtualMachine vm = kvm.createVm(VmConfig.builder().memorySize(SIZE).build())) {
             GuestMemory memory = vm.memory();
             memory.writeInt(SIZE - 4, 0x01020304);
@@ -70,7 +57,7 @@ class GuestMemoryTest {
     }
 
     @Test
-    void dirtyTrackingReportsThePagesTheGuestWrites() throws Exception {
+    void dirtyTrackingReportsThePagesTheGuestWrites(Hypervisor kvm) throws Exception {
         try (GuestRun run = GuestRun.protectedMode(kvm, BundledGuest.COUNTER)) {
             GuestMemory memory = run.vm.memory();
             assertThrows(IllegalStateException.class, memory::getAndClearDirtyPages);
@@ -79,8 +66,9 @@ class GuestMemoryTest {
             run.awaitMailbox(8, 0xC0C0C0C0);
             run.vm.pause();
             memory.getAndClearDirtyPages();
+            long counter = memory.readLong(BundledGuest.MAILBOX);
             run.vm.resume();
-            Thread.sleep(20);
+            run.awaitCounterAbove(counter);
             run.vm.pause();
             BitSet dirty = memory.getAndClearDirtyPages();
             assertTrue(dirty.get((int) (BundledGuest.MAILBOX / GuestMemory.PAGE_SIZE)), "counter page: " + dirty);

@@ -20,9 +20,8 @@ import org.junit.jupiter.api.Test;
 @RequiresKvm
 class IrqchipTest {
     @Test
-    void withTheIrqchipHltWaitsInTheKernelAndStopStillEndsIt() throws Exception {
-        try (Hypervisor kvm = Kvm.open();
-                VirtualMachine vm = kvm.createVm(VmConfig.builder().memoryMiB(4).irqchip(true).build())) {
+    void withTheIrqchipHltWaitsInTheKernelAndStopStillEndsIt(Hypervisor kvm) throws Exception {
+        try (VirtualMachine vm = kvm.createVm(VmConfig.builder().memoryMiB(4).irqchip(true).build())) {
             vm.addNullDevice("sink", io.vmm4j.api.AddressSpace.PIO, 0x600, 1);
             FlatBinaryBoot.load(vm, BundledGuest.PIO_LOOP.image());
             Vcpu vcpu = vm.createVcpu(0);
@@ -39,9 +38,8 @@ class IrqchipTest {
     }
 
     @Test
-    void irqLinesNeedTheIrqchip() {
-        try (Hypervisor kvm = Kvm.open();
-                VirtualMachine vm = kvm.createVm(VmConfig.builder().memoryMiB(4).build())) {
+    void irqLinesNeedTheIrqchip(Hypervisor kvm) {
+        try (VirtualMachine vm = kvm.createVm(VmConfig.builder().memoryMiB(4).build())) {
             var error = assertThrows(IllegalStateException.class, () -> vm.setIrqLevel(4, true));
             assertTrue(error.getMessage().contains("irqchip"), error.getMessage());
         }

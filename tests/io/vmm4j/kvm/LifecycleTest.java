@@ -14,8 +14,6 @@ import io.vmm4j.testing.RequiresKvm;
 import java.time.Duration;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The state machine CREATED → RUNNING ⇄ PAUSED → STOPPED, driven while guests spin. */
@@ -25,24 +23,12 @@ class LifecycleTest {
     private static final int STARTED_MAGIC = 0xC0C0C0C0;
     private static final int SPIN_MAGIC = 0x5350494E;
 
-    private static Hypervisor kvm;
-
-    @BeforeAll
-    static void open() {
-        kvm = Kvm.open();
-    }
-
-    @AfterAll
-    static void close() {
-        kvm.close();
-    }
-
     @Test
-    void pauseFreezesTheGuestAndResumeContinuesIt() throws Exception {
+    void pauseFreezesTheGuestAndResumeContinuesIt(Hypervisor kvm) throws Exception {
         try (GuestRun run = GuestRun.protectedMode(kvm, BundledGuest.COUNTER)) {
             run.vm.start();
             run.awaitMailbox(8, STARTED_MAGIC);
-            awaitCounterAbove(run, 0);
+            run.awaitCounterAbove(0);
 
             run.vm.pause();
             assertEquals(VmState.PAUSED, run.vm.state());
@@ -52,7 +38,7 @@ class LifecycleTest {
 
             run.vm.resume();
             assertEquals(VmState.RUNNING, run.vm.state());
-            awaitCounterAbove(run, frozen);
+            run.awaitCounterAbove(frozen);
 
             run.vm.stop();
             assertEquals(StopReason.Kind.STOP_REQUESTED, run.vm.stopReason().orElseThrow().kind());
@@ -60,7 +46,7 @@ class LifecycleTest {
     }
 
     @Test
-    void stopEndsASpinningGuestAndItsThread() throws Exception {
+    void stopEndsASpinningGuestAndItsThread(Hypervisor kvm) throws Exception {
         try (GuestRun run = GuestRun.protectedMode(kvm, BundledGuest.SPIN)) {
             Set<Thread> before = vcpuThreads();
             run.vm.start();
@@ -74,7 +60,7 @@ class LifecycleTest {
     }
 
     @Test
-    void pauseAndStopWorkFromAnotherThread() throws Exception {
+    void pauseAndStopWorkFromAnotherThread(Hypervisor kvm) throws Exception {
         try (GuestRun run = GuestRun.protectedMode(kvm, BundledGuest.SPIN)) {
             run.vm.start();
             run.awaitMailbox(8, SPIN_MAGIC);
@@ -91,7 +77,7 @@ class LifecycleTest {
     }
 
     @Test
-    void misuseThrowsIllegalState() throws Exception {
+    void misuseThrowsIllegalState(Hypervisor kvm) throws Exception {
         try (GuestRun run = GuestRun.protectedMode(kvm, BundledGuest.SPIN)) {
             assertThrows(IllegalStateException.class, run.vm::pause);
             assertThrows(IllegalStateException.class, run.vm::resume);
@@ -110,7 +96,7 @@ class LifecycleTest {
     }
 
     @Test
-    void closeIsIdempotentAndEndsEveryUse() {
+    void closeIsIdempotentAndEndsEveryUse(Hypervisor kvm) {
         GuestRun run = GuestRun.protectedMode(kvm, BundledGuest.SPIN);
         run.vm.start();
         run.close();
@@ -121,7 +107,7 @@ class LifecycleTest {
     }
 
     @Test
-    void stopBeforeStartEndsTheVm() {
+    void stopBeforeStartEndsTheVm(Hypervisor kvm) {
         try (GuestRun run = GuestRun.protectedMode(kvm, BundledGuest.SPIN)) {
             run.vm.stop();
             assertEquals(VmState.STOPPED, run.vm.state());
@@ -133,13 +119,5 @@ class LifecycleTest {
         return Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.getName().startsWith("vmm4j-") && t.getName().contains("-vcpu"))
                 .collect(Collectors.toSet());
-    }
-
-    private static void awaitCounterAbove(GuestRun run, long floor) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (run.vm.memory().readLong(COUNTER) <= floor) {
-            assertTrue(System.nanoTime() < deadline, "counter never passed " + floor);
-            Thread.sleep(1);
-        }
     }
 }

@@ -15,8 +15,6 @@ import io.vmm4j.guests.BundledGuest;
 import io.vmm4j.testing.GuestRun;
 import io.vmm4j.testing.RequiresKvm;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The caller drives Vcpu.run() and answers unclaimed exits itself. */
@@ -25,25 +23,13 @@ class ManualExecutionTest {
     private static final int PORT = 0x600;
     private static final long MMIO = 0xD000_0040L;
 
-    private static Hypervisor kvm;
-
-    @BeforeAll
-    static void open() {
-        kvm = Kvm.open();
-    }
-
-    @AfterAll
-    static void close() {
-        kvm.close();
-    }
-
     private static void setLoop(GuestRun run, long count, long target, long value) {
         Registers registers = run.vcpu.registers();
         run.vcpu.setRegisters(registers.with(Register.RCX, count).with(Register.RDX, target).with(Register.RAX, value));
     }
 
     @Test
-    void unclaimedPortWritesReturnToTheCaller() {
+    void unclaimedPortWritesReturnToTheCaller(Hypervisor kvm) {
         try (GuestRun run = GuestRun.protectedMode(kvm, BundledGuest.PIO_LOOP)) {
             setLoop(run, 3, PORT, 0xAB);
             for (int i = 0; i < 3; i++) assertEquals(new VcpuExit.IoOut(PORT, 1, 0xAB), run.vcpu.run());
@@ -53,7 +39,7 @@ class ManualExecutionTest {
     }
 
     @Test
-    void theCallerAnswersPortReads() {
+    void theCallerAnswersPortReads(Hypervisor kvm) {
         try (GuestRun run = GuestRun.protectedMode(kvm, BundledGuest.PIO_IN_LOOP)) {
             setLoop(run, 2, PORT, 0);
             assertEquals(new VcpuExit.IoIn(PORT, 1), run.vcpu.run());
@@ -66,7 +52,7 @@ class ManualExecutionTest {
     }
 
     @Test
-    void theCallerAnswersMmioReadsAndSeesWrites() {
+    void theCallerAnswersMmioReadsAndSeesWrites(Hypervisor kvm) {
         try (GuestRun run = GuestRun.protectedMode(kvm, BundledGuest.MMIO_READ_LOOP)) {
             setLoop(run, 1, MMIO, 0);
             assertEquals(new VcpuExit.MmioRead(MMIO, 4), run.vcpu.run());
@@ -82,7 +68,7 @@ class ManualExecutionTest {
     }
 
     @Test
-    void claimedExitsNeverReachTheCaller() {
+    void claimedExitsNeverReachTheCaller(Hypervisor kvm) {
         try (GuestRun run = GuestRun.protectedMode(kvm, BundledGuest.PIO_LOOP)) {
             AtomicInteger writes = new AtomicInteger();
             run.vm.addIoDevice("counter", AddressSpace.PIO, PORT, 1, new IoDevice() {
@@ -103,7 +89,7 @@ class ManualExecutionTest {
     }
 
     @Test
-    void aNullDeviceAbsorbsAccessesNatively() {
+    void aNullDeviceAbsorbsAccessesNatively(Hypervisor kvm) {
         try (GuestRun run = GuestRun.protectedMode(kvm, BundledGuest.MMIO_READ_LOOP)) {
             run.vm.addNullDevice("hole", AddressSpace.MMIO, MMIO, 4);
             setLoop(run, 100, MMIO, 0xffff_ffffL);
@@ -113,14 +99,14 @@ class ManualExecutionTest {
     }
 
     @Test
-    void tripleFaultIsReportedAsShutdown() {
+    void tripleFaultIsReportedAsShutdown(Hypervisor kvm) {
         try (GuestRun run = GuestRun.protectedMode(kvm, BundledGuest.TRIPLE_FAULT)) {
             assertInstanceOf(VcpuExit.Shutdown.class, run.vcpu.run());
         }
     }
 
     @Test
-    void registersRoundTrip() {
+    void registersRoundTrip(Hypervisor kvm) {
         try (GuestRun run = GuestRun.protectedMode(kvm, BundledGuest.SPIN)) {
             Registers written = run.vcpu.registers().with(Register.R15, 0x0123_4567_89AB_CDEFL)
                     .with(Register.RSI, -1L);

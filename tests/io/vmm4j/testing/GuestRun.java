@@ -3,6 +3,7 @@ package io.vmm4j.testing;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vmm4j.api.Hypervisor;
+import io.vmm4j.api.SerialPort;
 import io.vmm4j.api.StopReason;
 import io.vmm4j.api.Vcpu;
 import io.vmm4j.api.VirtualMachine;
@@ -20,11 +21,12 @@ public final class GuestRun implements AutoCloseable {
 
     public final VirtualMachine vm;
     public final Vcpu vcpu;
+    public final SerialPort serial;
     private final ByteArrayOutputStream console = new ByteArrayOutputStream();
 
     private GuestRun(VirtualMachine vm, BundledGuest guest, boolean realMode) {
         this.vm = vm;
-        vm.addSerialPort("com1", 0x3f8, console);
+        serial = vm.addSerialPort("com1", 0x3f8, console);
         FlatBinaryBoot.load(vm, guest.image());
         vcpu = vm.createVcpu(0);
         if (realMode) {
@@ -61,6 +63,15 @@ public final class GuestRun implements AutoCloseable {
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (vm.memory().readInt(BundledGuest.MAILBOX + offset) != value) {
             assertTrue(System.nanoTime() < deadline, "guest never wrote 0x" + Integer.toHexString(value));
+            Thread.sleep(1);
+        }
+    }
+
+    /** Waits until the counter guest's 64-bit counter passes {@code floor}. */
+    public void awaitCounterAbove(long floor) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (vm.memory().readLong(BundledGuest.MAILBOX) <= floor) {
+            assertTrue(System.nanoTime() < deadline, "counter never passed " + floor);
             Thread.sleep(1);
         }
     }

@@ -7,10 +7,11 @@ import java.lang.annotation.Target;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Marks tests that run real guests on /dev/kvm. They are skipped, with the reason, only when the
+ * Marks tests that run real guests on /dev/kvm, and lets them take a shared {@code Hypervisor} as a
+ * parameter. They are skipped, with the reason, only when the
  * device does not exist; when it exists they run, and fail if KVM cannot be used.
  */
 @Target({ElementType.TYPE, ElementType.METHOD})
 @Retention(RetentionPolicy.RUNTIME)
-@ExtendWith(KvmCondition.class)
+@ExtendWith(KvmExtension.class)
 public @interface RequiresKvm {}

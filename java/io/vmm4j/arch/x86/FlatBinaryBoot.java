@@ -31,6 +31,19 @@ public final class FlatBinaryBoot {
 
     /** 32-bit flat protected mode, paging off, interrupts off, EIP at {@link #LOAD_ADDRESS}. */
     public static void enterProtectedMode(Vcpu vcpu) {
+        enterProtectedMode(vcpu, LOAD_ADDRESS);
+    }
+
+    /**
+     * 32-bit flat protected mode (CS, DS, ES, FS, GS and SS with base 0 and limit 4 GiB), paging off,
+     * interrupts off, EIP at {@code entryPoint} and every general register zero: the machine state of
+     * the flat-binary contract and of Multiboot, which then sets EAX and EBX.
+     */
+    public static void enterProtectedMode(Vcpu vcpu, long entryPoint) {
+        if (entryPoint < 0 || entryPoint > 0xffff_ffffL) {
+            throw new IllegalArgumentException("a 32-bit entry point must lie below 4 GiB, was 0x"
+                    + Long.toHexString(entryPoint));
+        }
         Segment code = new Segment(0, 0xffffffff, 0x08, TYPE_CODE_EXECUTE_READ, true, 0, true, true, false, true,
                 false, false);
         Segment data = new Segment(0, 0xffffffff, 0x10, TYPE_DATA_READ_WRITE, true, 0, true, true, false, true,
@@ -38,7 +51,7 @@ public final class FlatBinaryBoot {
         SpecialRegisters sregs = vcpu.specialRegisters().withCodeSegment(code).withDataSegments(data);
         sregs = withSystemSegments(sregs).withControlRegisters(CR0_PE | CR0_ET, 0, 0, 0);
         vcpu.setSpecialRegisters(sregs);
-        vcpu.setRegisters(Registers.of(new long[Register.values().length]).with(Register.RIP, LOAD_ADDRESS)
+        vcpu.setRegisters(Registers.of(new long[Register.values().length]).with(Register.RIP, entryPoint)
                 .with(Register.RFLAGS, RFLAGS_RESERVED));
     }
 

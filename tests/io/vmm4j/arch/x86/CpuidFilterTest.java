@@ -30,4 +30,23 @@ class CpuidFilterTest {
         assertEquals(SUPPORTED.get(0), filtered.get(0));
         assertEquals(SUPPORTED.get(3), filtered.get(3), "long mode bit is kept");
     }
+
+    @Test
+    void namedFeaturesAreSetOrClearedAfterTheTopology() {
+        List<CpuidEntry> filtered = CpuidFilter.forVcpu(SUPPORTED, 0, 1, CpuidFilter.featuresByName(
+                java.util.Map.of("hypervisor", false, "tsc-deadline", true, "pdpe1gb", true, "lm", false)));
+        assertEquals(0, filtered.get(1).ecx() >>> 31, "-hypervisor wins over the filter's default");
+        assertEquals(1, (filtered.get(1).ecx() >>> 24) & 1, "+tsc-deadline");
+        assertEquals(1, (filtered.get(3).edx() >>> 26) & 1, "+pdpe1gb");
+        assertEquals(0, (filtered.get(3).edx() >>> 29) & 1, "-lm");
+        assertEquals(SUPPORTED.get(2), filtered.get(2).withEdx(SUPPORTED.get(2).edx()), "other leaves untouched");
+    }
+
+    @Test
+    void unknownFeatureNamesListTheKnownOnes() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> CpuFeature.byName("warp"));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("x2apic, "), e.getMessage());
+        assertEquals(CpuFeature.TSC_DEADLINE, CpuFeature.byName("tsc_deadline"));
+    }
 }

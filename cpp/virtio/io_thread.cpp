@@ -1,0 +1,58 @@
+#include "virtio/io_thread.h"
+
+#include <pthread.h>
+#include <sys/epoll.h>
+
+#include <csignal>
+
+#include "common/error.h"
+
+namespace vmm4j {
+
+IoThread::IoThread() : epoll_(::epoll_create1(EPOLL_CLOEXEC)) {
+    if (!epoll_.valid()) throw_errno("epoll_create1", "virtio I/O thread");
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.ptr = nullptr;  // the stop event
+    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, stop_.fd(), &event) < 0) throw_errno("epoll_ctl", "stop event");
+    // Start with every signal blocked: the JVM's signals (and the vCPU kick) are not for us.
+    sigset_t all, previous;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &previous);
+    try {
+        thread_ = std::thread([this] { run(); });
+    } catch (...) {
+        pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+        throw;
+    }
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    pthread_setname_np(thread_.native_handle(), "vmm4j-virtio-io");
+}
+
+IoThread::~IoThread() {
+    stopping_.store(true);
+    stop_.signal();
+    if (thread_.joinable()) thread_.join();
+}
+
+void IoThread::watch(int fd, IoHandler& handler) {
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.ptr = &handler;
+    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &event) < 0) throw_errno("epoll_ctl", "virtio eventfd");
+}
+
+void IoThread::run() noexcept {
+    constexpr int kBatch = 32;
+    epoll_event events[kBatch];
+    while (!stopping_.load()) {
+        const int ready = ::epoll_wait(epoll_.get(), events, kBatch, -1);
+        if (ready < 0) continue;  // EINTR
+        for (int i = 0; i < ready && !stopping_.load(); ++i) {
+            auto* handler = static_cast<IoHandler*>(events[i].data.ptr);
+            if (handler != nullptr) handler->on_ready();
+        }
+    }
+}
+
+}  // namespace vmm4j

@@ -1,0 +1,159 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kvm/event_fd.h"
+#include "kvm/ioeventfd.h"
+#include "kvm/irqfd.h"
+#include "virtio/io_thread.h"
+#include "virtio/queue/guest_access.h"
+#include "virtio/queue/split_queue.h"
+
+namespace vmm4j {
+
+class GuestMemory;
+class VmFd;
+
+namespace virtio {
+
+// What a device needs from its VM.
+struct DeviceContext {
+    const VmFd& vm;
+    const GuestMemory& memory;
+    IoThread& io;
+    bool irqchip;           // register the irqfd with KVM (needs the in-kernel irqchip)
+    uint64_t notify_address; // the QueueNotify register of the device's MMIO window
+    uint32_t gsi;
+};
+
+// The native half of one virtio-mmio device: its queues, interrupt and needs-reset state.
+// The register state machine is in Java (io.vmm4j.devices.virtio); this side starts at
+// DRIVER_OK (activate) and ends at a reset. Queue processing runs on the VM's I/O thread,
+// woken by one ioeventfd per queue (QueueNotify, datamatch = queue index); interrupts go out
+// through one irqfd. One mutex serialises processing with activate() and reset(), so reset()
+// returns only after the I/O thread has let go of the queues.
+class VirtioDevice {
+public:
+    VirtioDevice(const DeviceContext& context, std::string name, uint16_t queue_count);
+    virtual ~VirtioDevice();
+    VirtioDevice(const VirtioDevice&) = delete;
+    VirtioDevice& operator=(const VirtioDevice&) = delete;
+
+    // `queues[i].size == 0` leaves queue i unused. Throws (and changes nothing) when a ring is
+    // misaligned or outside guest memory, or when the device is already active.
+    void activate(const std::vector<QueueConfig>& queues, uint64_t features);
+    // Releases every queue; waits for a request in progress to complete.
+    void reset();
+
+    uint32_t interrupt_status() const noexcept { return isr_.load(); }
+    void acknowledge(uint32_t bits) noexcept { isr_.fetch_and(~bits); }
+    bool needs_reset() const noexcept { return needs_reset_.load(); }
+    std::string failure() const;
+    uint16_t queue_count() const noexcept { return static_cast<uint16_t>(slots_.size()); }
+
+    // Test and benchmark hooks: ring a queue's doorbell as the guest's QueueNotify would, and
+    // wait for the interrupt eventfd (only meaningful without the in-kernel irqchip, where KVM
+    // does not consume it).
+    void notify(uint16_t queue);
+    bool wait_interrupt(int64_t timeout_millis) const { return irq_.wait(timeout_millis); }
+
+protected:
+    // Serves queue `index`; called on the I/O thread with the lock held, the device active.
+    virtual void process(uint16_t index) = 0;
+    virtual void on_reset() {}
+
+    // Pops every available chain of queue `index` and hands it to `handle`, which returns
+    // nullptr and sets the used length, or a description of why the chain is unacceptable
+    // (which breaks the device). Interrupts the driver when it asked to be.
+    template <typename Handler>
+    void drain(uint16_t index, Handler&& handle) {
+        drain_while(index, [] { return true; }, handle);
+    }
+    // Same, but stops before popping a chain once `gate()` is false.
+    template <typename Gate, typename Handler>
+    void drain_while(uint16_t index, Gate&& gate, Handler&& handle);
+    // Marks the device broken: DEVICE_NEEDS_RESET plus a configuration-change interrupt.
+    void fail(const std::string& why);
+    void interrupt(uint32_t bits) noexcept;
+    SplitQueue* queue(uint16_t index) noexcept;
+    bool active() const noexcept { return active_; }
+    uint64_t features() const noexcept { return features_; }
+    IoThread& io() noexcept { return io_; }
+    std::mutex& lock() noexcept { return mutex_; }
+    const std::string& name() const noexcept { return name_; }
+
+    // Chains popped per wake-up before the thread moves on to other work.
+    static constexpr int kBudget = 256;
+
+private:
+    struct QueueSlot final : IoHandler {
+        VirtioDevice* device = nullptr;
+        uint16_t index = 0;
+        EventFd doorbell;                     // before the registration that refers to it
+        std::unique_ptr<IoEventFd> ioeventfd;
+        std::optional<SplitQueue> queue;
+        void on_ready() noexcept override;
+    };
+    void serve(QueueSlot& slot) noexcept;
+
+    std::string name_;
+    IoThread& io_;
+    GuestMemoryAccess memory_;
+    EventFd irq_;                    // before the irqfd that refers to it
+    std::unique_ptr<IrqFd> irqfd_;
+    std::vector<std::unique_ptr<QueueSlot>> slots_;
+    std::atomic<uint32_t> isr_{0};
+    std::atomic<bool> needs_reset_{false};
+
+    mutable std::mutex mutex_;
+    // Guarded by mutex_.
+    bool active_ = false;
+    uint64_t features_ = 0;
+    std::string failure_;
+    Chain chain_;
+};
+
+template <typename Gate, typename Handler>
+void VirtioDevice::drain_while(uint16_t index, Gate&& gate, Handler&& handle) {
+    SplitQueue* q = queue(index);
+    if (q == nullptr) return;
+    bool used = false;
+    int budget = kBudget;
+    do {
+        for (;;) {
+            if (!gate()) {
+                if (used && q->needs_interrupt()) interrupt(kInterruptUsedBuffer);
+                return;
+            }
+            if (budget-- == 0) {
+                notify(index);  // come back after the other devices had their turn
+                if (used && q->needs_interrupt()) interrupt(kInterruptUsedBuffer);
+                return;
+            }
+            const SplitQueue::Pop popped = q->pop(chain_);
+            if (popped == SplitQueue::Pop::Empty) break;
+            if (popped == SplitQueue::Pop::Broken) {
+                fail("queue " + std::to_string(index) + ": " + q->error());
+                return;
+            }
+            uint32_t length = 0;
+            if (const char* refusal = handle(chain_, length)) {
+                fail("queue " + std::to_string(index) + ", chain head " + std::to_string(chain_.head) + ": " +
+                     refusal);
+                return;
+            }
+            q->add_used(chain_.head, length);
+            used = true;
+        }
+    } while (q->enable_notification());
+    if (used && q->needs_interrupt()) interrupt(kInterruptUsedBuffer);
+}
+
+}  // namespace virtio
+}  // namespace vmm4j

@@ -1,0 +1,81 @@
+package io.vmm4j.arch.x86.acpi;
+
+import io.vmm4j.api.VirtioMmioSlot;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The Differentiated System Description Table (ACPI 6.5 §5.2.11.1): the header, then AML. Revision 2
+ * makes AML integers 64 bits wide.
+ *
+ * <pre>
+ * Scope (\_SB) {
+ *   Device (COM1) { _HID EisaId("PNP0501"), _UID 0, _STA 0xF,
+ *                   _CRS { IO (Decode16, 0x3F8, 0x3F8, 1, 8), Interrupt (..., Edge, ActiveHigh, Exclusive) {4} } }
+ *   Device (VRnn) { _HID "LNRO0005", _UID nn, _STA 0xF,
+ *                   _CRS { Memory32Fixed (ReadWrite, base, size), Interrupt (..., Edge, ActiveHigh, Exclusive) {irq} } }
+ * }
+ * </pre>
+ *
+ * <p>LNRO0005 is the ACPI id Linux's virtio_mmio driver matches. The interrupts are edge-triggered,
+ * as in Firecracker: devices raise them through KVM irqfds, which inject edges, and Linux programs
+ * the IOAPIC pin from this descriptor.
+ */
+final class Dsdt {
+    static final String SIGNATURE = "DSDT";
+    static final int REVISION = 2;
+
+    static final int COM1_PORT = 0x3F8;
+    static final int COM1_PORT_COUNT = 8;
+    static final int COM1_IRQ = 4;
+    /** _STA: present, enabled, shown in the UI, functioning (§6.3.7). */
+    static final int STATUS_PRESENT_AND_WORKING = 0x0F;
+
+    private Dsdt() {}
+
+    static byte[] build(AcpiPlatform platform) {
+        return SystemDescriptionTable.build(SIGNATURE, REVISION, platform, aml(platform));
+    }
+
+    /** The AML body. */
+    static byte[] aml(AcpiPlatform platform) {
+        List<byte[]> devices = new ArrayList<>();
+        if (platform.hasCom1()) {
+            devices.add(com1());
+        }
+        List<VirtioMmioSlot> slots = platform.virtioSlots();
+        for (int i = 0; i < slots.size(); i++) {
+            devices.add(virtioMmio(i, slots.get(i)));
+        }
+        return Aml.scope("\\_SB", devices.toArray(byte[][]::new));
+    }
+
+    /** The name of the {@code index}-th virtio-mmio device: VR00, VR01, ... (as QEMU names them). */
+    static String virtioDeviceName(int index) {
+        return String.format("VR%02d", index);
+    }
+
+    private static byte[] com1() {
+        return Aml.device("COM1",
+                Aml.name("_HID", Aml.eisaId("PNP0501")),
+                Aml.name("_UID", Aml.integer(0)),
+                Aml.name("_STA", Aml.integer(STATUS_PRESENT_AND_WORKING)),
+                Aml.name("_CRS", Aml.resourceTemplate(
+                        Aml.io(COM1_PORT, COM1_PORT, 1, COM1_PORT_COUNT),
+                        edgeInterrupt(COM1_IRQ))));
+    }
+
+    private static byte[] virtioMmio(int index, VirtioMmioSlot slot) {
+        return Aml.device(virtioDeviceName(index),
+                Aml.name("_HID", Aml.string("LNRO0005")),
+                Aml.name("_UID", Aml.integer(index)),
+                Aml.name("_STA", Aml.integer(STATUS_PRESENT_AND_WORKING)),
+                Aml.name("_CRS", Aml.resourceTemplate(
+                        Aml.memory32Fixed(true, slot.base(), slot.size()),
+                        edgeInterrupt(slot.irq()))));
+    }
+
+    private static byte[] edgeInterrupt(int gsi) {
+        return Aml.interrupt(Aml.Trigger.EDGE, Aml.Polarity.ACTIVE_HIGH, Aml.Sharing.EXCLUSIVE, gsi);
+    }
+}

@@ -1,0 +1,123 @@
+package io.vmm4j.builder;
+
+import io.vmm4j.api.Hypervisor;
+import io.vmm4j.api.SerialPort;
+import io.vmm4j.api.Vcpu;
+import io.vmm4j.api.VirtioDeviceConfig;
+import io.vmm4j.api.VirtualMachine;
+import io.vmm4j.api.VmConfig;
+import io.vmm4j.arch.x86.BootCpuState;
+import io.vmm4j.arch.x86.PcPlatform;
+import io.vmm4j.arch.x86.acpi.AcpiPlatform;
+import io.vmm4j.arch.x86.acpi.AcpiTables;
+import io.vmm4j.arch.x86.boot.CommandLine;
+import io.vmm4j.arch.x86.boot.KernelLoader;
+import io.vmm4j.arch.x86.boot.KernelLoader.BzImageMode;
+import io.vmm4j.arch.x86.boot.LinuxBootSetup;
+import io.vmm4j.arch.x86.boot.LinuxBootSetup.BootOptions;
+import io.vmm4j.arch.x86.boot.LoadedKernel;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Puts together a VM that boots a Linux kernel the way a microVM does: the in-kernel irqchip and
+ * PIT, the PC legacy devices, ACPI tables describing the vCPUs and devices, the kernel (and initrd)
+ * loaded per the Linux boot protocol, and every vCPU in its reset or entry state. The result is
+ * CREATED: call {@link VirtualMachine#start()}.
+ */
+public final class LinuxVmBuilder {
+    /** Serial console, early console, and the reboot/panic behaviour a VMM wants. */
+    public static final String DEFAULT_COMMAND_LINE = "console=ttyS0 earlyprintk=serial reboot=k panic=1 pci=off";
+
+    private final Path kernel;
+    private Optional<Path> initrd = Optional.empty();
+    private String commandLine = DEFAULT_COMMAND_LINE;
+    private int vcpuCount = 1;
+    private long memoryMiB = 256;
+    private BzImageMode bzImageMode = BzImageMode.DECOMPRESS_ON_HOST;
+    private OutputStream console = OutputStream.nullOutputStream();
+    private final List<VirtioDeviceConfig> virtioDevices = new ArrayList<>();
+
+    private LinuxVmBuilder(Path kernel) {
+        this.kernel = Objects.requireNonNull(kernel, "kernel");
+    }
+
+    /** @param kernel an ELF vmlinux or a bzImage */
+    public static LinuxVmBuilder kernel(Path kernel) {
+        return new LinuxVmBuilder(kernel);
+    }
+
+    public LinuxVmBuilder initrd(Path initrd) {
+        this.initrd = Optional.of(initrd);
+        return this;
+    }
+
+    public LinuxVmBuilder commandLine(String commandLine) {
+        this.commandLine = Objects.requireNonNull(commandLine, "commandLine");
+        return this;
+    }
+
+    public LinuxVmBuilder vcpus(int count) {
+        this.vcpuCount = count;
+        return this;
+    }
+
+    public LinuxVmBuilder memoryMiB(long mebibytes) {
+        this.memoryMiB = mebibytes;
+        return this;
+    }
+
+    /** How a bzImage is started; by default its payload is decompressed on the host. */
+    public LinuxVmBuilder bzImageMode(BzImageMode mode) {
+        this.bzImageMode = Objects.requireNonNull(mode, "mode");
+        return this;
+    }
+
+    /** Where COM1's output goes. */
+    public LinuxVmBuilder console(OutputStream console) {
+        this.console = Objects.requireNonNull(console, "console");
+        return this;
+    }
+
+    public LinuxVmBuilder virtio(VirtioDeviceConfig device) {
+        virtioDevices.add(Objects.requireNonNull(device, "device"));
+        return this;
+    }
+
+    /** A VM ready to start; on any failure nothing is left open. */
+    public LinuxVm build(Hypervisor hypervisor) {
+        VirtualMachine vm = hypervisor.createVm(VmConfig.builder().vcpuCount(vcpuCount).memoryMiB(memoryMiB)
+                .irqchip(true).build());
+        try {
+            SerialPort com1 = PcPlatform.install(vm, console);
+            virtioDevices.forEach(vm::addVirtioDevice);
+            LoadedKernel loaded = KernelLoader.load(vm.memory(), kernel, bzImageMode);
+            AcpiTables acpi = AcpiTables.build(AcpiPlatform.of(vcpuCount, vm.virtioDevices(), true));
+            vm.memory().write(acpi.baseAddress(), acpi.image());
+            BootOptions options = BootOptions.of(CommandLine.of(commandLine)).withAcpiRsdp(AcpiTables.rsdpAddress());
+            if (initrd.isPresent()) options = options.withInitrd(KernelLoader.loadInitrd(vm.memory(), initrd.get(), loaded));
+            LinuxBootSetup.EntryState entry = LinuxBootSetup.prepare(vm.memory(), loaded, options);
+            for (int id = 0; id < vcpuCount; id++) {
+                Vcpu vcpu = vm.createVcpu(id);
+                BootCpuState.apply(vcpu, true);
+                if (id == 0) entry.applyTo(vcpu);  // the APs wait for INIT/SIPI from the kernel
+            }
+            return new LinuxVm(vm, com1, loaded);
+        } catch (RuntimeException e) {
+            vm.close();
+            throw e;
+        }
+    }
+
+    /** A built VM, its COM1, and what was loaded. Closing it closes the VM. */
+    public record LinuxVm(VirtualMachine vm, SerialPort console, LoadedKernel kernel) implements AutoCloseable {
+        @Override
+        public void close() {
+            vm.close();
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package io.vmm4j.cli.qemu;
+
+import io.vmm4j.api.Vcpu;
+import io.vmm4j.api.VirtualMachine;
+import io.vmm4j.arch.x86.E820Map;
+import io.vmm4j.arch.x86.multiboot.MultibootLoader;
+import io.vmm4j.arch.x86.multiboot.MultibootModule;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Multiboot v1, as QEMU's {@code -kernel} loads it: the command line is the kernel's path, a space
+ * and {@code -append}; each comma-separated {@code -initrd} item is a module, loaded from the item's
+ * first word, with the whole item as its string.
+ */
+final class MultibootFormat implements KernelFormat {
+    @Override
+    public String name() {
+        return "multiboot";
+    }
+
+    @Override
+    public boolean recognizes(byte[] kernel) {
+        return MultibootLoader.isMultiboot(kernel);
+    }
+
+    @Override
+    public Consumer<Vcpu> load(VirtualMachine vm, E820Map map, Request request) throws IOException {
+        List<MultibootModule> modules = new ArrayList<>();
+        if (request.initrd() != null) {
+            for (String item : QemuOptionParser.moduleItems(request.initrd())) {
+                String path = item.split(" ", 2)[0];
+                if (path.isEmpty()) throw new IOException("-initrd '" + request.initrd() + "' has an empty module");
+                modules.add(new MultibootModule(item, Files.readAllBytes(Path.of(path))));
+            }
+        }
+        String commandLine = request.append().isEmpty() ? request.path().toString()
+                : request.path() + " " + request.append();
+        MultibootLoader.Loaded loaded = MultibootLoader.load(vm.memory(), map, request.path().toString(),
+                request.kernel(), commandLine, modules);
+        return vcpu -> MultibootLoader.enter(vcpu, loaded);
+    }
+}

@@ -1,0 +1,249 @@
+package io.vmm4j.cli.qemu;
+
+import io.vmm4j.api.AddressSpace;
+import io.vmm4j.api.Hypervisor;
+import io.vmm4j.api.HypervisorUnavailableException;
+import io.vmm4j.api.StopReason;
+import io.vmm4j.api.Vcpu;
+import io.vmm4j.api.VirtualMachine;
+import io.vmm4j.api.VmConfig;
+import io.vmm4j.api.VmmException;
+import io.vmm4j.arch.x86.BootCpuState;
+import io.vmm4j.arch.x86.E820Map;
+import io.vmm4j.arch.x86.KernelLoadException;
+import io.vmm4j.arch.x86.PcPlatform;
+import io.vmm4j.arch.x86.acpi.AcpiPlatform;
+import io.vmm4j.arch.x86.acpi.AcpiTables;
+import io.vmm4j.cli.Arguments;
+import io.vmm4j.cli.Command;
+import io.vmm4j.devices.qemu.FwCfg;
+import io.vmm4j.devices.qemu.IsaDebugExit;
+import io.vmm4j.devices.qemu.PcTestdev;
+import io.vmm4j.kvm.Kvm;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * {@code vmm4j qemu}: vmm4j's QEMU-compatible front end, for harnesses that run bare-metal test kernels
+ * with {@code qemu-system-x86_64} (kvm-unit-tests and the like). It accepts the subset of QEMU's options
+ * such harnesses use, boots a Multiboot kernel on a PC-like VM (in-kernel PIC/IOAPIC/LAPIC and PIT,
+ * COM1, i8042, RTC, ACPI tables, fw_cfg, and optionally isa-debug-exit and pc-testdev), and exits as QEMU
+ * does: {@code (value << 1) | 1} after an isa-debug-exit write, 0 after a shutdown or reset, 1 on error.
+ */
+public final class QemuCommand implements Command {
+    static final int EXIT_OK = 0;
+    static final int EXIT_ERROR = 1;
+    static final int EXIT_INTERRUPTED = 128 + 2;
+    /** The boot protocols tried for -kernel, in order. Linux's bzImage goes here when it exists. */
+    static final List<KernelFormat> KERNEL_FORMATS = List.of(new MultibootFormat());
+    private static final String PREFIX = "vmm4j qemu: ";
+
+    private final Path kvmDevice;
+
+    public QemuCommand(Path kvmDevice) {
+        this.kvmDevice = kvmDevice;
+    }
+
+    @Override
+    public String name() {
+        return "qemu";
+    }
+
+    @Override
+    public String summary() {
+        return "QEMU-compatible front end: boot a Multiboot test kernel as qemu-system-x86_64 would";
+    }
+
+    @Override
+    public String usage() {
+        return "Usage: vmm4j qemu [QEMU options]   (also installed as qemu-system-x86_64)\n"
+                + "vmm4j's QEMU-compatible front end: runs bare-metal test kernels written for QEMU\n"
+                + "(such as kvm-unit-tests) on vmm4j, with the subset of QEMU's options their harnesses use.\n"
+                + "It is not QEMU: any other option is refused.\n"
+                + "\n"
+                + "Options (one dash or two):\n"
+                + "  -kernel FILE          Multiboot v1 kernel (32-bit ELF, or a.out kludge)\n"
+                + "  -initrd 'F1 ARGS,F2'  Multiboot modules, comma separated (',,' for a comma)\n"
+                + "  -append TEXT          kernel command line (after the kernel's path)\n"
+                + "  -m SIZE               RAM, MiB or with K/M/G suffix (default 128M, at most 3G)\n"
+                + "  -smp N[,maxcpus=M]    vCPUs (also cpus=, sockets=, cores=, threads=)\n"
+                + "  -cpu host|max[,+F,-F,F=on|off]  KVM's CPU; features: " + io.vmm4j.arch.x86.CpuFeature.names()
+                + "\n"
+                + "  -machine|-M [pc|q35][,accel=kvm][,kernel_irqchip=on]   -accel kvm   -enable-kvm\n"
+                + "  -serial stdio|mon:stdio|none|null|file:PATH|chardev:ID\n"
+                + "  -chardev stdio|null|file,id=ID[,path=PATH]   -mon chardev=ID (no monitor: ignored)\n"
+                + "  -nographic            COM1 on standard output unless -serial says otherwise\n"
+                + "  -display none  -vga none  -vnc none  -nodefaults  -no-reboot  -name NAME\n"
+                + "  -device isa-debug-exit[,iobase=0xf4][,iosize=0x4]\n"
+                + "  -device pc-testdev    ports 0xe0/0xe4/0xe8, IRQ lines at 0x2000, MMIO at 0xff000000\n"
+                + "  -device ?             list the devices\n"
+                + "  -h, --help            show this help\n"
+                + "\n"
+                + "The VM always has the in-kernel PIC, IOAPIC, LAPICs and PIT, COM1 on IRQ 4, the i8042, the\n"
+                + "RTC, ACPI tables (MADT) and fw_cfg on ports 0x510/0x511 (signature, id, RAM size, CPU counts,\n"
+                + "e820 table). No PCI, no BIOS, no disks, no network, no monitor.\n"
+                + "\n"
+                + "Exit status, as QEMU: (value << 1) | 1 when the guest writes value to isa-debug-exit;\n"
+                + "0 when the guest shuts down or resets (a reset ends the run, as with -no-reboot);\n"
+                + "1 on a bad command line, an unloadable kernel or a VM failure; 130 when interrupted.\n";
+    }
+
+    /** The device list of {@code -device ?}, in QEMU's format (harnesses grep it for "pc-testdev"). */
+    static String deviceList() {
+        StringBuilder text = new StringBuilder("Misc devices (vmm4j qemu):\n");
+        for (String device : QemuOptionParser.DEVICES) text.append("name \"").append(device).append("\", bus ISA\n");
+        return text.toString();
+    }
+
+    @Override
+    public int run(Arguments args, PrintStream out, PrintStream err) {
+        List<String> list = new ArrayList<>();
+        while (args.hasNext()) list.add(args.next());
+        return run(list, out, err);
+    }
+
+    int run(List<String> args, PrintStream out, PrintStream err) {
+        QemuOptions options;
+        try {
+            options = QemuOptionParser.parse(args);
+        } catch (QemuUsageException e) {
+            err.println(PREFIX + e.getMessage());
+            return EXIT_ERROR;
+        }
+        if (options.help) {
+            out.print(usage());
+            return EXIT_OK;
+        }
+        if (options.listDevices) {
+            out.print(deviceList());
+            return EXIT_OK;
+        }
+        try {
+            return boot(options, out, err);
+        } catch (KernelLoadException e) {
+            err.println(PREFIX + e.getMessage());
+            return EXIT_ERROR;
+        } catch (IOException e) {
+            err.println(PREFIX + "cannot read " + e.getMessage());
+            return EXIT_ERROR;
+        } catch (VmmException | IllegalArgumentException | IllegalStateException e) {
+            err.println(PREFIX + e.getMessage());
+            return EXIT_ERROR;
+        }
+    }
+
+    private int boot(QemuOptions options, PrintStream out, PrintStream err) throws IOException {
+        byte[] kernel = readFile(options.kernel, "-kernel");
+        KernelFormat format = KERNEL_FORMATS.stream().filter(f -> f.recognizes(kernel)).findFirst().orElseThrow(() ->
+                KernelLoadException.whole(options.kernel.toString(), "not a multiboot kernel (no multiboot header in"
+                        + " its first 8192 bytes); vmm4j qemu boots Multiboot v1 kernels", null));
+        E820Map map = E820Map.forMemory(options.memorySize);
+        VmConfig.Builder config = VmConfig.builder().vcpuCount(options.cpus).memorySize(options.memorySize)
+                .irqchip(true);
+        options.cpuFeatures.forEach(config::cpuFeature);
+
+        VirtualMachine vm;
+        try (Hypervisor kvm = Kvm.open(kvmDevice)) {
+            vm = kvm.createVm(config.build());
+        } catch (HypervisorUnavailableException e) {
+            err.println(PREFIX + "KVM is unavailable at " + kvmDevice + ": " + e.getMessage());
+            return EXIT_ERROR;
+        }
+        Thread closeOnShutdown = new Thread(vm::close, "vmm4j-close-vm");
+        Runtime.getRuntime().addShutdownHook(closeOnShutdown);
+        OutputStream serialFile = null;
+        try {
+            OutputStream console = switch (options.effectiveSerial()) {
+                case STDIO -> out;
+                case NONE -> OutputStream.nullOutputStream();
+                case FILE -> serialFile = Files.newOutputStream(options.serialFile);
+            };
+            Consumer<Vcpu> entry = format.load(vm, map, new KernelFormat.Request(options.kernel, kernel,
+                    options.append, options.initrd));
+            installDevices(vm, options, map, console);
+            for (int id = 0; id < options.cpus; id++) BootCpuState.apply(vm.createVcpu(id), true);
+            entry.accept(vm.vcpus().get(0));
+            vm.start();
+            StopReason reason = awaitStop(vm);
+            out.flush();
+            return exitStatus(reason, options, err);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            err.println(PREFIX + "interrupted while the guest ran");
+            return EXIT_INTERRUPTED;
+        } finally {
+            if (serialFile != null) serialFile.close();
+            closeUnlessShuttingDown(vm, closeOnShutdown);
+        }
+    }
+
+    private static void installDevices(VirtualMachine vm, QemuOptions options, E820Map map, OutputStream console) {
+        PcPlatform.install(vm, console);
+        AcpiTables acpi = AcpiTables.build(AcpiPlatform.of(options.cpus, List.of(), true));
+        vm.memory().write(acpi.baseAddress(), acpi.image());
+        vm.addIoDevice("fw_cfg", AddressSpace.PIO, FwCfg.BASE_PORT, FwCfg.PORT_COUNT,
+                FwCfg.forPc(options.memorySize, options.cpus, options.maxCpusOrCpus(), map, options.nographic));
+        if (options.debugExitBase.isPresent()) {
+            vm.addIoDevice("isa-debug-exit", AddressSpace.PIO, options.debugExitBase.getAsInt(), options.debugExitSize,
+                    new IsaDebugExit(value -> vm.requestStop(StopReason.guestExit(value))));
+        }
+        if (options.pcTestdev) new PcTestdev(vm::setIrqLevel).install(vm);
+    }
+
+    static int exitStatus(StopReason reason, QemuOptions options, PrintStream err) {
+        switch (reason.kind()) {
+            case GUEST_EXIT:
+                return IsaDebugExit.exitStatus(reason.exitValue().orElseThrow());
+            case SHUTDOWN:
+            case SYSTEM_RESET:
+                if (!options.noReboot) {
+                    err.println(PREFIX + "the guest " + (reason.kind() == StopReason.Kind.SHUTDOWN
+                            ? "shut down (triple fault)" : "reset") + "; vmm4j does not reboot, so the run ends as with"
+                            + " -no-reboot");
+                }
+                return EXIT_OK;
+            case HALTED:
+                return EXIT_OK;
+            case STOP_REQUESTED:
+                err.println(PREFIX + "stopped before the guest ended");
+                return EXIT_INTERRUPTED;
+            default:
+                err.println(PREFIX + "the guest stopped: " + reason);
+                return EXIT_ERROR;
+        }
+    }
+
+    private static byte[] readFile(Path path, String option) throws IOException {
+        try {
+            return Files.readAllBytes(path);
+        } catch (IOException e) {
+            throw new IOException(option + " " + path + ": " + e.getClass().getSimpleName()
+                    + (e.getMessage() == null || e.getMessage().equals(path.toString()) ? "" : " (" + e.getMessage() + ")"), e);
+        }
+    }
+
+    private static StopReason awaitStop(VirtualMachine vm) throws InterruptedException {
+        Optional<StopReason> reason;
+        do {
+            reason = vm.awaitStop(Duration.ofHours(1));
+        } while (reason.isEmpty());
+        return reason.get();
+    }
+
+    private static void closeUnlessShuttingDown(VirtualMachine vm, Thread closeOnShutdown) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(closeOnShutdown);
+        } catch (IllegalStateException shuttingDown) {
+            return;
+        }
+        vm.close();
+    }
+}

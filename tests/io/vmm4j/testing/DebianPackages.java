@@ -1,0 +1,142 @@
+package io.vmm4j.testing;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Real Debian binaries for tests: the kernel of {@code linux-image-cloud-amd64} and busybox-static,
+ * fetched with {@code apt-get download} into {@code target/debian-packages/} and unpacked with
+ * {@code dpkg-deb -x}. They are cached there across runs and never committed. Without access to
+ * the Debian archive this fails with a message that says so: the tests that need them do not
+ * silently skip.
+ */
+public final class DebianPackages {
+    public static final String META_PACKAGE = "linux-image-cloud-amd64";
+    public static final String BUSYBOX_PACKAGE = "busybox-static";
+    private static final Path CACHE = Paths.get(System.getProperty("user.dir"), "target", "debian-packages");
+    private static final long COMMAND_TIMEOUT_SECONDS = 600;
+    private static Path vmlinuz;
+
+    private DebianPackages() {}
+
+    /** The path of boot/vmlinuz-* from the current kernel package, downloading it on first use. */
+    public static synchronized Path kernel() {
+        if (vmlinuz == null) {
+            Path boot = extracted(resolvePackage()).resolve("boot");
+            try (Stream<Path> files = Files.list(boot)) {
+                vmlinuz = files.filter(p -> p.getFileName().toString().startsWith("vmlinuz-")).findFirst()
+                        .orElseThrow(() -> new IllegalStateException(boot + " holds no vmlinuz-*"));
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot list " + boot + ": " + e, e);
+            }
+        }
+        return vmlinuz;
+    }
+
+    /** Debian's statically linked busybox, from busybox-static. */
+    public static Path busybox() {
+        Path busybox = extracted(BUSYBOX_PACKAGE).resolve("bin/busybox");
+        if (!Files.isExecutable(busybox)) throw new IllegalStateException(BUSYBOX_PACKAGE + " holds no bin/busybox");
+        return busybox;
+    }
+
+    /** The files of {@code packageName}, downloaded and unpacked on first use and cached after. */
+    private static synchronized Path extracted(String packageName) {
+        Path extracted = CACHE.resolve(packageName);
+        if (Files.isDirectory(extracted)) return extracted;
+        try {
+            Files.createDirectories(CACHE);
+            Path deb = download(packageName);
+            Path partial = CACHE.resolve(packageName + ".partial");
+            deleteRecursively(partial);
+            Result unpack = run(CACHE, "dpkg-deb", "-x", deb.toString(), partial.toString());
+            if (unpack.exitCode != 0) throw new IllegalStateException("dpkg-deb -x " + deb + " failed:\n" + unpack.output);
+            Files.move(partial, extracted);  // only a complete unpack counts as cached
+            return extracted;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot prepare " + packageName + " in " + CACHE + ": " + e, e);
+        }
+    }
+
+    /** linux-image-cloud-amd64 depends on the versioned package, e.g. linux-image-6.1.0-50-cloud-amd64. */
+    private static String resolvePackage() {
+        Optional<String> name = dependencyOf(run(CACHE, "apt-cache", "depends", META_PACKAGE).output);
+        if (name.isEmpty()) {
+            // An empty or stale package list: update it once and ask again.
+            Result update = run(CACHE, "apt-get", "update");
+            if (update.exitCode != 0) throw unreachable("apt-get update", update);
+            name = dependencyOf(run(CACHE, "apt-cache", "depends", META_PACKAGE).output);
+        }
+        return name.orElseThrow(() -> new IllegalStateException("apt-cache knows no kernel package that " + META_PACKAGE
+                + " depends on; is this a Debian host with the main component in its sources?"));
+    }
+
+    static Optional<String> dependencyOf(String aptCacheDepends) {
+        Matcher match = Pattern.compile("Depends:\\s*(linux-image-\\d[^\\s]*-cloud-amd64)").matcher(aptCacheDepends);
+        return match.find() ? Optional.of(match.group(1)) : Optional.empty();
+    }
+
+    private static Path download(String packageName) throws IOException {
+        Result result = run(CACHE, "apt-get", "download", packageName);
+        if (result.exitCode != 0) throw unreachable("apt-get download " + packageName, result);
+        try (Stream<Path> files = Files.list(CACHE)) {
+            return files.filter(p -> p.getFileName().toString().startsWith(packageName + "_")
+                    && p.getFileName().toString().endsWith(".deb")).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("apt-get download " + packageName
+                            + " succeeded but left no .deb in " + CACHE));
+        }
+    }
+
+    private static IllegalStateException unreachable(String command, Result result) {
+        return new IllegalStateException("'" + command + "' failed (exit " + result.exitCode + "): these "
+                + "tests need the Debian package archive (network access), or a cached copy under " + CACHE
+                + ". Output:\n" + result.output);
+    }
+
+    private record Result(int exitCode, String output) {}
+
+    private static Result run(Path directory, String... command) {
+        try {
+            // Output goes to a file so that the timeout holds even if the command never closes it.
+            Path log = Files.createTempFile(directory, "command", ".log");
+            try {
+                Process process = new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true)
+                        .redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                        .start();
+                if (!process.waitFor(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                    throw new IllegalStateException(String.join(" ", command) + " took longer than "
+                            + COMMAND_TIMEOUT_SECONDS + " s");
+                }
+                return new Result(process.exitValue(), new String(Files.readAllBytes(log), StandardCharsets.UTF_8));
+            } finally {
+                Files.deleteIfExists(log);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run " + String.join(" ", command) + ": " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while running " + String.join(" ", command), e);
+        }
+    }
+
+    private static void deleteRecursively(Path root) throws IOException {
+        if (!Files.exists(root)) return;
+        List<Path> paths = new ArrayList<>();
+        try (Stream<Path> walk = Files.walk(root)) {
+            walk.forEach(paths::add);
+        }
+        for (int i = paths.size() - 1; i >= 0; i--) Files.delete(paths.get(i));
+    }
+}
