@@ -20,6 +20,7 @@ public enum BundledGuest {
     SERIAL_ECHO("serial-echo"),
     MMIO_FETCH("mmio-fetch"),
     REBOOT("reboot"),
+    BOOT_INFO("boot-info"),
     VIRTIO_SMOKE("virtio-smoke"),
     /** A Multiboot v1 kernel (32-bit ELF, linked at 1 MiB) for the Multiboot loader, not a flat binary. */
     MULTIBOOT("multiboot", ".elf");

@@ -109,6 +109,7 @@ public final class DebianPackages {
     private static Result run(Path directory, String... command) {
         try {
             // Output goes to a file so that the timeout holds even if the command never closes it.
+            Files.createDirectories(directory);
             Path log = Files.createTempFile(directory, "command", ".log");
             try {
                 Process process = new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true)
