@@ -8,6 +8,7 @@ import io.vmm4j.api.VirtualMachine;
 import io.vmm4j.api.VmConfig;
 import io.vmm4j.arch.x86.BootCpuState;
 import io.vmm4j.arch.x86.PcPlatform;
+import io.vmm4j.arch.x86.VirtioMmioKernelParameters;
 import io.vmm4j.arch.x86.acpi.AcpiPlatform;
 import io.vmm4j.arch.x86.acpi.AcpiTables;
 import io.vmm4j.arch.x86.boot.CommandLine;
@@ -39,6 +40,8 @@ public final class LinuxVmBuilder {
     private int vcpuCount = 1;
     private long memoryMiB = 256;
     private BzImageMode bzImageMode = BzImageMode.DECOMPRESS_ON_HOST;
+    private boolean pvh;
+    private boolean virtioOnCommandLine;
     private OutputStream console = OutputStream.nullOutputStream();
     private final List<VirtioDeviceConfig> virtioDevices = new ArrayList<>();
 
@@ -77,6 +80,21 @@ public final class LinuxVmBuilder {
         return this;
     }
 
+    /** Enters the kernel through its PVH entry point (32-bit, paging off) instead of the 64-bit one. */
+    public LinuxVmBuilder pvh(boolean pvh) {
+        this.pvh = pvh;
+        return this;
+    }
+
+    /**
+     * Also names the virtio-mmio devices on the command line ({@code virtio_mmio.device=}), for
+     * kernels that find them there rather than in the ACPI DSDT.
+     */
+    public LinuxVmBuilder virtioOnCommandLine(boolean virtioOnCommandLine) {
+        this.virtioOnCommandLine = virtioOnCommandLine;
+        return this;
+    }
+
     /** Where COM1's output goes. */
     public LinuxVmBuilder console(OutputStream console) {
         this.console = Objects.requireNonNull(console, "console");
@@ -96,9 +114,14 @@ public final class LinuxVmBuilder {
             SerialPort com1 = PcPlatform.install(vm, console);
             virtioDevices.forEach(vm::addVirtioDevice);
             LoadedKernel loaded = KernelLoader.load(vm.memory(), kernel, bzImageMode);
+            if (pvh) loaded = loaded.asPvh();
             AcpiTables acpi = AcpiTables.build(AcpiPlatform.of(vcpuCount, vm.virtioDevices(), true));
             vm.memory().write(acpi.baseAddress(), acpi.image());
-            BootOptions options = BootOptions.of(CommandLine.of(commandLine)).withAcpiRsdp(AcpiTables.rsdpAddress());
+            CommandLine line = CommandLine.of(commandLine);
+            if (virtioOnCommandLine && !vm.virtioDevices().isEmpty()) {
+                line.add(VirtioMmioKernelParameters.of(vm.virtioDevices()));
+            }
+            BootOptions options = BootOptions.of(line).withAcpiRsdp(AcpiTables.rsdpAddress());
             if (initrd.isPresent()) options = options.withInitrd(KernelLoader.loadInitrd(vm.memory(), initrd.get(), loaded));
             LinuxBootSetup.EntryState entry = LinuxBootSetup.prepare(vm.memory(), loaded, options);
             for (int id = 0; id < vcpuCount; id++) {

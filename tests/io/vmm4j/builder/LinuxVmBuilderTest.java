@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vmm4j.api.Hypervisor;
 import io.vmm4j.api.StopReason;
+import io.vmm4j.api.VirtioDeviceConfig;
 import io.vmm4j.arch.x86.acpi.AcpiPlatform;
 import io.vmm4j.arch.x86.E820Entry;
 import io.vmm4j.arch.x86.E820Map;
@@ -59,6 +60,20 @@ class LinuxVmBuilderTest {
             } else {
                 linux.vm().stop();  // still booting: not a hang, the vCPU answers a stop
             }
+        }
+    }
+
+    @Test
+    void thePvhEntryBootsTheSameKernelAndVirtioDevicesCanBeNamedOnTheCommandLine(Hypervisor kvm) throws Exception {
+        ConsoleCapture console = new ConsoleCapture();
+        try (LinuxVm linux = LinuxVmBuilder.kernel(DebianPackages.kernel()).pvh(true).virtioOnCommandLine(true)
+                .virtio(new VirtioDeviceConfig.Rng("rng")).memoryMiB(MEMORY_MIB).console(console).build(kvm)) {
+            linux.vm().start();
+            String expected = "Command line: " + LinuxVmBuilder.DEFAULT_COMMAND_LINE
+                    + " virtio_mmio.device=4K@0xc0000000:5\n";
+            assertTrue(console.awaitLine("Command line: ", EARLY_LOG), "no command line:\n" + console.text());
+            assertTrue(console.text().contains(expected), "expected '" + expected + "' in:\n" + console.text());
+            linux.vm().stop();
         }
     }
 }
