@@ -20,6 +20,7 @@
 #define FW_CFG_SIGNATURE    0x00
 #define FW_CFG_RAM_SIZE     0x03
 #define FW_CFG_NB_CPUS      0x05
+#define MMIO_GAP_START   0xC0000000ull  /* where QEMU's pc and vmm4j stop low RAM */
 #define DEBUG_EXIT_PORT     0xf4
 #define EXIT_PASS           0x21u
 #define EXIT_FAIL_BASE      0x40u
@@ -185,8 +186,10 @@ void mb_main(uint32_t magic, const struct mb_info *info) {
     uart_putc('\n');
     check(info->mem_lower >= 600 && info->mem_lower <= 640, "mem_lower");
     /* Firmware may keep up to 1 MiB at the top of RAM (SeaBIOS under QEMU does); vmm4j keeps none. */
+    /* mem_upper ends at the first hole: the MMIO gap below 4 GiB when RAM is larger than what fits. */
+    uint64_t low_ram = ram < MMIO_GAP_START ? ram : MMIO_GAP_START;
     uint64_t upper_end = ((uint64_t)info->mem_upper << 10) + 0x100000;
-    check(upper_end <= ram && upper_end + 0x100000 >= ram, "mem_upper matches fw_cfg RAM size");
+    check(upper_end <= low_ram && upper_end + 0x100000 >= low_ram, "mem_upper matches fw_cfg RAM size");
 
     uint32_t entries = 0, page0_ram = 0;
     uint64_t ram_bytes = 0, ram_top = 0;
@@ -207,7 +210,9 @@ void mb_main(uint32_t magic, const struct mb_info *info) {
     uart_puts(" ram_top=");
     uart_put_hex64(ram_top);
     uart_putc('\n');
-    check(entries >= 2 && ram_top <= ram && ram_top + 0x100000 >= ram && page0_ram, "memory map");
+    /* All RAM, less the reserved BIOS area below 1 MiB and up to 1 MiB firmware may keep at the top. */
+    check(entries >= 2 && ram_bytes <= ram && ram_bytes + 0x200000 >= ram && ram_top >= low_ram && page0_ram,
+          "memory map");
 
     const char *cmdline = (const char *)info->cmdline;
     uart_puts("multiboot: cmdline=");

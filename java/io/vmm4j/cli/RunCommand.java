@@ -4,6 +4,7 @@ import io.vmm4j.api.Hypervisor;
 import io.vmm4j.api.SerialPort;
 import io.vmm4j.api.VmmException;
 import io.vmm4j.arch.x86.IsaPorts;
+import io.vmm4j.arch.x86.MemoryLayout;
 import io.vmm4j.builder.LinuxVmBuilder;
 import io.vmm4j.builder.LinuxVmBuilder.LinuxVm;
 import java.io.IOException;
@@ -27,7 +28,7 @@ import java.util.stream.Collectors;
 /** {@code vmm4j run}: boots a guest with COM1 on standard output and waits for it to stop. */
 final class RunCommand implements Command {
     static final int DEFAULT_MEMORY_MIB = 128;
-    static final int MAX_MEMORY_MIB = 1 << 20;
+    static final int MAX_MEMORY_MIB = (int) (MemoryLayout.MAX_RAM >> 20);
     static final int MAX_CPUS = 255;  // what the MADT's 8-bit APIC ids allow
 
     /** The bundled guests that need no device but COM1, each with the CPU mode it starts in. */

@@ -101,6 +101,18 @@ class QemuCliTest {
     }
 
     @Test
+    @RequiresKvm
+    void memoryAboveTheMmioGapIsReportedLikeQemu() throws IOException {
+        int status = qemu("-kernel", kernel().toString(), "-m", "4G", "-serial", "stdio",
+                "-device", "isa-debug-exit,iobase=0xf4,iosize=0x4", "-initrd", module().toString());
+        String console = out();
+        assertEquals(PASS_STATUS, status, "console:\n" + console + "\nstderr:\n" + err());
+        assertTrue(console.contains("fw_cfg: signature=QEMU ram=4294967296 cpus=1\n"), console);
+        // mem_upper counts the RAM from 1 MiB up to the MMIO gap at 3 GiB, as QEMU reports it.
+        assertTrue(console.contains("multiboot: mem_lower=639 mem_upper=" + ((0xC000_0000L >> 10) - 1024) + "\n"), console);
+    }
+
+    @Test
     void unknownOptionFailsAtOnceWithOneLineNamingItAndTheSupportedOnes() {
         assertEquals(1, qemu("-kernel", "x.elf", "-hda", "disk.img"));
         List<String> lines = err().lines().toList();

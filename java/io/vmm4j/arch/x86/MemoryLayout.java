@@ -39,6 +39,8 @@ public final class MemoryLayout {
     /** End (exclusive) of the ACPI area: the end of the legacy BIOS area at 1 MiB. */
     public static final long ACPI_AREA_END = 0x0010_0000L;
     public static final long MMIO_GAP_START = 0xC000_0000L;
+    /** The most RAM the command lines accept: 1 TiB, reserved lazily (MAP_NORESERVE). */
+    public static final long MAX_RAM = 1L << 40;
     public static final long MMIO_GAP_END = 0x1_0000_0000L;
     public static final long VIRTIO_MMIO_BASE = MMIO_GAP_START;
     public static final long VIRTIO_MMIO_SIZE = 0x1000;

@@ -119,9 +119,8 @@ final class QemuOptionParser {
         if (bytes <= 0 || bytes % 4096 != 0) {
             throw new QemuUsageException("-m " + value + ": not a size (use e.g. 64, 64M or 1G)");
         }
-        if (bytes < (2L << 20) || bytes > MemoryLayout.MMIO_GAP_START) {
-            throw new QemuUsageException("-m " + value + ": vmm4j qemu supports 2M to "
-                    + (MemoryLayout.MMIO_GAP_START >> 20) + "M (RAM above the MMIO gap is not laid out yet)");
+        if (bytes < (2L << 20) || bytes > MemoryLayout.MAX_RAM) {
+            throw new QemuUsageException("-m " + value + ": vmm4j qemu supports 2M to " + (MemoryLayout.MAX_RAM >> 20) + "M");
         }
         return bytes;
     }
