@@ -123,15 +123,24 @@ template <typename Gate, typename Handler>
 void VirtioDevice::drain_while(uint16_t index, Gate&& gate, Handler&& handle) {
     SplitQueue* q = queue(index);
     if (q == nullptr) return;
-    bool used = false;
+    // With EVENT_IDX the driver names the used index it wants an interrupt at (used_event), so
+    // it is checked after every completion: a driver that asked for an interrupt at the end of
+    // one batch gets it while the next batch is still being served, and can refill meanwhile.
+    // The check is a fence and a load; the irqfd is written only when the driver asked.
+    // Without EVENT_IDX there is no such index, so the driver is interrupted once per drain.
+    const bool per_completion = q->event_idx();
+    bool used = false;  // used entries not yet considered for an interrupt
     int budget = kBudget;
     do {
+        q->disable_notification();  // no doorbell needed while we keep popping
         for (;;) {
             if (!gate()) {
+                q->enable_notification();
                 if (used && q->needs_interrupt()) interrupt(kInterruptUsedBuffer);
                 return;
             }
             if (budget-- == 0) {
+                q->enable_notification();
                 notify(index);  // come back after the other devices had their turn
                 if (used && q->needs_interrupt()) interrupt(kInterruptUsedBuffer);
                 return;
@@ -149,7 +158,11 @@ void VirtioDevice::drain_while(uint16_t index, Gate&& gate, Handler&& handle) {
                 return;
             }
             q->add_used(chain_.head, length);
-            used = true;
+            if (per_completion) {
+                if (q->needs_interrupt()) interrupt(kInterruptUsedBuffer);
+            } else {
+                used = true;
+            }
         }
     } while (q->enable_notification());
     if (used && q->needs_interrupt()) interrupt(kInterruptUsedBuffer);

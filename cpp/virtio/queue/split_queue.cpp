@@ -76,8 +76,18 @@ void SplitQueue::add_used(uint16_t head, uint32_t length) noexcept {
     __atomic_store_n(reinterpret_cast<uint16_t*>(used_ + 2), next_used_, __ATOMIC_RELEASE);
 }
 
+void SplitQueue::disable_notification() noexcept {
+    // A hint only: the driver may still notify, and we must tolerate that.
+    if (!event_idx_) __atomic_store_n(reinterpret_cast<uint16_t*>(used_), kUsedFlagNoNotify, __ATOMIC_RELAXED);
+}
+
 bool SplitQueue::enable_notification() noexcept {
-    if (!event_idx_) return has_available();
+    if (!event_idx_) {
+        __atomic_store_n(reinterpret_cast<uint16_t*>(used_), uint16_t{0}, __ATOMIC_RELAXED);
+        // Store-load: the cleared flag is visible before we re-read the avail index.
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        return has_available();
+    }
     // avail_event lives after the used ring's entries.
     __atomic_store_n(reinterpret_cast<uint16_t*>(used_ + 4 + 8ULL * size_), next_avail_, __ATOMIC_RELAXED);
     // Full barrier: the store must be visible before we re-read the avail index (store-load).

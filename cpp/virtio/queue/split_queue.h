@@ -26,6 +26,7 @@ public:
     SplitQueue(const GuestAccess& memory, const QueueConfig& config, bool event_idx, bool indirect);
 
     uint16_t size() const noexcept { return size_; }
+    bool event_idx() const noexcept { return event_idx_; }
 
     // Outcome of pop(): a chain, nothing available, or a broken queue (see error()).
     enum class Pop { Chain, Empty, Broken };
@@ -34,7 +35,11 @@ public:
     bool has_available() const noexcept;
     // Puts a chain on the used ring; the used index is published with release ordering.
     void add_used(uint16_t head, uint32_t length) noexcept;
-    // With EVENT_IDX, publishes avail_event so the driver notifies on the next buffer, then
+    // Tells the driver that notifications are not needed while the device is popping. Without
+    // EVENT_IDX this sets VIRTQ_USED_F_NO_NOTIFY (§2.7.7.1); with EVENT_IDX it is a no-op, as
+    // avail_event is only advanced by enable_notification().
+    void disable_notification() noexcept;
+    // Asks for the next notification again (clears NO_NOTIFY, or publishes avail_event), then
     // re-checks: true when buffers arrived meanwhile and the caller should keep popping.
     bool enable_notification() noexcept;
     // Whether the driver wants an interrupt for the used entries added since the last call.

@@ -9,6 +9,7 @@ constexpr uint16_t kDescFlagNext = 1;
 constexpr uint16_t kDescFlagWrite = 2;
 constexpr uint16_t kDescFlagIndirect = 4;
 constexpr uint16_t kAvailFlagNoInterrupt = 1;
+constexpr uint16_t kUsedFlagNoNotify = 1;
 
 constexpr uint64_t kFeatureIndirectDesc = 1ULL << 28;
 constexpr uint64_t kFeatureEventIdx = 1ULL << 29;

@@ -13,7 +13,7 @@ import org.bytedeco.javacpp.annotation.Platform;
  * {@link #UNEXPECTED_EXIT}{@code - exitReason}; {@link #check(String, long)} turns that into an
  * exception.
  */
-@Platform(include = "raw_kvm_baseline.h", compiler = "cpp17")
+@Platform(include = {"raw_kvm_baseline.h", "raw_block_baseline.h"}, compiler = "cpp17")
 public final class RawKvm {
     static {
         Loader.load();
@@ -45,6 +45,18 @@ public final class RawKvm {
 
     public static native long raw_lifecycle_once(int kvm, @Cast("const int8_t*") byte[] image, int length,
             long memorySize, int port, int exits);
+
+    /** The virtio-blk benchmark's baseline ({@code raw_block_baseline.h}): a context or -errno. */
+    public static native long raw_block_open(String path, long bufferBytes);
+
+    /**
+     * {@code count} synchronous pread/pwrite requests of {@code bytes}, request i in buffer slot
+     * {@code firstSlot + i}; the count, or -errno.
+     */
+    public static native long raw_block_batch(long context, @Cast("const int64_t*") long[] offsets, int count,
+            int bytes, int write, int firstSlot);
+
+    public static native void raw_block_close(long context);
 
     /** Returns {@code result}, or throws when it is a baseline error code. */
     public static long check(String operation, long result) {

@@ -53,6 +53,18 @@ class VirtioBlockTest {
     }
 
     @Test
+    void doorbellSuppressionIsLiftedOnceTheQueueIsIdle() throws Exception {
+        // Without EVENT_IDX the device sets VIRTQ_USED_F_NO_NOTIFY only while it is popping.
+        try (BlockFixture f = new BlockFixture(kvm, disk(64), false)) {
+            for (int i = 0; i < 3; i++) assertEquals(BlockModel.S_OK, f.run(BlockModel.T_IN, i, BlockFixture.DATA, 512, true));
+            long deadline = System.nanoTime() + 2_000_000_000L;
+            while (f.driver.memory.readShort(f.driver.used(0)) != 0 && System.nanoTime() < deadline) Thread.sleep(1);
+            assertEquals(0, f.driver.memory.readShort(f.driver.used(0)), "used.flags once idle");
+            assertFalse(f.driver.needsReset());
+        }
+    }
+
+    @Test
     void writeFlushReadAndGetId() throws Exception {
         Path disk = disk(64);
         byte[] pattern = new byte[1024];
