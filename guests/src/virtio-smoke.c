@@ -8,125 +8,14 @@
  */
 #include "io.h"
 #include "uart.h"
+#include "virtio.h"
 
 #define SLOT(n) (0xC0000000u + (n) * 0x1000u)
-#define R_MAGIC 0x000
-#define R_VERSION 0x004
-#define R_DEVICE_ID 0x008
-#define R_DEVICE_FEATURES 0x010
-#define R_DEVICE_FEATURES_SEL 0x014
-#define R_DRIVER_FEATURES 0x020
-#define R_DRIVER_FEATURES_SEL 0x024
-#define R_QUEUE_SEL 0x030
-#define R_QUEUE_NUM_MAX 0x034
-#define R_QUEUE_NUM 0x038
-#define R_QUEUE_READY 0x044
-#define R_QUEUE_NOTIFY 0x050
-#define R_INTERRUPT_STATUS 0x060
-#define R_INTERRUPT_ACK 0x064
-#define R_STATUS 0x070
-#define R_QUEUE_DESC_LOW 0x080
-#define R_QUEUE_DESC_HIGH 0x084
-#define R_QUEUE_DRIVER_LOW 0x090
-#define R_QUEUE_DRIVER_HIGH 0x094
-#define R_QUEUE_DEVICE_LOW 0x0a0
-#define R_QUEUE_DEVICE_HIGH 0x0a4
-#define R_CONFIG 0x100
-
-#define QSIZE 8
-#define F_NEXT 1
-#define F_WRITE 2
-
-struct desc { uint64_t addr; uint32_t len; uint16_t flags; uint16_t next; };
-struct avail { uint16_t flags; uint16_t idx; uint16_t ring[QSIZE]; uint16_t used_event; };
-struct used_elem { uint32_t id; uint32_t len; };
-struct used { uint16_t flags; uint16_t idx; struct used_elem ring[QSIZE]; uint16_t avail_event; };
-
-struct vq {
-    uint32_t base;
-    uint32_t index;
-    volatile struct desc *desc;
-    volatile struct avail *avail;
-    volatile struct used *used;
-    uint16_t next_avail;
-    uint16_t last_used;
-};
-
-#define barrier() __asm__ volatile("" ::: "memory")
 #define RINGS 0x100000u   /* 16 KiB per queue */
 #define BUFFERS 0x200000u /* 4 KiB per device slot */
 
-static uint32_t rd(uint32_t base, uint32_t reg) { return mmio_read32(base + reg); }
-static void wr(uint32_t base, uint32_t reg, uint32_t v) { mmio_write32(base + reg, v); }
-
-static void zero(volatile uint8_t *p, uint32_t n) {
-    for (uint32_t i = 0; i < n; i++) p[i] = 0;
-}
-
-/* Reset, negotiate VERSION_1 plus `wanted` (low word) of what is offered. 0 on success. */
-static int negotiate(uint32_t base, uint32_t wanted) {
-    wr(base, R_STATUS, 0);
-    wr(base, R_STATUS, 1);
-    wr(base, R_STATUS, 3);
-    wr(base, R_DEVICE_FEATURES_SEL, 1);
-    if (!(rd(base, R_DEVICE_FEATURES) & 1)) return -1;
-    wr(base, R_DEVICE_FEATURES_SEL, 0);
-    uint32_t low = rd(base, R_DEVICE_FEATURES) & wanted;
-    wr(base, R_DRIVER_FEATURES_SEL, 0);
-    wr(base, R_DRIVER_FEATURES, low);
-    wr(base, R_DRIVER_FEATURES_SEL, 1);
-    wr(base, R_DRIVER_FEATURES, 1);
-    wr(base, R_STATUS, 0xb);
-    return (rd(base, R_STATUS) & 8) ? 0 : -2;
-}
-
 static int setup_queue(struct vq *q, uint32_t base, uint32_t slot, uint32_t index) {
-    uint32_t ring = RINGS + slot * 0x10000u + index * 0x4000u;
-    zero((volatile uint8_t *)ring, 0x2000);
-    q->base = base;
-    q->index = index;
-    q->desc = (volatile struct desc *)ring;
-    q->avail = (volatile struct avail *)(ring + 0x800);
-    q->used = (volatile struct used *)(ring + 0x1000);
-    q->next_avail = 0;
-    q->last_used = 0;
-    wr(base, R_QUEUE_SEL, index);
-    if (rd(base, R_QUEUE_NUM_MAX) < QSIZE) return -1;
-    wr(base, R_QUEUE_NUM, QSIZE);
-    wr(base, R_QUEUE_DESC_LOW, (uint32_t)q->desc);
-    wr(base, R_QUEUE_DESC_HIGH, 0);
-    wr(base, R_QUEUE_DRIVER_LOW, (uint32_t)q->avail);
-    wr(base, R_QUEUE_DRIVER_HIGH, 0);
-    wr(base, R_QUEUE_DEVICE_LOW, (uint32_t)q->used);
-    wr(base, R_QUEUE_DEVICE_HIGH, 0);
-    wr(base, R_QUEUE_READY, 1);
-    return 0;
-}
-
-static void set_desc(struct vq *q, uint16_t i, uint32_t addr, uint32_t len, uint16_t flags, uint16_t next) {
-    q->desc[i].addr = addr;
-    q->desc[i].len = len;
-    q->desc[i].flags = flags;
-    q->desc[i].next = next;
-}
-
-/* Publishes chain `head`, notifies, and polls for its completion. Returns the used length or -1. */
-static int32_t submit(struct vq *q, uint16_t head) {
-    q->avail->ring[q->next_avail % QSIZE] = head;
-    barrier();
-    q->next_avail++;
-    q->avail->idx = q->next_avail;
-    barrier();
-    wr(q->base, R_QUEUE_NOTIFY, q->index); /* an ioeventfd: no exit to the VMM */
-    for (uint32_t spin = 0; spin < 2000000; spin++) {
-        if (q->used->idx != q->last_used) {
-            barrier();
-            uint32_t len = q->used->ring[q->last_used % QSIZE].len;
-            q->last_used++;
-            return (int32_t)len;
-        }
-    }
-    return -1;
+    return virtio_setup_queue(q, base, RINGS + slot * 0x10000u + index * 0x4000u, index);
 }
 
 static void ack_interrupt(uint32_t base) {
@@ -149,20 +38,20 @@ static int32_t blk_request(struct vq *q, volatile struct blk_req *hdr, volatile 
     hdr->sector = sector;
     *status = 0xff;
     if (len > 0) {
-        set_desc(q, 0, (uint32_t)hdr, 16, F_NEXT, 1);
-        set_desc(q, 1, data, len, F_NEXT | (device_writes ? F_WRITE : 0), 2);
-        set_desc(q, 2, (uint32_t)status, 1, F_WRITE, 0);
+        virtq_set_desc(q, 0, (uint32_t)hdr, 16, F_NEXT, 1);
+        virtq_set_desc(q, 1, data, len, F_NEXT | (device_writes ? F_WRITE : 0), 2);
+        virtq_set_desc(q, 2, (uint32_t)status, 1, F_WRITE, 0);
     } else {
-        set_desc(q, 0, (uint32_t)hdr, 16, F_NEXT, 2);
-        set_desc(q, 2, (uint32_t)status, 1, F_WRITE, 0);
+        virtq_set_desc(q, 0, (uint32_t)hdr, 16, F_NEXT, 2);
+        virtq_set_desc(q, 2, (uint32_t)status, 1, F_WRITE, 0);
     }
-    if (submit(q, 0) < 0) return -1;
+    if (virtq_submit_poll(q, 0) < 0) return -1;
     return *status;
 }
 
 static void test_blk(uint32_t base, uint32_t slot) {
     struct vq q;
-    if (negotiate(base, 1u << 9) < 0 || setup_queue(&q, base, slot, 0) < 0) return fail("blk setup");
+    if (virtio_negotiate(base, 1u << 9) < 0 || setup_queue(&q, base, slot, 0) < 0) return fail("blk setup");
     wr(base, R_STATUS, 0xf);
     uint32_t capacity = rd(base, R_CONFIG);
     uint32_t buffers = BUFFERS + slot * 0x1000u;
@@ -197,12 +86,12 @@ static void test_blk(uint32_t base, uint32_t slot) {
 
 static void test_rng(uint32_t base, uint32_t slot) {
     struct vq q;
-    if (negotiate(base, 0) < 0 || setup_queue(&q, base, slot, 0) < 0) return fail("rng setup");
+    if (virtio_negotiate(base, 0) < 0 || setup_queue(&q, base, slot, 0) < 0) return fail("rng setup");
     wr(base, R_STATUS, 0xf);
     volatile uint8_t *buffer = (volatile uint8_t *)(BUFFERS + slot * 0x1000u);
     zero(buffer, 32);
-    set_desc(&q, 0, (uint32_t)buffer, 32, F_WRITE, 0);
-    int32_t got = submit(&q, 0);
+    virtq_set_desc(&q, 0, (uint32_t)buffer, 32, F_WRITE, 0);
+    int32_t got = virtq_submit_poll(&q, 0);
     if (got < 0) return fail("rng request");
     uint32_t nonzero = 0;
     for (int i = 0; i < 32; i++) nonzero |= buffer[i];
@@ -214,7 +103,7 @@ static void test_rng(uint32_t base, uint32_t slot) {
 
 static void test_console(uint32_t base, uint32_t slot) {
     struct vq rx, tx;
-    if (negotiate(base, 0) < 0 || setup_queue(&rx, base, slot, 0) < 0 || setup_queue(&tx, base, slot, 1) < 0) {
+    if (virtio_negotiate(base, 0) < 0 || setup_queue(&rx, base, slot, 0) < 0 || setup_queue(&tx, base, slot, 1) < 0) {
         return fail("console setup");
     }
     wr(base, R_STATUS, 0xf);
@@ -225,10 +114,10 @@ static void test_console(uint32_t base, uint32_t slot) {
     volatile char *echo = buffers + 0x200;
     uint32_t n = 0;
     for (; hello[n]; n++) line[n] = hello[n];
-    set_desc(&tx, 0, (uint32_t)line, n, 0, 0);
-    if (submit(&tx, 0) < 0) return fail("console transmit");
-    set_desc(&rx, 0, (uint32_t)input, 64, F_WRITE, 0);
-    int32_t got = submit(&rx, 0);
+    virtq_set_desc(&tx, 0, (uint32_t)line, n, 0, 0);
+    if (virtq_submit_poll(&tx, 0) < 0) return fail("console transmit");
+    virtq_set_desc(&rx, 0, (uint32_t)input, 64, F_WRITE, 0);
+    int32_t got = virtq_submit_poll(&rx, 0);
     if (got <= 0) return fail("console receive");
     uart_puts("virtio-console: received ");
     for (int32_t i = 0; i < got; i++) uart_putc(input[i]);
@@ -236,8 +125,8 @@ static void test_console(uint32_t base, uint32_t slot) {
     uint32_t m = 0;
     for (; prefix[m]; m++) echo[m] = prefix[m];
     for (int32_t i = 0; i < got; i++) echo[m++] = input[i];
-    set_desc(&tx, 1, (uint32_t)echo, m, 0, 0);
-    if (submit(&tx, 1) < 0) return fail("console echo");
+    virtq_set_desc(&tx, 1, (uint32_t)echo, m, 0, 0);
+    if (virtq_submit_poll(&tx, 1) < 0) return fail("console echo");
     ack_interrupt(base);
 }
 

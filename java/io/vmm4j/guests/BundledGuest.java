@@ -22,6 +22,7 @@ public enum BundledGuest {
     REBOOT("reboot"),
     BOOT_INFO("boot-info"),
     VIRTIO_SMOKE("virtio-smoke"),
+    VIRTIO_IRQ("virtio-irq"),
     /** A Multiboot v1 kernel (32-bit ELF, linked at 1 MiB) for the Multiboot loader, not a flat binary. */
     MULTIBOOT("multiboot", ".elf");
 

@@ -22,7 +22,9 @@ class QemuOptionParserTest {
         assertEquals(1L << 30, QemuOptionParser.memory("1G"));
         assertEquals(256L << 20, QemuOptionParser.memory("size=256m"));
         assertEquals(128L << 20, parse().memorySize, "QEMU's default");
-        assertThrows(QemuUsageException.class, () -> QemuOptionParser.memory("4G"));
+        assertEquals(4L << 30, QemuOptionParser.memory("4G"), "above the MMIO gap since RAM may be split");
+        assertThrows(QemuUsageException.class, () -> QemuOptionParser.memory("2T"));
+        assertThrows(QemuUsageException.class, () -> QemuOptionParser.memory("1M"));
         assertThrows(QemuUsageException.class, () -> QemuOptionParser.memory("64,maxmem=1G"));
     }
 
