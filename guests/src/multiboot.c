@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "io.h"
+#include "lapic.h"
 #include "uart.h"
 
 #define MB_BOOTLOADER_MAGIC 0x2BADB002u
@@ -24,15 +25,6 @@
 #define DEBUG_EXIT_PORT     0xf4
 #define EXIT_PASS           0x21u
 #define EXIT_FAIL_BASE      0x40u
-#define LAPIC               0xFEE00000u
-#define LAPIC_SVR           0x0F0
-#define LAPIC_ICR_LOW       0x300
-#define LAPIC_ICR_HIGH      0x310
-#define ICR_ALL_BUT_SELF    (3u << 18)
-#define ICR_ASSERT          (1u << 14)
-#define ICR_PENDING         (1u << 12)
-#define ICR_INIT            (5u << 8)
-#define ICR_STARTUP         (6u << 8)
 #define MAX_CPUS            64
 #define TESTDEV_IOPORT      0xe0
 #define TESTDEV_FLUSH       0xe4
@@ -87,22 +79,15 @@ static int starts_with(const char *s, const char *prefix) {
     return 1;
 }
 
-static void send_ipi(uint32_t command) {
-    mmio_write32(LAPIC + LAPIC_ICR_HIGH, 0);
-    mmio_write32(LAPIC + LAPIC_ICR_LOW, command);
-    for (int i = 0; i < 1000 && (mmio_read32(LAPIC + LAPIC_ICR_LOW) & ICR_PENDING); i++) {}
-}
-
 /* Copies the AP trampoline to page 0 and starts every AP at SIPI vector 0; returns how many reported. */
 static uint32_t start_aps(uint32_t cpus) {
     uintptr_t zero = 0;
     __asm__("" : "+r"(zero));  /* page 0 is RAM here: keep the compiler from treating it as NULL */
     volatile char *page0 = (volatile char *)zero;
     for (char *p = ap_trampoline; p < ap_trampoline_end; p++) *page0++ = *p;
-    mmio_write32(LAPIC + LAPIC_SVR, 0x1FF);
-    send_ipi(ICR_ALL_BUT_SELF | ICR_ASSERT | ICR_INIT);
-    send_ipi(ICR_ALL_BUT_SELF | ICR_ASSERT | ICR_STARTUP | 0);
-    uint32_t bsp = mmio_read32(LAPIC + 0x20) >> 24;
+    lapic_enable(0xFF);
+    lapic_start_other_cpus(0);
+    uint32_t bsp = lapic_id();
     uint32_t seen = 0;
     for (uint32_t tries = 0; tries < 200000 && seen < cpus - 1; tries++) {
         seen = 0;

@@ -6,19 +6,10 @@
 #include <stdint.h>
 
 #include "io.h"
+#include "lapic.h"
 #include "layout.h"
 #include "uart.h"
 
-#define LAPIC            0xFEE00000u
-#define LAPIC_ID         0x020
-#define LAPIC_SVR        0x0F0
-#define LAPIC_ICR_LOW    0x300
-#define LAPIC_ICR_HIGH   0x310
-#define ICR_ALL_BUT_SELF (3u << 18)
-#define ICR_ASSERT       (1u << 14)
-#define ICR_PENDING      (1u << 12)
-#define ICR_INIT         (5u << 8)
-#define ICR_STARTUP      (6u << 8)
 #define REPORTS          (GUEST_MAILBOX + 0x100)   /* u32 per APIC id */
 #define REPORTED(id)     (0xA9000000u | (id))
 #define DONE_MAGIC       0x5D0E5D0Eu
@@ -35,12 +26,6 @@ static void cpuid(uint32_t leaf, uint32_t *ebx) {
     __asm__ volatile("cpuid" : "+a"(eax), "=b"(*ebx), "+c"(ecx), "=d"(edx));
 }
 
-static void send_ipi(uint32_t command) {
-    mmio_write32(LAPIC + LAPIC_ICR_HIGH, 0);
-    mmio_write32(LAPIC + LAPIC_ICR_LOW, command);
-    for (int i = 0; i < 1000 && (mmio_read32(LAPIC + LAPIC_ICR_LOW) & ICR_PENDING); i++) {}
-}
-
 int main(void) {
     uint32_t ebx;
     cpuid(1, &ebx);
@@ -49,10 +34,9 @@ int main(void) {
     if (cpus == 0) cpus = 1;
     if (cpus > MAX_CPUS) cpus = MAX_CPUS;
 
-    mmio_write32(LAPIC + LAPIC_SVR, 0x1FF);  /* software-enable the LAPIC, spurious vector 0xFF */
+    lapic_enable(0xFF);
     uint32_t vector = (uint32_t)(uintptr_t)ap_trampoline >> 12;
-    send_ipi(ICR_ALL_BUT_SELF | ICR_ASSERT | ICR_INIT);
-    send_ipi(ICR_ALL_BUT_SELF | ICR_ASSERT | ICR_STARTUP | vector);
+    lapic_start_other_cpus(vector);
 
     uint32_t seen = 0;
     for (uint32_t tries = 0; tries < 200000 && seen < cpus - 1; tries++) {

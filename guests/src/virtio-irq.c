@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "io.h"
+#include "lapic.h"
 #include "layout.h"
 #include "uart.h"
 #include "virtio.h"
@@ -27,9 +28,6 @@
 
 #define VECTOR         0x30
 #define SPURIOUS       0xFF
-#define LAPIC          0xFEE00000u
-#define LAPIC_EOI      0x0B0
-#define LAPIC_SVR      0x0F0
 #define IOAPIC         0xFEC00000u
 #define IOAPIC_WINDOW  0x10
 #define DEBUG_EXIT     0xf4
@@ -84,7 +82,7 @@ void isr_dispatch(uint32_t vector) {
         wr(base, R_INTERRUPT_ACK, status);
         last_status = status;
         interrupts++;
-        mmio_write32(LAPIC + LAPIC_EOI, 0);
+        lapic_eoi();
         return;
     }
     if (vector == SPURIOUS) {  /* no EOI for the spurious vector */
@@ -144,7 +142,7 @@ void main(void) {
     load_tables();
     outb(0x21, 0xff);  /* mask both 8259s: the GSI reaches the CPU through the IOAPIC only */
     outb(0xa1, 0xff);
-    mmio_write32(LAPIC + LAPIC_SVR, 0x100 | SPURIOUS);
+    lapic_enable(SPURIOUS);
     if (gsi >= ((ioapic_read(1) >> 16) & 0xff) + 1) fail(3, "GSI beyond the IOAPIC's entries");
     ioapic_write(0x11 + 2 * gsi, 0u << 24);  /* destination: APIC id 0 */
     ioapic_write(0x10 + 2 * gsi, VECTOR);    /* fixed, physical, active high, edge, unmasked */
