@@ -299,7 +299,7 @@ final class RatioTable {
                     seconds(newline), seconds(cold), seconds(warm), withBuild[i]));
         }
         if (!any) return false;
-        String[][] ratios = {{"0", "1", "decompressed on host / bzImage"}, {"0", "2", "vmm4j decompressed / QEMU"},
+        String[][] ratios = {{"0", "1", "host-decompressed / bzImage"}, {"0", "2", "vmm4j decompressed / QEMU"},
                 {"1", "2", "vmm4j bzImage / QEMU"}};
         boolean ratioHeader = false;
         for (String[] r : ratios) {
