@@ -1,22 +1,33 @@
 package io.vmm4j.benchmarks;
 
+import io.vmm4j.benchmarks.boot.LinuxBootBenchmark;
+import io.vmm4j.benchmarks.qemu.QemuBootBenchmark;
+import io.vmm4j.benchmarks.virtio.BlockThroughputBenchmark;
+import io.vmm4j.benchmarks.virtio.NotifyLatencyBenchmark;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.results.BenchmarkResult;
 import org.openjdk.jmh.results.IterationResult;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.util.Statistics;
 
-/** Turns JMH results into the vmm4j / raw C ratio table, with the targets of the issue. */
+/**
+ * Turns JMH results into the one table of ratios against the baselines measured in the same run, with
+ * the targets of the issues: exits, lifecycle and control (raw C), virtio-blk (raw pread/pwrite) and
+ * notify latency, boot to isa-debug-exit (QEMU -M pc and microvm), Linux boot (bzImage path, QEMU microvm).
+ */
 final class RatioTable {
     static final double NATIVE_EXIT_TARGET = 1.01;
     static final double JAVA_EXIT_TARGET = 1.05;
     static final double LIFECYCLE_RATE_TARGET = 0.80;
     static final double CONTROL_TARGET_MICROS = 1000;
+    static final double VIRTIO_BLK_TARGET = 0.90;
 
     private static final String EXIT = ExitLatencyBenchmark.class.getName() + ".exitRoundTrip";
     private static final String LIFECYCLE = LifecycleBenchmark.class.getName() + ".createRunClose";
@@ -58,12 +69,38 @@ final class RatioTable {
 
     static String render(Collection<RunResult> results) {
         StringBuilder out = new StringBuilder();
-        out.append("==== vmm4j against a raw C KVM loop, interleaved in this run ====\n");
-        boolean any = exits(results, out) | lifecycle(results, out) | control(results, out);
-        if (!any) out.append("(no benchmark with a known table row ran)\n");
-        out.append("\nFigures: median of the per-iteration values [lowest-highest iteration]. A per-iteration\n"
-                + "figure is the median over that iteration's rounds; a ratio is taken within each round\n"
-                + "(raw C and vmm4j run back to back). '*' after a verdict: the target lies inside the range.\n");
+        List<String> notes = new ArrayList<>();
+        out.append("==== vmm4j against baselines measured in this run ====\n");
+        if (exits(results, out) | lifecycle(results, out) | control(results, out)) {
+            notes.add("Exits, lifecycle: median of the per-iteration values [lowest-highest iteration]. A per-iteration\n"
+                    + "figure is the median over that iteration's rounds; a ratio is taken within each round\n"
+                    + "(raw C and vmm4j run back to back).");
+        }
+        if (virtio(results, out)) {
+            notes.add("virtio-blk: median of the per-iteration requests/s [lowest-highest iteration]; GiB/s = requests/s\n"
+                    + "x request size / 2^30. Each benchmark call runs virtio and a C pread/pwrite baseline on the same\n"
+                    + "file back to back, alternating which goes first; the ratio is taken per iteration.");
+        }
+        if (notify(results, out)) {
+            notes.add("Notify to interrupt: every call sampled; doorbell eventfd to interrupt eventfd through the I/O\n"
+                    + "thread, without the guest's ioeventfd exit and KVM's irqfd injection. No target in the issue.");
+        }
+        if (qemuBoot(results, out)) {
+            notes.add("Boot to isa-debug-exit: mean of the single shots [fastest-slowest], each a fresh process; the ratio\n"
+                    + "is QEMU mean / vmm4j mean (above 1: vmm4j is faster), its range [fastest QEMU / slowest vmm4j -\n"
+                    + "slowest QEMU / fastest vmm4j].");
+        }
+        if (linuxBoot(results, out)) {
+            notes.add("Linux boot: one cold single shot per case. The end is the kernel's first line ('Linux version ...')\n"
+                    + "on the serial console; 'first \\n' is the first line of any kind (under QEMU the 16-bit setup\n"
+                    + "code's EDD probe). vmm4j is timed from start(), QEMU from process start, so QEMU's figure\n"
+                    + "includes its loading of the kernel: compare it with vmm4j's 'with build'. Build = LinuxVmBuilder.build\n"
+                    + "(load, and decompress on the host), the first in the fork (cold) and the median of the next ones (warm).");
+        }
+        if (notes.isEmpty()) out.append("(no benchmark with a known table row ran)\n");
+        out.append("\n");
+        for (String note : notes) out.append(note).append('\n');
+        if (out.indexOf(" verdict") >= 0) out.append("'*' after a verdict: the target lies inside the range.\n");
         return out.toString();
     }
 
@@ -135,6 +172,157 @@ final class RatioTable {
                     CONTROL_TARGET_MICROS, p99 <= CONTROL_TARGET_MICROS ? "PASS" : "MISS"));
         }
         return header;
+    }
+
+    private static final String BLOCK = BlockThroughputBenchmark.class.getName() + ".";
+    private static final String NOTIFY = NotifyLatencyBenchmark.class.getName() + ".notifyToInterrupt";
+    private static final String QEMU_BOOT = QemuBootBenchmark.class.getName() + ".bootToDebugExit";
+    private static final String LINUX_BOOT = LinuxBootBenchmark.class.getName() + ".startToFirstLine";
+
+    /** The median of the per-iteration primary scores, with their lowest and highest. */
+    private static Optional<Figure> primary(RunResult result) {
+        List<Double> values = new ArrayList<>();
+        for (BenchmarkResult fork : result.getBenchmarkResults()) {
+            for (IterationResult iteration : fork.getIterationResults()) values.add(iteration.getPrimaryResult().getScore());
+        }
+        if (values.isEmpty()) return Optional.empty();
+        double[] array = values.stream().mapToDouble(Double::doubleValue).toArray();
+        return Optional.of(new Figure(Rounds.median(array), Arrays.stream(array).min().orElseThrow(),
+                Arrays.stream(array).max().orElseThrow()));
+    }
+
+    /** numerator / denominator of the medians, over the widest range their iterations allow. */
+    private static Figure ratio(Figure numerator, Figure denominator) {
+        return new Figure(numerator.value / denominator.value, numerator.low / denominator.high,
+                numerator.high / denominator.low);
+    }
+
+    private static boolean virtio(Collection<RunResult> results, StringBuilder out) {
+        boolean header = false;
+        Object[][] cases = {
+                {"random4k", BlockThroughputBenchmark.SMALL, "4 KiB random"},
+                {"sequential1m", BlockThroughputBenchmark.LARGE, "1 MiB sequential"}};
+        for (Object[] c : cases) {
+            for (String direction : new String[] {"read", "write"}) {
+                Optional<RunResult> result = find(results, BLOCK + c[0], "direction", direction);
+                if (result.isEmpty()) continue;
+                if (!header) {
+                    out.append(String.format(Locale.ROOT, "%n%-26s %-22s %-22s %-22s %-8s %s%n",
+                            "virtio-blk (requests/s)", "raw pread/pwrite", "virtio", "virtio / raw", "target", "verdict"));
+                    header = true;
+                }
+                String label = c[2] + " " + direction;
+                // Both sides run in the same benchmark call, interleaved; the ratio is taken per round.
+                Optional<Figure> raw = Figure.of(result.get(), "rawRequestsPerSecond");
+                Optional<Figure> virtio = Figure.of(result.get(), "virtioRequestsPerSecond");
+                Optional<Figure> ratio = Figure.of(result.get(), "virtioOverRaw");
+                if (raw.isEmpty() || virtio.isEmpty() || ratio.isEmpty()) {
+                    out.append(String.format(Locale.ROOT, "%-26s (no samples)%n", label));
+                    continue;
+                }
+                out.append(String.format(Locale.ROOT, "%-26s %-22s %-22s %-22s >= %-5.2f %s%n", label,
+                        raw.get().show("%7.0f"), virtio.get().show("%7.0f"), ratio.get().show("%6.3fx"),
+                        VIRTIO_BLK_TARGET, verdict(ratio.get(), VIRTIO_BLK_TARGET, false)));
+                double gib = ((Integer) c[1]).doubleValue() / (1L << 30);
+                out.append(String.format(Locale.ROOT, "%-26s %7.3f GiB/s%9s %7.3f GiB/s%n", "  GiB/s (from medians)",
+                        raw.get().value * gib, "", virtio.get().value * gib));
+            }
+        }
+        return header;
+    }
+
+    private static boolean notify(Collection<RunResult> results, StringBuilder out) {
+        Optional<RunResult> result = findMode(results, NOTIFY, Mode.SampleTime);
+        if (result.isEmpty()) return false;
+        out.append(String.format(Locale.ROOT, "%n%-26s %7s %8s %8s %8s %8s %8s  %s%n", "virtio notify->irq (us)",
+                "samples", "mean", "p50", "p90", "p99", "max", "target"));
+        Statistics s = result.get().getPrimaryResult().getStatistics();
+        out.append(String.format(Locale.ROOT, "%-26s %7d %8.1f %8.1f %8.1f %8.1f %8.1f  (none)%n", "rng request, I/O thread",
+                s.getN(), s.getMean(), s.getPercentile(50), s.getPercentile(90), s.getPercentile(99), s.getMax()));
+        return true;
+    }
+
+    private static boolean qemuBoot(Collection<RunResult> results, StringBuilder out) {
+        Optional<RunResult> vmm4j = find(results, QEMU_BOOT, "vmm", "vmm4j");
+        String[][] peers = {{"qemu-pc", "QEMU -M pc"}, {"qemu-microvm", "QEMU -M microvm"}};
+        if (vmm4j.isEmpty() && Arrays.stream(peers).allMatch(p -> find(results, QEMU_BOOT, "vmm", p[0]).isEmpty())) {
+            return false;
+        }
+        out.append(String.format(Locale.ROOT, "%n%-26s %6s %-22s %-22s%n", "Start to debug-exit (ms)", "boots",
+                "mean [fastest-slowest]", "QEMU / vmm4j (>1: vmm4j faster)"));
+        Optional<Figure> base = vmm4j.map(RatioTable::shots);
+        out.append(String.format(Locale.ROOT, "%-26s %6s %-22s%n", "vmm4j qemu-system-x86_64",
+                vmm4j.map(r -> Long.toString(r.getPrimaryResult().getStatistics().getN())).orElse("-"),
+                base.map(f -> f.show("%7.1f")).orElse("(not run)")));
+        for (String[] peer : peers) {
+            Optional<RunResult> result = find(results, QEMU_BOOT, "vmm", peer[0]);
+            if (result.isEmpty()) continue;
+            Figure figure = shots(result.get());
+            out.append(String.format(Locale.ROOT, "%-26s %6d %-22s %s%n", peer[1],
+                    result.get().getPrimaryResult().getStatistics().getN(), figure.show("%7.1f"),
+                    base.map(b -> ratio(figure, b).show("%6.2fx")).orElse("(no vmm4j figure)")));
+        }
+        return true;
+    }
+
+    /** The mean of the single shots, with the fastest and slowest. */
+    private static Figure shots(RunResult result) {
+        Statistics s = result.getPrimaryResult().getStatistics();
+        return new Figure(s.getMean(), s.getMin(), s.getMax());
+    }
+
+    private static boolean linuxBoot(Collection<RunResult> results, StringBuilder out) {
+        String[][] paths = {
+                {"vmm4j-decompressed", "vmm4j, decompressed on host"},
+                {"vmm4j-bzimage", "vmm4j, bzImage (guest)"},
+                {"qemu-microvm", "QEMU -M microvm (bzImage)"}};
+        double[] line = new double[paths.length];
+        double[] withBuild = new double[paths.length];
+        boolean any = false;
+        for (int i = 0; i < paths.length; i++) {
+            line[i] = withBuild[i] = Double.NaN;
+            Optional<RunResult> result = find(results, LINUX_BOOT, "path", paths[i][0]);
+            if (result.isEmpty()) continue;
+            if (!any) {
+                out.append(String.format(Locale.ROOT, "%n%-29s %11s %11s %11s %11s %11s%n", "Linux boot (s), 1 shot each",
+                        "to 1st line", "first \\n", "build cold", "build warm", "with build"));
+                any = true;
+            }
+            line[i] = result.get().getPrimaryResult().getScore();
+            Optional<Figure> cold = Figure.of(result.get(), "buildColdSeconds");
+            Optional<Figure> warm = Figure.of(result.get(), "buildWarmSeconds");
+            Optional<Figure> newline = Figure.of(result.get(), "firstNewlineSeconds");
+            withBuild[i] = line[i] + cold.map(Figure::value).orElse(0.0);
+            out.append(String.format(Locale.ROOT, "%-29s %11.2f %11s %11s %11s %11.2f%n", paths[i][1], line[i],
+                    seconds(newline), seconds(cold), seconds(warm), withBuild[i]));
+        }
+        if (!any) return false;
+        String[][] ratios = {{"0", "1", "host-decompressed / bzImage"}, {"0", "2", "vmm4j decompressed / QEMU"},
+                {"1", "2", "vmm4j bzImage / QEMU"}};
+        boolean ratioHeader = false;
+        for (String[] r : ratios) {
+            int a = Integer.parseInt(r[0]);
+            int b = Integer.parseInt(r[1]);
+            if (Double.isNaN(line[a]) || Double.isNaN(line[b])) continue;
+            if (!ratioHeader) {
+                out.append(String.format(Locale.ROOT, "%-29s %11s %11s%n", "  time ratios (<1: faster)", "to 1st line",
+                        "with build"));
+                ratioHeader = true;
+            }
+            out.append(String.format(Locale.ROOT, "  %-27s %10.3fx %10.3fx%n", r[2], line[a] / line[b],
+                    withBuild[a] / withBuild[b]));
+        }
+        return true;
+    }
+
+    private static String seconds(Optional<Figure> figure) {
+        return figure.map(f -> String.format(Locale.ROOT, "%.2f", f.value)).orElse("-");
+    }
+
+    /** The result of {@code benchmark} in {@code mode}. */
+    private static Optional<RunResult> findMode(Collection<RunResult> results, String benchmark, Mode mode) {
+        return results.stream().filter(r -> r.getParams().getBenchmark().equals(benchmark)
+                && r.getParams().getMode() == mode).findFirst();
     }
 
     /** The result of {@code benchmark} run with the given parameter name/value pairs. */

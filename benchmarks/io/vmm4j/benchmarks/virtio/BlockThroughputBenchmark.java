@@ -78,10 +78,10 @@ import org.openjdk.jmh.runner.IterationType;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 public class BlockThroughputBenchmark {
-    static final int SMALL = 4096;
+    public static final int SMALL = 4096;
     static final int SMALL_BATCH = 32;
     static final int SMALL_ROUND = 256;
-    static final int LARGE = 1 << 20;
+    public static final int LARGE = 1 << 20;
     static final int LARGE_BATCH = 4;
     static final int LARGE_ROUND = 16;
     static final long FILE_BYTES = 256L << 20;
