@@ -264,6 +264,14 @@ final class KvmVirtualMachine implements VirtualMachine {
         handle.call(vm -> NativeCore.vmm4j_vm_set_irq_line(vm, gsi, asserted ? 1 : 0));
     }
 
+    /** The key of the device registered under this name; -1 if none. */
+    int deviceKey(String deviceName) {
+        for (int key = 0; key < devices.size(); key++) {
+            if (devices.get(key).name().equals(deviceName)) return key;
+        }
+        return -1;
+    }
+
     DeviceEndpoint device(int key) {
         return devices.get(key);
     }
