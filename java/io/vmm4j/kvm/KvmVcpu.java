@@ -118,6 +118,11 @@ final class KvmVcpu implements Vcpu, IoUpcallHandler {
         }
     }
 
+    /** Benchmarks only: see {@link UpcallTestHooks}. */
+    long upcallLoop(int deviceKey, boolean isWrite, long count) {
+        return vmHandle.call(handle -> NativeCore.vmm4j_vcpu_upcall_loop(vcpu, deviceKey, isWrite ? 1 : 0, count));
+    }
+
     int failedDeviceKey() {
         return (int) slot(NativeExitKind.SLOT_DEVICE_KEY);
     }

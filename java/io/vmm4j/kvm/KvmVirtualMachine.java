@@ -125,11 +125,12 @@ final class KvmVirtualMachine implements VirtualMachine {
                     + " vCPUs (ids 0 to " + (vcpus.length - 1) + ")");
         }
         if (vcpus[id] != null) throw new IllegalArgumentException("vCPU " + id + " already exists");
-        int key = UpcallKeys.register((deviceKey, address, size, isWrite, data) ->
-                vcpus[id].onAccess(deviceKey, address, size, isWrite, data));
+        // The upcall goes straight to the KvmVcpu; its key must exist before the native vCPU does.
+        int key = UpcallKeys.reserve();
         vcpuKeys[id] = key;
         long nativeVcpu = handle.call(vm -> NativeCore.vmm4j_vcpu_create(vm, id, key));
         KvmVcpu vcpu = new KvmVcpu(this, handle, id, nativeVcpu);
+        UpcallKeys.bind(key, vcpu);
         vcpu.setCpuid(CpuidFilter.forVcpu(hypervisor.supportedCpuid(), id, vcpus.length, cpuFeatures));
         vcpus[id] = vcpu;
         return vcpu;
@@ -262,6 +263,14 @@ final class KvmVirtualMachine implements VirtualMachine {
     public void setIrqLevel(int gsi, boolean asserted) {
         if (!config.irqchip()) throw new IllegalStateException(name + " has no in-kernel irqchip (VmConfig.irqchip)");
         handle.call(vm -> NativeCore.vmm4j_vm_set_irq_line(vm, gsi, asserted ? 1 : 0));
+    }
+
+    /** The key of the device registered under this name; -1 if none. */
+    int deviceKey(String deviceName) {
+        for (int key = 0; key < devices.size(); key++) {
+            if (devices.get(key).name().equals(deviceName)) return key;
+        }
+        return -1;
     }
 
     DeviceEndpoint device(int key) {
@@ -526,12 +535,15 @@ final class KvmVirtualMachine implements VirtualMachine {
         }
         synchronized (this) {
             closed = true;
+        }
+        // Waits for any manual run() still inside the native handle; stop() has kicked it.
+        handle.free(NativeCore::vmm4j_vm_close);
+        // Keys are reused, so they are released only now that no native code can report them.
+        synchronized (this) {
             for (int key : vcpuKeys) {
                 if (key >= 0) UpcallKeys.unregister(key);
             }
         }
-        // Waits for any manual run() still inside the native handle; stop() has kicked it.
-        handle.free(NativeCore::vmm4j_vm_close);
         virtio.release();
     }
 
