@@ -202,20 +202,4 @@ public class ExitLatencyBenchmark {
             kvm.close();
         }
     }
-
-    /** The smallest useful Java device: counts accesses, reads as 0. */
-    private static final class CountingDevice implements IoDevice {
-        long accesses;
-
-        @Override
-        public long read(long offset, int size) {
-            accesses++;
-            return 0;
-        }
-
-        @Override
-        public void write(long offset, int size, long value) {
-            accesses++;
-        }
-    }
 }

@@ -46,20 +46,7 @@ public class UpcallBenchmark {
     public void setUp() {
         kvm = Kvm.open();
         vm = kvm.createVm(LoopGuests.CONFIG);
-        vm.addIoDevice(DEVICE, AddressSpace.PIO, Access.PORT, 1, new IoDevice() {
-            long accesses;
-
-            @Override
-            public long read(long offset, int size) {
-                accesses++;
-                return 0;
-            }
-
-            @Override
-            public void write(long offset, int size, long value) {
-                accesses++;
-            }
-        });
+        vm.addIoDevice(DEVICE, AddressSpace.PIO, Access.PORT, 1, new CountingDevice());
         vcpu = vm.createVcpu(0);
     }
 
