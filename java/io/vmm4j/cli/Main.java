@@ -32,7 +32,7 @@ public final class Main {
     public static void main(String[] args) {
         // The library leaves logging to its users; the CLI is one, and logs warnings to stderr.
         if (System.getProperty("log4j2.configurationFile") == null) {
-            System.setProperty("log4j2.configurationFile", "classpath:io/vmm4j/cli/log4j2-cli.xml");
+            System.setProperty("log4j2.configurationFile", "classpath:io/vmm4j/cli/log4j2-cli.properties");
         }
         System.exit(new Main(System.out, System.err, Kvm.DEFAULT_DEVICE).run(args));
     }
