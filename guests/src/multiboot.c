@@ -196,7 +196,7 @@ void mb_main(uint32_t magic, const struct mb_info *info) {
     uart_put_hex64(ram_top);
     uart_putc('\n');
     /* All RAM, less the reserved BIOS area below 1 MiB and up to 1 MiB firmware may keep at the top. */
-    check(entries >= 2 && ram_bytes <= ram && ram_bytes + 0x200000 >= ram && ram_top >= low_ram && page0_ram,
+    check(entries >= 2 && ram_bytes <= ram && ram_bytes + 0x200000 >= ram && ram_top + 0x100000 >= low_ram && page0_ram,
           "memory map");
 
     const char *cmdline = (const char *)info->cmdline;
