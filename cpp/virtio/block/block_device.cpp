@@ -136,8 +136,15 @@ uint8_t BlockDevice::transfer(bool write, uint64_t sector, uint64_t bytes) {
     size_t first = 0;
     while (first < iov_.size()) {
         const int count = static_cast<int>(std::min<size_t>(iov_.size() - first, IOV_MAX));
-        ssize_t done = write ? ::pwritev(file_.get(), &iov_[first], count, static_cast<off_t>(offset))
-                             : ::preadv(file_.get(), &iov_[first], count, static_cast<off_t>(offset));
+        ssize_t done;
+        if (count == 1) {  // the common case; pread skips importing an iovec array (as QEMU does)
+            const iovec& v = iov_[first];
+            done = write ? ::pwrite(file_.get(), v.iov_base, v.iov_len, static_cast<off_t>(offset))
+                         : ::pread(file_.get(), v.iov_base, v.iov_len, static_cast<off_t>(offset));
+        } else {
+            done = write ? ::pwritev(file_.get(), &iov_[first], count, static_cast<off_t>(offset))
+                         : ::preadv(file_.get(), &iov_[first], count, static_cast<off_t>(offset));
+        }
         if (done < 0) {
             if (errno == EINTR) continue;
             return kIoError;
