@@ -13,7 +13,7 @@ import org.bytedeco.javacpp.annotation.Platform;
  * {@link #UNEXPECTED_EXIT}{@code - exitReason}; {@link #check(String, long)} turns that into an
  * exception.
  */
-@Platform(include = {"raw_kvm_baseline.h", "raw_block_baseline.h"}, compiler = "cpp17")
+@Platform(include = {"raw_kvm_baseline.h", "raw_block_baseline.h", "thread_affinity.h"}, compiler = "cpp17")
 public final class RawKvm {
     static {
         Loader.load();
@@ -66,4 +66,7 @@ public final class RawKvm {
         }
         throw new IllegalStateException(operation + " failed: errno " + -result);
     }
+
+    /** Pins thread {@code tid} (0: the calling thread) to {@code cpu} ({@code thread_affinity.h}); 0 or -errno. */
+    public static native int bench_pin_thread(int tid, int cpu);
 }

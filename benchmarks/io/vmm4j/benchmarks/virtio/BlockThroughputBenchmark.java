@@ -44,19 +44,20 @@ import org.openjdk.jmh.runner.IterationType;
 /**
  * Host-side virtio-blk processing against raw pread/pwrite on the same file, interleaved in one run.
  *
- * <p>One JMH operation is a <b>round</b>: the same number of requests (256 × 4 KiB, or 16 × 1 MiB)
- * through virtio and through raw pread/pwrite, back to back, the order alternating from round to
- * round. Both sides are synchronous at the round's end: the virtio side counts a request only
- * once its used entry is published and its status byte reads OK.
+ * <p>One JMH operation is a <b>round</b>: the same number of requests (2048 × 4 KiB, or 16 × 1 MiB,
+ * a few milliseconds each) through virtio and through raw pread/pwrite, back to back, the order
+ * alternating from round to round. Both sides are synchronous at the round's end: the virtio side
+ * counts a request only once its used entry is published and its status byte reads OK. A round is
+ * long next to a thread wake-up, so the I/O thread's wake at the start of each virtio round (it
+ * sleeps through the raw round) costs about 1%.
  * <ul>
  *   <li>virtio: the rings are filled directly in guest memory (no vCPU runs), with bulk writes: one
  *       write for the request headers, one for the avail entries, one for the status bytes. The
  *       driver negotiates EVENT_IDX as Linux does: it rings the queue's ioeventfd only when
  *       {@code avail_event} asks for it, sets {@code used_event} to the end of the batch it waits
- *       for, and sleeps on the interrupt eventfd. {@code inFlight} batches (of 32 × 4 KiB or 4 × 1 MiB)
- *       are outstanding at once, so the I/O thread has the next batch while the driver refills, as
- *       with a guest's deep queue; {@code -p inFlight=1} waits for each batch's interrupt instead
- *       (then every batch pays both thread wake-ups).</li>
+ *       for, and then waits as {@code guestWait} says. {@code inFlight} batches (of 32 × 4 KiB or
+ *       4 × 1 MiB) are outstanding at once, so the I/O thread has the next batch while the driver
+ *       refills, as with a guest's deep queue; {@code -p inFlight=1} waits for each batch instead.</li>
  *   <li>raw: {@code raw_block_baseline.h}, plain C pread/pwrite, one call per request, on the same
  *       file opened the same way, into buffers mapped like guest RAM; request i of a batch uses
  *       slot i of the same set of slots, exactly like the virtio side.</li>
@@ -64,12 +65,13 @@ import org.openjdk.jmh.runner.IterationType;
  * Same file, same distribution of offsets (one random sequence, or one sequential cursor, consumed
  * alternately by the two sides), same sizes, the same page-cache state: the file is written and
  * fsync'ed before the trial, so it is entirely cached and clean, and neither side waits on a
- * writeback backlog left by the set-up.
+ * writeback backlog left by the set-up. Same CPU: the requests are served on one CPU in both arms
+ * (see {@link Pinning}).
  *
  * <p>Secondary results (per iteration): {@code virtioRequestsPerSecond},
  * {@code rawRequestsPerSecond} (medians over the rounds) and {@code virtioOverRaw} (median over
- * the rounds of raw time / virtio time: the target is at least 0.9). The trial's measured
- * iterations are also printed as one summary line.
+ * the rounds of raw time / virtio time: the target is at least 0.9 with {@code guestWait=haltPoll}).
+ * The trial's measured iterations are also printed as one summary line.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -80,7 +82,7 @@ import org.openjdk.jmh.runner.IterationType;
 public class BlockThroughputBenchmark {
     public static final int SMALL = 4096;
     static final int SMALL_BATCH = 32;
-    static final int SMALL_ROUND = 256;
+    static final int SMALL_ROUND = 2048;
     public static final int LARGE = 1 << 20;
     static final int LARGE_BATCH = 4;
     static final int LARGE_ROUND = 16;
@@ -99,6 +101,17 @@ public class BlockThroughputBenchmark {
     /** Virtio batches outstanding at once (1 or 2). */
     @Param({"2"})
     public int inFlight;
+
+    /**
+     * How the driver waits for its interrupt. {@code haltPoll} is a guest on KVM with its default
+     * halt polling: a halted vCPU keeps polling for an interrupt for up to the host's
+     * {@code kvm.halt_poll_ns} before it sleeps, so an interrupt that comes soon costs no thread
+     * wake-up; the driver polls its used index for that long, then sleeps on the interrupt eventfd.
+     * {@code sleep} sleeps at once, as a guest with halt polling off: each interrupt then wakes a
+     * sleeping thread (on this nested host, about 8.5 µs of the I/O thread's time per interrupt).
+     */
+    @Param({"haltPoll", "sleep"})
+    public String guestWait;
 
     private Path file;
     private Hypervisor kvm;
@@ -119,11 +132,18 @@ public class BlockThroughputBenchmark {
     private long[] batchOffsets;
     private long usedEventAddress;
     private long availEventAddress;
+    private long haltPollNanos;
+    private Pinning pinning;
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
         if (inFlight < 1 || inFlight > MAX_IN_FLIGHT) throw new IllegalArgumentException("inFlight is 1 or 2");
         write = direction.equals("write");
+        haltPollNanos = switch (guestWait) {
+            case "haltPoll" -> hostHaltPollNanos();
+            case "sleep" -> 0;
+            default -> throw new IllegalArgumentException("guestWait is haltPoll or sleep, not " + guestWait);
+        };
         file = Files.createTempFile("vmm4j-blk-bench", ".img");
         try (FileChannel out = FileChannel.open(file, StandardOpenOption.WRITE)) {
             ByteBuffer chunk = ByteBuffer.allocateDirect(LARGE);
@@ -145,9 +165,76 @@ public class BlockThroughputBenchmark {
         availEventAddress = driver.used(0) + 4 + 8L * QUEUE;
         vm.memory().write(DATA, new byte[(int) DATA_BYTES]);  // touched, as the raw side's buffers
         raw = RawKvm.check("raw_block_open", RawKvm.raw_block_open(file.toString(), DATA_BYTES));
+        pinning = Pinning.of(ioThreadId());
         Random random = new Random(42);
         randomOffsets = new long[1 << 16];
         for (int i = 0; i < randomOffsets.length; i++) randomOffsets[i] = (random.nextLong() & Long.MAX_VALUE) % (FILE_BYTES / SMALL) * SMALL;
+    }
+
+    /**
+     * Where each side does its work. The requests are served on one CPU in both arms: the raw loop
+     * runs there, and so does the VM's I/O thread, while the virtio driver runs on another. Without
+     * this the comparison measures the CPUs, not the code: this host's two vCPUs differ by about
+     * 35% in pread speed, and the scheduler places the threads differently from run to run.
+     */
+    record Pinning(int ioThread, int servingCpu, int driverCpu) {
+        static Pinning of(int ioThread) throws IOException {
+            List<Integer> cpus = allowedCpus();
+            if (cpus.size() < 2) throw new IllegalStateException("the benchmark needs two CPUs; allowed: " + cpus);
+            Pinning pinning = new Pinning(ioThread, cpus.get(0), cpus.get(1));
+            pin(ioThread, pinning.servingCpu);
+            return pinning;
+        }
+
+        void forVirtio() {
+            pin(0, driverCpu);
+        }
+
+        void forRaw() {
+            pin(0, servingCpu);
+        }
+
+        private static void pin(int thread, int cpu) {
+            int result = RawKvm.bench_pin_thread(thread, cpu);
+            if (result < 0) throw new IllegalStateException("sched_setaffinity(" + thread + ", cpu " + cpu + "): errno " + -result);
+        }
+
+        /** Cpus_allowed_list of /proc/self/status, e.g. "0-1,4". */
+        private static List<Integer> allowedCpus() throws IOException {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (!line.startsWith("Cpus_allowed_list:")) continue;
+                List<Integer> cpus = new ArrayList<>();
+                for (String range : line.substring(line.indexOf(':') + 1).trim().split(",")) {
+                    String[] ends = range.split("-");
+                    int first = Integer.parseInt(ends[0]);
+                    int last = Integer.parseInt(ends[ends.length - 1]);
+                    for (int cpu = first; cpu <= last; cpu++) cpus.add(cpu);
+                }
+                return cpus;
+            }
+            throw new IOException("no Cpus_allowed_list in /proc/self/status");
+        }
+    }
+
+    /** The VM's virtio I/O thread, found by its name (the benchmark process has one VM). */
+    private static int ioThreadId() throws IOException {
+        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                if (Files.readString(task.resolve("comm")).trim().equals("vmm4j-virtio-io")) {
+                    return Integer.parseInt(task.getFileName().toString());
+                }
+            }
+        }
+        throw new IllegalStateException("no vmm4j-virtio-io thread in /proc/self/task");
+    }
+
+    /** KVM's halt-polling window on this host; KVM's x86 default (200 µs) when it cannot be read. */
+    static long hostHaltPollNanos() {
+        try {
+            return Long.parseLong(Files.readString(Path.of("/sys/module/kvm/parameters/halt_poll_ns")).trim());
+        } catch (IOException | NumberFormatException e) {
+            return 200_000;
+        }
     }
 
     @TearDown(Level.Trial)
@@ -180,6 +267,7 @@ public class BlockThroughputBenchmark {
             if (measured.isEmpty()) return;
             StringBuilder line = new StringBuilder("virtio-blk " + params.getParam("direction") + " "
                     + describe(requestsPerRound) + ", inFlight " + params.getParam("inFlight")
+                    + ", guestWait " + params.getParam("guestWait")
                     + ": virtio/raw per iteration");
             double[] ratios = new double[measured.size()];
             double[] virtio = new double[ratios.length];
@@ -264,10 +352,14 @@ public class BlockThroughputBenchmark {
         long virtio;
         long rawTime;
         if ((round++ & 1) == 0) {
+            pinning.forVirtio();
             virtio = virtioRound(bytes, batch, requests, random);
+            pinning.forRaw();
             rawTime = rawRound(bytes, batch, requests, random);
         } else {
+            pinning.forRaw();
             rawTime = rawRound(bytes, batch, requests, random);
+            pinning.forVirtio();
             virtio = virtioRound(bytes, batch, requests, random);
         }
         samples.add(virtio, rawTime, requests);
@@ -340,10 +432,10 @@ public class BlockThroughputBenchmark {
     private void completeBatch(int base, int b, int batch) {
         int target = (base + (b + 1) * batch) & 0xffff;
         while (!reached(base, target)) {
-            // Ask for an interrupt when the used index passes target - 1, then re-check before sleeping.
+            // Ask for an interrupt when the used index passes target - 1, then re-check before halting.
             driver.memory.writeShort(usedEventAddress, (short) (target - 1));
             VarHandle.fullFence();
-            if (reached(base, target)) break;
+            if (reached(base, target) || haltPolled(base, target)) break;
             VirtioTestHooks.awaitInterrupt(vm, "disk", 1000);
         }
         int first = (b % inFlight) * batch;
@@ -353,7 +445,18 @@ public class BlockThroughputBenchmark {
         }
     }
 
-    /** Whether the used index reached {@code target}; the round's entries all lie in [base, base + 256]. */
+    /** KVM's halt polling, seen from the guest: whether the batch completed within the window. */
+    private boolean haltPolled(int base, int target) {
+        if (haltPollNanos == 0) return false;
+        long deadline = System.nanoTime() + haltPollNanos;
+        do {
+            if (reached(base, target)) return true;
+            Thread.onSpinWait();
+        } while (System.nanoTime() < deadline);
+        return false;
+    }
+
+    /** Whether the used index reached {@code target}; the round's entries all lie in [base, base + round]. */
     private boolean reached(int base, int target) {
         int used = driver.usedIndex(0);
         return ((used - base) & 0xffff) >= ((target - base) & 0xffff);
