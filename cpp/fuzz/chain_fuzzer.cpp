@@ -57,6 +57,11 @@ public:
         return nullptr;
     }
 
+    // The queue marks only what it translated first.
+    void mark_dirty(uint64_t address, uint64_t length) const noexcept override {
+        if (length != 0 && translate(address, length) == nullptr) __builtin_trap();
+    }
+
     bool inside(const uint8_t* p, uint64_t length) const {
         auto in = [&](const uint8_t* base, uint64_t size) {
             return p >= base && p <= base + size && length <= static_cast<uint64_t>(base + size - p);

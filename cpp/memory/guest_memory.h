@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <vector>
 
@@ -10,6 +11,10 @@ namespace vmm4j {
 
 // Guest RAM: anonymous MAP_NORESERVE regions, each registered as one KVM memory slot.
 // Every host-side access goes through translate(), which bounds-checks the whole range.
+//
+// Dirty tracking covers two writers: KVM logs what vCPUs write, and each region keeps a bitmap of
+// what the VMM writes (virtio devices, host writes), which KVM cannot see. The dirty log reports
+// the union, so an incremental snapshot never misses a page a device filled.
 class GuestMemory {
 public:
     static constexpr uint64_t kPageSize = 4096;
@@ -27,11 +32,17 @@ public:
     uint8_t* checked_translate(uint64_t guest_address, uint64_t length, const char* operation) const;
 
     void read(uint64_t guest_address, void* destination, uint64_t length) const;
+    // Writes and marks the pages dirty.
     void write(uint64_t guest_address, const void* source, uint64_t length) const;
 
+    // Records that the VMM wrote [guest_address, guest_address + length); a load and a branch
+    // while dirty logging is off. Safe from any thread; ranges outside guest RAM are ignored.
+    void mark_dirty(uint64_t guest_address, uint64_t length) const noexcept;
+
     void set_dirty_logging(bool enabled);
-    bool dirty_logging() const noexcept { return dirty_logging_; }
-    // Copies and clears the dirty bitmap of region `index` (one bit per page, in 64-bit words).
+    bool dirty_logging() const noexcept { return dirty_logging_.load(std::memory_order_relaxed); }
+    // Copies and clears the dirty bitmap of region `index` (one bit per page, in 64-bit words):
+    // the pages vCPUs wrote (KVM's log) and those the VMM wrote.
     void get_and_clear_dirty_log(uint32_t index, uint64_t* bitmap, uint64_t bitmap_words) const;
 
     uint64_t total_size() const noexcept;
@@ -45,12 +56,16 @@ private:
         uint64_t size;
         uint32_t slot;
         Mapping mapping;
+        Mapping vmm_dirty;  // one bit per page, zero-filled on demand by the kernel
         uint8_t* host() const noexcept { return static_cast<uint8_t*>(mapping.get()); }
+        std::atomic<uint64_t>* vmm_dirty_words() const noexcept {
+            return static_cast<std::atomic<uint64_t>*>(vmm_dirty.get());
+        }
     };
 
     const VmFd& vm_;
     std::vector<Region> regions_;  // sorted by guest_address
-    bool dirty_logging_ = false;
+    std::atomic<bool> dirty_logging_{false};
 };
 
 }  // namespace vmm4j

@@ -157,6 +157,9 @@ void VirtioDevice::drain_while(uint16_t index, Gate&& gate, Handler&& handle) {
                      refusal);
                 return;
             }
+            for (const Segment& segment : chain_.segments) {
+                if (segment.writable) memory_.mark_dirty(segment.address, segment.length);
+            }
             q->add_used(chain_.head, length);
             if (per_completion) {
                 if (q->needs_interrupt()) interrupt(kInterruptUsedBuffer);

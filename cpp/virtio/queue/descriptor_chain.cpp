@@ -78,7 +78,7 @@ ChainError parse_chain(const GuestAccess& memory, const uint8_t* table, uint16_t
             ++out.readable_count;
         }
         if (out.readable_bytes + out.writable_bytes > UINT32_MAX) return ChainError::LengthOverflow;
-        out.segments.push_back(Segment{host, descriptor.length, writable});
+        out.segments.push_back(Segment{descriptor.address, host, descriptor.length, writable});
 
         if (!(descriptor.flags & kDescFlagNext)) return ChainError::None;
         index = descriptor.next;

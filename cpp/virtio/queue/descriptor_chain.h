@@ -28,6 +28,7 @@ const char* describe(ChainError error) noexcept;
 
 // One guest buffer of a chain, already translated and bounds-checked.
 struct Segment {
+    uint64_t address;  // guest physical, for dirty tracking
     uint8_t* host;
     uint32_t length;
     bool writable;

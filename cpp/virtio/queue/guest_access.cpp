@@ -8,4 +8,8 @@ uint8_t* GuestMemoryAccess::translate(uint64_t address, uint64_t length) const n
     return memory_.translate(address, length);
 }
 
+void GuestMemoryAccess::mark_dirty(uint64_t address, uint64_t length) const noexcept {
+    memory_.mark_dirty(address, length);
+}
+
 }  // namespace vmm4j

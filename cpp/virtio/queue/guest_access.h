@@ -13,6 +13,8 @@ public:
     virtual ~GuestAccess() = default;
     // Host pointer for [address, address + length), or nullptr if any byte lies outside guest RAM.
     virtual uint8_t* translate(uint64_t address, uint64_t length) const noexcept = 0;
+    // Records that the device wrote [address, address + length), for dirty tracking.
+    virtual void mark_dirty(uint64_t address, uint64_t length) const noexcept = 0;
 };
 
 // GuestAccess over the VM's RAM.
@@ -20,6 +22,7 @@ class GuestMemoryAccess final : public GuestAccess {
 public:
     explicit GuestMemoryAccess(const GuestMemory& memory) : memory_(memory) {}
     uint8_t* translate(uint64_t address, uint64_t length) const noexcept override;
+    void mark_dirty(uint64_t address, uint64_t length) const noexcept override;
 
 private:
     const GuestMemory& memory_;

@@ -41,10 +41,14 @@ SplitQueue::SplitQueue(const GuestAccess& memory, const QueueConfig& config, boo
     table_ = ring(memory, "descriptor table", config.descriptor_table, descriptor_table_bytes(size_), 16);
     avail_ = ring(memory, "driver area", config.avail_ring, avail_ring_bytes(size_), 2);
     used_ = ring(memory, "device area", config.used_ring, used_ring_bytes(size_), 4);
+    used_address_ = config.used_ring;
     // A queue starts at index 0 on both rings (§2.7.13, §2.7.14); the driver zeroed them.
 }
 
 uint16_t SplitQueue::avail_index() const noexcept { return load_acquire(avail_ + 2); }
+
+// Everything the device writes to the rings lies in the used ring (entries, index, flags, avail_event).
+void SplitQueue::mark_used_ring_dirty() const noexcept { memory_->mark_dirty(used_address_, used_ring_bytes(size_)); }
 
 bool SplitQueue::has_available() const noexcept { return avail_index() != next_avail_; }
 
@@ -74,14 +78,19 @@ void SplitQueue::add_used(uint16_t head, uint32_t length) noexcept {
     ++next_used_;
     // Release: the element (and the buffer contents written before) is visible before the index.
     __atomic_store_n(reinterpret_cast<uint16_t*>(used_ + 2), next_used_, __ATOMIC_RELEASE);
+    mark_used_ring_dirty();
 }
 
 void SplitQueue::disable_notification() noexcept {
     // A hint only: the driver may still notify, and we must tolerate that.
-    if (!event_idx_) __atomic_store_n(reinterpret_cast<uint16_t*>(used_), kUsedFlagNoNotify, __ATOMIC_RELAXED);
+    if (!event_idx_) {
+        __atomic_store_n(reinterpret_cast<uint16_t*>(used_), kUsedFlagNoNotify, __ATOMIC_RELAXED);
+        mark_used_ring_dirty();
+    }
 }
 
 bool SplitQueue::enable_notification() noexcept {
+    mark_used_ring_dirty();
     if (!event_idx_) {
         __atomic_store_n(reinterpret_cast<uint16_t*>(used_), uint16_t{0}, __ATOMIC_RELAXED);
         // Store-load: the cleared flag is visible before we re-read the avail index.

@@ -51,6 +51,7 @@ public:
 
 private:
     uint16_t avail_index() const noexcept;
+    void mark_used_ring_dirty() const noexcept;
 
     const GuestAccess* memory_;  // a pointer, so queues can be moved and assigned
     uint16_t size_;
@@ -59,6 +60,7 @@ private:
     uint8_t* table_;
     uint8_t* avail_;
     uint8_t* used_;
+    uint64_t used_address_;
     uint16_t next_avail_ = 0;
     uint16_t next_used_ = 0;
     uint16_t signalled_used_ = 0;

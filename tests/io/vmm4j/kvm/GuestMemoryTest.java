@@ -78,4 +78,23 @@ class GuestMemoryTest {
             run.vm.stop();
         }
     }
+
+    @Test
+    void hostWritesAreReportedDirtyToo(Hypervisor kvm) {
+        try (VirtualMachine vm = kvm.createVm(VmConfig.builder().memorySize(SIZE).build())) {
+            GuestMemory memory = vm.memory();
+            memory.writeLong(0x5000, 1);  // before tracking: not reported
+            memory.enableDirtyTracking();
+            assertTrue(memory.getAndClearDirtyPages().isEmpty(), "a fresh log");
+            memory.writeInt(0x3ffe, 0x01020304);  // straddles pages 3 and 4
+            memory.write(0x9000, new byte[0x2000]);  // pages 9 and 10
+            BitSet dirty = memory.getAndClearDirtyPages();
+            BitSet expected = new BitSet();
+            expected.set(3, 5);
+            expected.set(9, 11);
+            assertEquals(expected, dirty);
+            assertTrue(memory.getAndClearDirtyPages().isEmpty(), "reading the log clears it");
+            memory.disableDirtyTracking();
+        }
+    }
 }

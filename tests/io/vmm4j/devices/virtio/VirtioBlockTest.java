@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vmm4j.api.GuestMemory;
 import io.vmm4j.api.Hypervisor;
 import io.vmm4j.api.VirtioDeviceConfig;
 import io.vmm4j.api.VirtualMachine;
@@ -17,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -88,6 +90,24 @@ class VirtioBlockTest {
 
             assertEquals(BlockModel.S_UNSUPP, f.run(99, 0, BlockFixture.DATA, 512, true));
             assertFalse(f.driver.needsReset());
+        }
+    }
+
+    @Test
+    void pagesTheDeviceWritesAreReportedDirty() throws Exception {
+        Path disk = disk(64);
+        try (BlockFixture f = new BlockFixture(kvm, disk, false)) {
+            GuestMemory memory = f.driver.memory;
+            memory.enableDirtyTracking();
+            long buffer = BlockFixture.DATA + 0x20000;  // written by nobody but the device
+            assertEquals(BlockModel.S_OK, f.run(BlockModel.T_IN, 4, buffer, 1024, true));
+            BitSet dirty = memory.getAndClearDirtyPages();
+            int page = (int) (buffer / GuestMemory.PAGE_SIZE);
+            assertTrue(dirty.get(page), "the read's buffer page: " + dirty);
+            assertFalse(dirty.get(page + 1), "only what the request covered: " + dirty);
+            assertTrue(dirty.get((int) (f.driver.used(0) / GuestMemory.PAGE_SIZE)), "the used ring: " + dirty);
+            assertTrue(dirty.get((int) (BlockFixture.STATUS / GuestMemory.PAGE_SIZE)), "the status byte: " + dirty);
+            memory.disableDirtyTracking();
         }
     }
 
