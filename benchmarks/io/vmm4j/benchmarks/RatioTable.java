@@ -209,7 +209,7 @@ final class RatioTable {
                             find(results, BLOCK + c[0], "direction", direction, "guestWait", guestWait);
                     if (result.isEmpty()) continue;
                     if (!header) {
-                        out.append(String.format(Locale.ROOT, "%n%-30s %-22s %-22s %-22s %-8s %s%n",
+                        out.append(String.format(Locale.ROOT, "%n%-36s %-22s %-22s %-22s %-8s %s%n",
                                 "virtio-blk (requests/s)", "raw pread/pwrite", "virtio", "virtio / raw", "target",
                                 "verdict"));
                         header = true;
@@ -232,15 +232,15 @@ final class RatioTable {
         Optional<Figure> virtio = Figure.of(result, "virtioRequestsPerSecond");
         Optional<Figure> ratio = Figure.of(result, "virtioOverRaw");
         if (raw.isEmpty() || virtio.isEmpty() || ratio.isEmpty()) {
-            out.append(String.format(Locale.ROOT, "%-30s (no samples)%n", label));
+            out.append(String.format(Locale.ROOT, "%-36s (no samples)%n", label));
             return;
         }
         String target = haltPoll ? String.format(Locale.ROOT, ">= %-5.2f", VIRTIO_BLK_TARGET) : "-";
         String verdict = haltPoll ? verdict(ratio.get(), VIRTIO_BLK_TARGET, false) : "";
-        out.append(String.format(Locale.ROOT, "%-30s %-22s %-22s %-22s %-8s %s%n", label, raw.get().show("%7.0f"),
+        out.append(String.format(Locale.ROOT, "%-36s %-22s %-22s %-22s %-8s %s%n", label, raw.get().show("%7.0f"),
                 virtio.get().show("%7.0f"), ratio.get().show("%6.3fx"), target, verdict));
         double gib = (double) bytes / (1L << 30);
-        out.append(String.format(Locale.ROOT, "%-30s %7.3f GiB/s%9s %7.3f GiB/s%n", "  GiB/s (from medians)",
+        out.append(String.format(Locale.ROOT, "%-36s %7.3f GiB/s%9s %7.3f GiB/s%n", "  GiB/s (from medians)",
                 raw.get().value * gib, "", virtio.get().value * gib));
     }
 
