@@ -43,7 +43,11 @@ public interface GuestMemory {
 
     void writeLong(long guestAddress, long value);
 
-    /** Starts recording which pages the guest writes. Host writes through this interface are not recorded. */
+    /**
+     * Starts recording which pages change: those the guest's vCPUs write, those the VMM's devices
+     * write (virtio buffers and rings), and those written through this interface. Starts a fresh
+     * record.
+     */
     void enableDirtyTracking();
 
     void disableDirtyTracking();
@@ -51,7 +55,8 @@ public interface GuestMemory {
     boolean isDirtyTrackingEnabled();
 
     /**
-     * The pages the guest wrote since tracking began or since the last call, and clears the record.
+     * The pages written since tracking began or since the last call (by vCPUs, devices or the host),
+     * and clears the record.
      * Bit {@code n} is the page at guest address {@code n * PAGE_SIZE}.
      *
      * @throws IllegalStateException if tracking is not enabled
