@@ -153,6 +153,14 @@ int64_t vmm4j_vm_check_extension(int64_t vm, int32_t capability) {
     return guarded(__func__, [&] { return int64_t(machine_of(vm).vm_fd().check_extension(capability)); });
 }
 
+int64_t vmm4j_vm_set_io_thread_cpus(int64_t vm, const int32_t* cpus, int32_t count) {
+    return guarded(__func__, [&] {
+        check_length("CPU list", count);
+        machine_of(vm).set_io_thread_cpus(std::vector<int>(cpus, cpus + count));
+        return int64_t(0);
+    });
+}
+
 int64_t vmm4j_vm_create_irqchip(int64_t vm) {
     return guarded(__func__, [&] {
         machine_of(vm).create_irqchip();

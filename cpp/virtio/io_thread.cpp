@@ -3,13 +3,15 @@
 #include <pthread.h>
 #include <sys/epoll.h>
 
+#include <cerrno>
 #include <csignal>
+#include <string>
 
 #include "common/error.h"
 
 namespace vmm4j {
 
-IoThread::IoThread() : epoll_(::epoll_create1(EPOLL_CLOEXEC)) {
+IoThread::IoThread(const std::vector<int>& cpus) : epoll_(::epoll_create1(EPOLL_CLOEXEC)) {
     if (!epoll_.valid()) throw_errno("epoll_create1", "virtio I/O thread");
     epoll_event event{};
     event.events = EPOLLIN;
@@ -27,9 +29,25 @@ IoThread::IoThread() : epoll_(::epoll_create1(EPOLL_CLOEXEC)) {
     }
     pthread_sigmask(SIG_SETMASK, &previous, nullptr);
     pthread_setname_np(thread_.native_handle(), "vmm4j-virtio-io");
+    if (cpus.empty()) return;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    std::string names;
+    for (int cpu : cpus) {
+        names += (names.empty() ? "" : ",") + std::to_string(cpu);
+        if (cpu >= 0 && cpu < CPU_SETSIZE) CPU_SET(cpu, &set);
+    }
+    const int error = pthread_setaffinity_np(thread_.native_handle(), sizeof set, &set);
+    if (error != 0) {
+        stop();  // the destructor will not run
+        errno = error;
+        throw_errno("pthread_setaffinity_np", "virtio I/O thread on CPUs " + names);
+    }
 }
 
-IoThread::~IoThread() {
+IoThread::~IoThread() { stop(); }
+
+void IoThread::stop() noexcept {
     stopping_.store(true);
     stop_.signal();
     if (thread_.joinable()) thread_.join();

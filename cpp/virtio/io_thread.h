@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <thread>
+#include <vector>
 
 #include "common/unique_fd.h"
 #include "kvm/event_fd.h"
@@ -20,7 +21,8 @@ public:
 // is being built and stay until the thread is stopped; a handler must outlive the thread.
 class IoThread {
 public:
-    IoThread();  // starts the thread
+    // Starts the thread; on `cpus` when not empty (throws, naming the CPUs, if the kernel refuses).
+    explicit IoThread(const std::vector<int>& cpus = {});
     ~IoThread();  // stops and joins it
     IoThread(const IoThread&) = delete;
     IoThread& operator=(const IoThread&) = delete;
@@ -30,6 +32,7 @@ public:
 
 private:
     void run() noexcept;
+    void stop() noexcept;
 
     UniqueFd epoll_;
     EventFd stop_;

@@ -2,8 +2,8 @@
 
 namespace vmm4j {
 
-VirtioHub::VirtioHub(const VmFd& vm, const GuestMemory& memory, bool irqchip)
-    : vm_(vm), memory_(memory), irqchip_(irqchip) {}
+VirtioHub::VirtioHub(const VmFd& vm, const GuestMemory& memory, bool irqchip, const std::vector<int>& io_cpus)
+    : vm_(vm), memory_(memory), irqchip_(irqchip), io_(io_cpus) {}
 
 VirtioHub::~VirtioHub() = default;
 

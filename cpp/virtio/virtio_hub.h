@@ -16,7 +16,7 @@ class VmFd;
 // devices release their ioeventfds, irqfds and files.
 class VirtioHub {
 public:
-    VirtioHub(const VmFd& vm, const GuestMemory& memory, bool irqchip);
+    VirtioHub(const VmFd& vm, const GuestMemory& memory, bool irqchip, const std::vector<int>& io_cpus);
     ~VirtioHub();
 
     virtio::DeviceContext context(uint64_t notify_address, uint32_t gsi) noexcept;

@@ -1,5 +1,7 @@
 #include "vm/machine.h"
 
+#include <sched.h>
+
 #include <chrono>
 
 #include "common/error.h"
@@ -23,8 +25,16 @@ Machine::Machine(const SystemFd& system)
 Machine::~Machine() = default;
 
 VirtioHub& Machine::virtio() {
-    if (!virtio_) virtio_ = std::make_unique<VirtioHub>(vm_, memory_, irqchip_);
+    if (!virtio_) virtio_ = std::make_unique<VirtioHub>(vm_, memory_, irqchip_, io_thread_cpus_);
     return *virtio_;
+}
+
+void Machine::set_io_thread_cpus(std::vector<int> cpus) {
+    if (virtio_) throw CoreError(ErrorKind::State, "set I/O thread CPUs", "the I/O thread is already running");
+    for (int cpu : cpus) {
+        if (cpu < 0 || cpu >= CPU_SETSIZE) throw_invalid("set I/O thread CPUs", "no CPU " + std::to_string(cpu));
+    }
+    io_thread_cpus_ = std::move(cpus);
 }
 
 Vcpu& Machine::create_vcpu(uint32_t id, int32_t key) {

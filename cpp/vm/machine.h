@@ -36,6 +36,8 @@ public:
     GuestMemory& memory() noexcept { return memory_; }
     // The VM's virtio devices and their I/O thread, created with the first device.
     VirtioHub& virtio();
+    // CPUs the I/O thread may run on (empty: any); only before the first virtio device.
+    void set_io_thread_cpus(std::vector<int> cpus);
     IoBus& pio_bus() noexcept { return pio_bus_; }
     IoBus& mmio_bus() noexcept { return mmio_bus_; }
     const VmFd& vm_fd() const noexcept { return vm_; }
@@ -72,6 +74,7 @@ private:
     int parked_ = 0;   // of those, parked in park_while_paused()
 
     // Last member: destroyed first, so the virtio I/O thread is joined while RAM and the VM fd exist.
+    std::vector<int> io_thread_cpus_;
     std::unique_ptr<VirtioHub> virtio_;
 };
 

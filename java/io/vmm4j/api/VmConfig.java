@@ -1,7 +1,9 @@
 package io.vmm4j.api;
 
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -15,8 +17,13 @@ import java.util.Map;
  * @param cpuFeatures CPU features by name, each set (true) or cleared (false) in what every vCPU
  *     reports, on top of the backend's defaults; on x86 the names are those of
  *     {@code io.vmm4j.arch.x86.CpuFeature} (QEMU's), and an unknown name fails VM creation
+ * @param ioThreadCpus the host CPUs the VM's virtio I/O thread may run on; empty (the default)
+ *     leaves it to the scheduler. Pin it as you pin the vCPUs: next to them for cache locality, or
+ *     away from them so that I/O does not steal their time. A CPU the kernel refuses (offline, or
+ *     outside the process's cgroup) fails the first {@code addVirtioDevice}, naming the CPUs.
  */
-public record VmConfig(int vcpuCount, long memorySize, boolean irqchip, Map<String, Boolean> cpuFeatures) {
+public record VmConfig(int vcpuCount, long memorySize, boolean irqchip, Map<String, Boolean> cpuFeatures,
+        List<Integer> ioThreadCpus) {
     public static final long PAGE_SIZE = 4096;
 
     public VmConfig {
@@ -26,6 +33,10 @@ public record VmConfig(int vcpuCount, long memorySize, boolean irqchip, Map<Stri
             throw new IllegalArgumentException("memorySize must be a multiple of 4096 bytes, was " + memorySize);
         }
         cpuFeatures = Collections.unmodifiableMap(new LinkedHashMap<>(cpuFeatures));
+        ioThreadCpus = List.copyOf(ioThreadCpus);
+        for (int cpu : ioThreadCpus) {
+            if (cpu < 0) throw new IllegalArgumentException("ioThreadCpus must not be negative: " + ioThreadCpus);
+        }
     }
 
     public static Builder builder() {
@@ -37,6 +48,7 @@ public record VmConfig(int vcpuCount, long memorySize, boolean irqchip, Map<Stri
         private long memorySize = 128L << 20;
         private boolean irqchip;
         private final Map<String, Boolean> cpuFeatures = new LinkedHashMap<>();
+        private List<Integer> ioThreadCpus = List.of();
 
         private Builder() {}
 
@@ -66,8 +78,14 @@ public record VmConfig(int vcpuCount, long memorySize, boolean irqchip, Map<Stri
             return this;
         }
 
+        /** Pins the virtio I/O thread to these host CPUs; none (the default) leaves it unpinned. */
+        public Builder ioThreadCpus(int... cpus) {
+            this.ioThreadCpus = Arrays.stream(cpus).boxed().toList();
+            return this;
+        }
+
         public VmConfig build() {
-            return new VmConfig(vcpuCount, memorySize, irqchip, cpuFeatures);
+            return new VmConfig(vcpuCount, memorySize, irqchip, cpuFeatures, ioThreadCpus);
         }
     }
 }

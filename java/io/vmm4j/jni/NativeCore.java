@@ -76,6 +76,8 @@ public final class NativeCore {
 
     public static native long vmm4j_vm_create_irqchip(long vm);
 
+    public static native long vmm4j_vm_set_io_thread_cpus(long vm, @Cast("const int32_t*") int[] cpus, int count);
+
     public static native long vmm4j_vm_set_irq_line(long vm, int gsi, int level);
 
     public static native long vmm4j_vm_add_memory(long vm, long guestAddress, long size);

@@ -91,6 +91,10 @@ final class KvmVirtualMachine implements VirtualMachine {
         try {
             this.cpuFeatures = CpuidFilter.featuresByName(config.cpuFeatures());
             if (config.irqchip()) handle.call(NativeCore::vmm4j_vm_create_irqchip);
+            if (!config.ioThreadCpus().isEmpty()) {
+                int[] cpus = config.ioThreadCpus().stream().mapToInt(Integer::intValue).toArray();
+                handle.call(vm -> NativeCore.vmm4j_vm_set_io_thread_cpus(vm, cpus, cpus.length));
+            }
             // One slot per region: RAM splits around the MMIO gap for large guests.
             for (MemoryLayout.RamRegion region : MemoryLayout.ramRegions(config.memorySize())) {
                 handle.call(vm -> NativeCore.vmm4j_vm_add_memory(vm, region.start(), region.size()));

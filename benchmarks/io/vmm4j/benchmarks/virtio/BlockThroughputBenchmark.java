@@ -154,8 +154,9 @@ public class BlockThroughputBenchmark {
             }
             out.force(true);  // clean and cached: no writeback backlog during the measurement
         }
+        pinning = Pinning.choose();
         kvm = Kvm.open();
-        vm = kvm.createVm(VmConfig.builder().memoryMiB(64).build());
+        vm = kvm.createVm(VmConfig.builder().memoryMiB(64).ioThreadCpus(pinning.servingCpu()).build());
         vm.addVirtioDevice(new VirtioDeviceConfig.Block("disk", file, false));
         driver = new VirtqDriver(vm, "disk", RINGS, QUEUE, 1);
         int status = driver.start(VirtioFeatures.VERSION_1 | VirtioFeatures.RING_EVENT_IDX | BlockModel.F_FLUSH
@@ -165,7 +166,6 @@ public class BlockThroughputBenchmark {
         availEventAddress = driver.used(0) + 4 + 8L * QUEUE;
         vm.memory().write(DATA, new byte[(int) DATA_BYTES]);  // touched, as the raw side's buffers
         raw = RawKvm.check("raw_block_open", RawKvm.raw_block_open(file.toString(), DATA_BYTES));
-        pinning = Pinning.of(ioThreadId());
         Random random = new Random(42);
         randomOffsets = new long[1 << 16];
         for (int i = 0; i < randomOffsets.length; i++) randomOffsets[i] = (random.nextLong() & Long.MAX_VALUE) % (FILE_BYTES / SMALL) * SMALL;
@@ -173,17 +173,16 @@ public class BlockThroughputBenchmark {
 
     /**
      * Where each side does its work. The requests are served on one CPU in both arms: the raw loop
-     * runs there, and so does the VM's I/O thread, while the virtio driver runs on another. Without
+     * runs there, and so does the VM's I/O thread ({@code VmConfig.ioThreadCpus}), while the virtio
+     * driver runs on another. Without
      * this the comparison measures the CPUs, not the code: this host's two vCPUs differ by about
      * 35% in pread speed, and the scheduler places the threads differently from run to run.
      */
-    record Pinning(int ioThread, int servingCpu, int driverCpu) {
-        static Pinning of(int ioThread) throws IOException {
+    record Pinning(int servingCpu, int driverCpu) {
+        static Pinning choose() throws IOException {
             List<Integer> cpus = allowedCpus();
             if (cpus.size() < 2) throw new IllegalStateException("the benchmark needs two CPUs; allowed: " + cpus);
-            Pinning pinning = new Pinning(ioThread, cpus.get(0), cpus.get(1));
-            pin(ioThread, pinning.servingCpu);
-            return pinning;
+            return new Pinning(cpus.get(0), cpus.get(1));  // the I/O thread goes to servingCpu via VmConfig
         }
 
         void forVirtio() {
@@ -214,18 +213,6 @@ public class BlockThroughputBenchmark {
             }
             throw new IOException("no Cpus_allowed_list in /proc/self/status");
         }
-    }
-
-    /** The VM's virtio I/O thread, found by its name (the benchmark process has one VM). */
-    private static int ioThreadId() throws IOException {
-        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
-            for (Path task : (Iterable<Path>) tasks::iterator) {
-                if (Files.readString(task.resolve("comm")).trim().equals("vmm4j-virtio-io")) {
-                    return Integer.parseInt(task.getFileName().toString());
-                }
-            }
-        }
-        throw new IllegalStateException("no vmm4j-virtio-io thread in /proc/self/task");
     }
 
     /** KVM's halt-polling window on this host; KVM's x86 default (200 µs) when it cannot be read. */
