@@ -7,11 +7,11 @@
 #include <cstdint>
 #include <sched.h>
 
-// Pins thread `tid` (0: the calling thread) to `cpu`; 0 or -errno.
-inline int32_t bench_pin_thread(int32_t tid, int32_t cpu) {
+// Pins the calling thread to `cpu`; 0 or -errno.
+inline int32_t bench_pin_current_thread(int32_t cpu) {
     if (cpu < 0 || cpu >= CPU_SETSIZE) return -EINVAL;
     cpu_set_t set;
     CPU_ZERO(&set);
     CPU_SET(cpu, &set);
-    return ::sched_setaffinity(tid, sizeof set, &set) == 0 ? 0 : -errno;
+    return ::sched_setaffinity(0, sizeof set, &set) == 0 ? 0 : -errno;
 }

@@ -36,7 +36,7 @@ uint32_t GuestMemory::add_region(uint64_t guest_address, uint64_t size) {
     if (host == MAP_FAILED) throw_errno("mmap", "guest RAM of " + hex(size) + " bytes");
     Mapping mapping(host, size);
     static_assert(std::atomic<uint64_t>::is_always_lock_free && sizeof(std::atomic<uint64_t>) == 8);
-    const uint64_t bitmap_bytes = (size / kPageSize + 63) / 64 * 8;
+    const uint64_t bitmap_bytes = Region::bitmap_words(size) * 8;
     void* bitmap = ::mmap(nullptr, bitmap_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                           -1, 0);
     if (bitmap == MAP_FAILED) throw_errno("mmap", "dirty bitmap of " + hex(bitmap_bytes) + " bytes");
@@ -101,8 +101,7 @@ void GuestMemory::set_dirty_logging(bool enabled) {
     for (const Region& region : regions_) {
         vm_.set_user_memory_region(region.slot, flags, region.guest_address, region.size, region.host());
         if (enabled) {  // a fresh log: forget what the VMM wrote before
-            const uint64_t words = (region.size / kPageSize + 63) / 64;
-            for (uint64_t i = 0; i < words; ++i) region.vmm_dirty_words()[i].store(0, std::memory_order_relaxed);
+            for (uint64_t i = 0; i < Region::bitmap_words(region.size); ++i) region.vmm_dirty_words()[i].store(0, std::memory_order_relaxed);
         }
     }
     dirty_logging_.store(enabled);
@@ -112,11 +111,11 @@ void GuestMemory::get_and_clear_dirty_log(uint32_t index, uint64_t* bitmap, uint
     if (!dirty_logging_) throw CoreError(ErrorKind::State, "KVM_GET_DIRTY_LOG", "dirty tracking is not enabled");
     if (index >= regions_.size()) throw_invalid("KVM_GET_DIRTY_LOG", "no memory region " + std::to_string(index));
     const Region& region = regions_[index];
-    const uint64_t pages = region.size / kPageSize;
-    if (bitmap_words < (pages + 63) / 64) throw_invalid("KVM_GET_DIRTY_LOG", "bitmap too small");
+    const uint64_t words = Region::bitmap_words(region.size);
+    if (bitmap_words < words) throw_invalid("KVM_GET_DIRTY_LOG", "bitmap too small");
     vm_.get_dirty_log(region.slot, bitmap);
     std::atomic<uint64_t>* vmm = region.vmm_dirty_words();
-    for (uint64_t i = 0; i < (pages + 63) / 64; ++i) {
+    for (uint64_t i = 0; i < words; ++i) {
         if (vmm[i].load(std::memory_order_relaxed) != 0) bitmap[i] |= vmm[i].exchange(0, std::memory_order_relaxed);
     }
 }

@@ -58,6 +58,7 @@ private:
         Mapping mapping;
         Mapping vmm_dirty;  // one bit per page, zero-filled on demand by the kernel
         uint8_t* host() const noexcept { return static_cast<uint8_t*>(mapping.get()); }
+        static uint64_t bitmap_words(uint64_t size) noexcept { return (size / kPageSize + 63) / 64; }
         std::atomic<uint64_t>* vmm_dirty_words() const noexcept {
             return static_cast<std::atomic<uint64_t>*>(vmm_dirty.get());
         }

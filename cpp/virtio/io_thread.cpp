@@ -12,6 +12,7 @@
 namespace vmm4j {
 
 IoThread::IoThread(const std::vector<int>& cpus) : epoll_(::epoll_create1(EPOLL_CLOEXEC)) {
+    check_cpus(cpus);
     if (!epoll_.valid()) throw_errno("epoll_create1", "virtio I/O thread");
     epoll_event event{};
     event.events = EPOLLIN;
@@ -35,7 +36,7 @@ IoThread::IoThread(const std::vector<int>& cpus) : epoll_(::epoll_create1(EPOLL_
     std::string names;
     for (int cpu : cpus) {
         names += (names.empty() ? "" : ",") + std::to_string(cpu);
-        if (cpu >= 0 && cpu < CPU_SETSIZE) CPU_SET(cpu, &set);
+        CPU_SET(cpu, &set);
     }
     const int error = pthread_setaffinity_np(thread_.native_handle(), sizeof set, &set);
     if (error != 0) {
@@ -46,6 +47,12 @@ IoThread::IoThread(const std::vector<int>& cpus) : epoll_(::epoll_create1(EPOLL_
 }
 
 IoThread::~IoThread() { stop(); }
+
+void IoThread::check_cpus(const std::vector<int>& cpus) {
+    for (int cpu : cpus) {
+        if (cpu < 0 || cpu >= CPU_SETSIZE) throw_invalid("set I/O thread CPUs", "no CPU " + std::to_string(cpu));
+    }
+}
 
 void IoThread::stop() noexcept {
     stopping_.store(true);

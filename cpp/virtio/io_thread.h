@@ -23,6 +23,8 @@ class IoThread {
 public:
     // Starts the thread; on `cpus` when not empty (throws, naming the CPUs, if the kernel refuses).
     explicit IoThread(const std::vector<int>& cpus = {});
+    // Throws InvalidArgument for a CPU no cpu_set_t can hold; lets callers refuse it up front.
+    static void check_cpus(const std::vector<int>& cpus);
     ~IoThread();  // stops and joins it
     IoThread(const IoThread&) = delete;
     IoThread& operator=(const IoThread&) = delete;

@@ -1,7 +1,5 @@
 #include "vm/machine.h"
 
-#include <sched.h>
-
 #include <chrono>
 
 #include "common/error.h"
@@ -31,9 +29,7 @@ VirtioHub& Machine::virtio() {
 
 void Machine::set_io_thread_cpus(std::vector<int> cpus) {
     if (virtio_) throw CoreError(ErrorKind::State, "set I/O thread CPUs", "the I/O thread is already running");
-    for (int cpu : cpus) {
-        if (cpu < 0 || cpu >= CPU_SETSIZE) throw_invalid("set I/O thread CPUs", "no CPU " + std::to_string(cpu));
-    }
+    IoThread::check_cpus(cpus);
     io_thread_cpus_ = std::move(cpus);
 }
 

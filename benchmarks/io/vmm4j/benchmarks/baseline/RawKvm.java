@@ -67,6 +67,6 @@ public final class RawKvm {
         throw new IllegalStateException(operation + " failed: errno " + -result);
     }
 
-    /** Pins thread {@code tid} (0: the calling thread) to {@code cpu} ({@code thread_affinity.h}); 0 or -errno. */
-    public static native int bench_pin_thread(int tid, int cpu);
+    /** Pins the calling thread to {@code cpu} ({@code thread_affinity.h}); 0 or -errno. */
+    public static native int bench_pin_current_thread(int cpu);
 }

@@ -174,9 +174,9 @@ public class BlockThroughputBenchmark {
     /**
      * Where each side does its work. The requests are served on one CPU in both arms: the raw loop
      * runs there, and so does the VM's I/O thread ({@code VmConfig.ioThreadCpus}), while the virtio
-     * driver runs on another. Without
-     * this the comparison measures the CPUs, not the code: this host's two vCPUs differ by about
-     * 35% in pread speed, and the scheduler places the threads differently from run to run.
+     * driver runs on another. Without this the comparison measures the CPUs, not the code: this
+     * host's two vCPUs differ by about 35% in pread speed, and the scheduler places the threads
+     * differently from run to run.
      */
     record Pinning(int servingCpu, int driverCpu) {
         static Pinning choose() throws IOException {
@@ -186,16 +186,11 @@ public class BlockThroughputBenchmark {
         }
 
         void forVirtio() {
-            pin(0, driverCpu);
+            RawKvm.check("sched_setaffinity to CPU " + driverCpu, RawKvm.bench_pin_current_thread(driverCpu));
         }
 
         void forRaw() {
-            pin(0, servingCpu);
-        }
-
-        private static void pin(int thread, int cpu) {
-            int result = RawKvm.bench_pin_thread(thread, cpu);
-            if (result < 0) throw new IllegalStateException("sched_setaffinity(" + thread + ", cpu " + cpu + "): errno " + -result);
+            RawKvm.check("sched_setaffinity to CPU " + servingCpu, RawKvm.bench_pin_current_thread(servingCpu));
         }
 
         /** Cpus_allowed_list of /proc/self/status, e.g. "0-1,4". */
