@@ -367,6 +367,13 @@ int64_t vmm4j_vcpu_set_cpuid(int64_t vcpu, const int64_t* entries, int32_t count
     });
 }
 
+int64_t vmm4j_vcpu_set_xcr0(int64_t vcpu, int64_t value) {
+    return guarded(__func__, [&] {
+        vcpu_of(vcpu).fd().set_xcr0(static_cast<uint64_t>(value));
+        return int64_t(0);
+    });
+}
+
 static_assert(VMM4J_LAPIC_SIZE == KVM_APIC_REG_SIZE, "LAPIC page size");
 
 namespace {

@@ -75,6 +75,8 @@ int64_t vmm4j_vcpu_upcall_loop(int64_t vcpu, int32_t device_key, int32_t is_writ
 // Returns the number of entries; fails if more than max_entries.
 int64_t vmm4j_system_supported_cpuid(int64_t system, int64_t* entries, int32_t max_entries);
 int64_t vmm4j_vcpu_set_cpuid(int64_t vcpu, const int64_t* entries, int32_t count);
+// KVM_SET_XCRS with XCR0 only; KVM refuses a mask the vCPU's CPUID does not offer.
+int64_t vmm4j_vcpu_set_xcr0(int64_t vcpu, int64_t value);
 // MSRs as (index, value) pairs. Returns how many were set, or read, before KVM stopped.
 int64_t vmm4j_vcpu_set_msrs(int64_t vcpu, const int64_t* pairs, int32_t count);
 int64_t vmm4j_vcpu_get_msrs(int64_t vcpu, int64_t* pairs, int32_t count);

@@ -82,6 +82,14 @@ void VcpuFd::set_fpu(const kvm_fpu& fpu) const {
     VMM4J_IOCTL(fd_.get(), KVM_SET_FPU, &fpu);
 }
 
+void VcpuFd::set_xcr0(uint64_t value) const {
+    kvm_xcrs xcrs{};
+    xcrs.nr_xcrs = 1;
+    xcrs.xcrs[0].xcr = 0;
+    xcrs.xcrs[0].value = value;
+    VMM4J_IOCTL(fd_.get(), KVM_SET_XCRS, &xcrs);
+}
+
 kvm_lapic_state VcpuFd::get_lapic() const {
     kvm_lapic_state lapic{};
     VMM4J_IOCTL(fd_.get(), KVM_GET_LAPIC, &lapic);

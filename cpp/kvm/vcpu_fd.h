@@ -29,6 +29,7 @@ public:
     size_t set_msrs(const std::vector<kvm_msr_entry>& entries) const;
     size_t get_msrs(std::vector<kvm_msr_entry>& entries) const;
     void set_fpu(const kvm_fpu& fpu) const;
+    void set_xcr0(uint64_t value) const;
     kvm_translation translate(uint64_t linear_address) const;
     kvm_lapic_state get_lapic() const;
     void set_lapic(const kvm_lapic_state& lapic) const;

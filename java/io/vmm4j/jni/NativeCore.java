@@ -127,6 +127,8 @@ public final class NativeCore {
 
     public static native long vmm4j_vcpu_set_cpuid(long vcpu, @Cast("const int64_t*") long[] entries, int count);
 
+    public static native long vmm4j_vcpu_set_xcr0(long vcpu, long value);
+
     public static native long vmm4j_vcpu_set_msrs(long vcpu, @Cast("const int64_t*") long[] pairs, int count);
 
     public static native long vmm4j_vcpu_get_msrs(long vcpu, @Cast("int64_t*") long[] pairs, int count);

@@ -158,6 +158,10 @@ final class KvmVcpu implements Vcpu, IoUpcallHandler {
         vmHandle.call(handle -> NativeCore.vmm4j_vcpu_set_cpuid(vcpu, slots, entries.size()));
     }
 
+    void setXcr0(long value) {
+        vmHandle.call(handle -> NativeCore.vmm4j_vcpu_set_xcr0(vcpu, value));
+    }
+
     @Override
     public Registers registers() {
         long[] values = new long[NativeCore.REGS_SLOTS];

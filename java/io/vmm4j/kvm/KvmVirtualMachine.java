@@ -17,9 +17,11 @@ import io.vmm4j.api.VmConfig;
 import io.vmm4j.api.VmState;
 import io.vmm4j.api.VmmException;
 import io.vmm4j.arch.x86.CpuFeature;
+import io.vmm4j.arch.x86.CpuidEntry;
 import io.vmm4j.arch.x86.CpuidFilter;
 import io.vmm4j.arch.x86.IsaPorts;
 import io.vmm4j.arch.x86.MemoryLayout;
+import io.vmm4j.arch.x86.XsaveLeaf;
 import io.vmm4j.jni.NativeCore;
 import io.vmm4j.jni.NativeExitKind;
 import io.vmm4j.jni.UpcallKeys;
@@ -135,7 +137,14 @@ final class KvmVirtualMachine implements VirtualMachine {
         long nativeVcpu = handle.call(vm -> NativeCore.vmm4j_vcpu_create(vm, id, key));
         KvmVcpu vcpu = new KvmVcpu(this, handle, id, nativeVcpu);
         UpcallKeys.bind(key, vcpu);
-        vcpu.setCpuid(CpuidFilter.forVcpu(hypervisor.supportedCpuid(), id, vcpus.length, cpuFeatures));
+        List<CpuidEntry> cpuid = CpuidFilter.forVcpu(hypervisor.supportedCpuid(), id, vcpus.length, cpuFeatures);
+        vcpu.setCpuid(cpuid);
+        // KVM recomputes CPUID 0xD's current-size (EBX) only when it sees XCR0 change. An emulator that
+        // runs the guest's XSETBV without an exit (QEMU TCG's nested SVM) leaves it at the reset size, and
+        // Linux then warns "XSAVE consistency problem". Starting with every offered component enabled, as
+        // firmware may leave it, keeps EBX right for a guest that enables them all, as Linux does.
+        long xcr0 = XsaveLeaf.offeredXcr0(cpuid);
+        if ((xcr0 & ~1L) != 0 && hypervisor.capabilities().has("XCRS")) vcpu.setXcr0(xcr0);
         vcpus[id] = vcpu;
         return vcpu;
     }

@@ -19,6 +19,10 @@ public record CpuidEntry(int function, int index, int flags, int eax, int ebx, i
         slots[offset + 6] = Integer.toUnsignedLong(edx);
     }
 
+    public CpuidEntry withEax(int value) {
+        return new CpuidEntry(function, index, flags, value, ebx, ecx, edx);
+    }
+
     public CpuidEntry withEbx(int value) {
         return new CpuidEntry(function, index, flags, eax, value, ecx, edx);
     }

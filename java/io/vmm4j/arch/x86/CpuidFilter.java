@@ -6,7 +6,8 @@ import java.util.Map;
 
 /**
  * Turns KVM's supported CPUID into what one vCPU of a VM reports: its APIC id, the VM's vCPU count,
- * and the hypervisor-present bit, then the named features a VM sets or clears ({@link CpuFeature}).
+ * and the hypervisor-present bit, then the named features a VM sets or clears ({@link CpuFeature}),
+ * then leaf 0xD made to agree with the features that leaves ({@link XsaveLeaf}).
  */
 public final class CpuidFilter {
     private static final int LEAF_FEATURES = 0x1;
@@ -31,7 +32,7 @@ public final class CpuidFilter {
         for (Map.Entry<CpuFeature, Boolean> feature : features.entrySet()) {
             result.replaceAll(entry -> feature.getKey().applyTo(entry, feature.getValue()));
         }
-        return result;
+        return XsaveLeaf.normalise(result);
     }
 
     /** Features by name ({@link CpuFeature#byName}), as {@link io.vmm4j.api.VmConfig#cpuFeatures()} holds them. */
