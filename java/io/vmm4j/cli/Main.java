@@ -30,11 +30,26 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        // The library leaves logging to its users; the CLI is one, and logs warnings to stderr.
-        if (System.getProperty("log4j2.configurationFile") == null) {
-            System.setProperty("log4j2.configurationFile", "classpath:io/vmm4j/cli/log4j2-cli.properties");
-        }
+        configureLogging();
         System.exit(new Main(System.out, System.err, Kvm.DEFAULT_DEVICE).run(args));
+    }
+
+    /**
+     * The library leaves logging to its users; the CLI is one, and logs warnings to stderr, one line
+     * each, so that standard output carries nothing but the guest's console. It uses log4j-api's simple
+     * logger rather than log4j-core: core looks up the host's name while it starts, and prints an error
+     * with a stack trace when that name does not resolve (as in a VM without network). A user's own
+     * {@code -Dlog4j2.configurationFile} or {@code -Dlog4j.provider} is left alone.
+     */
+    static void configureLogging() {
+        if (System.getProperty("log4j2.configurationFile") != null || System.getProperty("log4j.provider") != null) {
+            return;
+        }
+        System.setProperty("log4j.provider", "org.apache.logging.log4j.simple.internal.SimpleProvider");
+        System.setProperty("log4j2.simplelogLevel", "WARN");
+        System.setProperty("log4j2.simplelogLogFile", "system.err");
+        System.setProperty("log4j2.simplelogShowDateTime", "false");
+        System.setProperty("log4j2.simplelogShowShortLogName", "true");
     }
 
     /** Runs one command line and returns its exit status; never calls {@link System#exit}. */
