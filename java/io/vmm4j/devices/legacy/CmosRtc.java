@@ -17,9 +17,11 @@ public final class CmosRtc implements IoDevice, StatefulDevice {
     public static final int BASE_PORT = 0x70;
     public static final int PORT_COUNT = 2;
 
+    /** The CMOS index of the century register, as the ACPI FADT's CENTURY field names it. */
+    public static final int CENTURY = 0x32;
+
     private static final int SECONDS = 0x00, MINUTES = 0x02, HOURS = 0x04, WEEKDAY = 0x06, DAY = 0x07,
-            MONTH = 0x08, YEAR = 0x09, STATUS_A = 0x0A, STATUS_B = 0x0B, STATUS_C = 0x0C, STATUS_D = 0x0D,
-            CENTURY = 0x32;
+            MONTH = 0x08, YEAR = 0x09, STATUS_A = 0x0A, STATUS_B = 0x0B, STATUS_C = 0x0C, STATUS_D = 0x0D;
     private static final int STATUS_A_DIVIDER_32KHZ = 0x26;  // UIP clear: the time is always readable
     private static final int STATUS_B_24_HOUR = 0x02;
     private static final int STATUS_B_BINARY = 0x04;

@@ -53,4 +53,31 @@ class CmosRtcTest {
         assertEquals(0x10, copy.read(1, 1));
         assertThrows(IllegalArgumentException.class, () -> copy.restoreState(1, new byte[3]));
     }
+
+    /** What Linux's rtc-cmos does at probe: the checks it makes and the writes it does first. */
+    @Test
+    void linuxRtcCmosProbeSequence() {
+        assertEquals(0, readRegister(0x0D) & 0x40, "register D bit 6 clear: the RTC is accessible");
+        rtc.write(0, 1, 0x0A);
+        rtc.write(1, 1, 0x26);  // 32 kHz time base, 1024 Hz periodic rate
+        int control = readRegister(0x0B);
+        rtc.write(0, 1, 0x0B);
+        rtc.write(1, 1, control & ~0x70);  // PIE, AIE and UIE off
+        assertEquals(0, readRegister(0x0C), "no interrupt flags pending");
+        assertEquals(0x02, readRegister(0x0B) & 0x02, "24-hour mode, which rtc-cmos requires");
+        assertEquals(0x26, readRegister(0x0A));
+        assertEquals(0x20, readRegister(CmosRtc.CENTURY), "the century the FADT points at");
+    }
+
+    @Test
+    void theDefaultClockIsTheHostsUtcTime() {
+        CmosRtc host = new CmosRtc();
+        java.time.ZonedDateTime before = java.time.ZonedDateTime.now(ZoneOffset.UTC);
+        host.write(0, 1, 0x04);
+        int hours = (int) host.read(1, 1);
+        java.time.ZonedDateTime after = java.time.ZonedDateTime.now(ZoneOffset.UTC);
+        int decoded = (hours >> 4) * 10 + (hours & 0xf);
+        org.junit.jupiter.api.Assertions.assertTrue(decoded == before.getHour() || decoded == after.getHour(),
+                "RTC hour " + decoded + " is the host's UTC hour " + before.getHour());
+    }
 }

@@ -6,17 +6,19 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * What the ACPI tables describe: the vCPUs, the virtio-mmio devices and whether COM1 exists.
+ * What the ACPI tables describe: the vCPUs, the virtio-mmio devices and whether the PC's ISA devices
+ * exist.
  *
  * @param vcpuCount vCPUs, 1 to {@value #MAX_VCPUS}; vCPU {@code i} gets local APIC id {@code i}
  * @param virtioSlots the virtio-mmio devices, in the order they are named VR00, VR01, ...
- * @param hasCom1 whether the 16550 UART at I/O port 0x3f8, IRQ 4 exists
+ * @param pcLegacyDevices whether the ISA devices {@link io.vmm4j.arch.x86.PcPlatform} installs exist:
+ *     the 16550 UART at I/O port 0x3f8, IRQ 4 and the CMOS RTC at ports 0x70-0x71, IRQ 8
  * @param oemId the OEM id in every table header: at most 6 printable ASCII characters, padded with
  *     spaces
  * @param oemTableId the OEM table id in every table header: at most 8 printable ASCII characters,
  *     padded with spaces
  */
-public record AcpiPlatform(int vcpuCount, List<VirtioMmioSlot> virtioSlots, boolean hasCom1, String oemId,
+public record AcpiPlatform(int vcpuCount, List<VirtioMmioSlot> virtioSlots, boolean pcLegacyDevices, String oemId,
         String oemTableId) {
     public static final String DEFAULT_OEM_ID = "VMM4J ";
     public static final String DEFAULT_OEM_TABLE_ID = "VMM4JVM ";
@@ -52,8 +54,8 @@ public record AcpiPlatform(int vcpuCount, List<VirtioMmioSlot> virtioSlots, bool
     }
 
     /** A platform with the default OEM id {@value #DEFAULT_OEM_ID} and OEM table id {@value #DEFAULT_OEM_TABLE_ID}. */
-    public static AcpiPlatform of(int vcpuCount, List<VirtioMmioSlot> virtioSlots, boolean hasCom1) {
-        return new AcpiPlatform(vcpuCount, virtioSlots, hasCom1, DEFAULT_OEM_ID, DEFAULT_OEM_TABLE_ID);
+    public static AcpiPlatform of(int vcpuCount, List<VirtioMmioSlot> virtioSlots, boolean pcLegacyDevices) {
+        return new AcpiPlatform(vcpuCount, virtioSlots, pcLegacyDevices, DEFAULT_OEM_ID, DEFAULT_OEM_TABLE_ID);
     }
 
     private static String padded(String value, int length, String what) {

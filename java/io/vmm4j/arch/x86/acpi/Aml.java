@@ -222,6 +222,22 @@ final class Aml {
                 .toByteArray();
     }
 
+    /**
+     * ASL {@code IRQNoFlags () { irqs }}: the two-byte IRQ Descriptor (§6.4.2.1), ISA IRQs 0-15,
+     * edge-triggered and active-high.
+     */
+    static byte[] irqNoFlags(int... irqs) {
+        int mask = 0;
+        for (int irq : irqs) {
+            checkRange("ISA IRQ", irq, 15);
+            mask |= 1 << irq;
+        }
+        return new ByteWriter()
+                .u8(0x22) // small item, type 0x04, length 2
+                .u16(mask)
+                .toByteArray();
+    }
+
     /** ASL {@code Memory32Fixed (ReadWrite|ReadOnly, base, length)} (§6.4.3.4). */
     static byte[] memory32Fixed(boolean writable, long base, long length) {
         checkRange("Memory32Fixed base", base, 0xFFFF_FFFFL);

@@ -12,10 +12,16 @@ import java.util.List;
  * Scope (\_SB) {
  *   Device (COM1) { _HID EisaId("PNP0501"), _UID 0, _STA 0xF,
  *                   _CRS { IO (Decode16, 0x3F8, 0x3F8, 1, 8), Interrupt (..., Edge, ActiveHigh, Exclusive) {4} } }
+ *   Device (RTC_) { _HID EisaId("PNP0B00"), _UID 0, _STA 0xF,
+ *                   _CRS { IO (Decode16, 0x70, 0x70, 1, 2), IRQNoFlags () {8} } }
  *   Device (VRnn) { _HID "LNRO0005", _UID nn, _STA 0xF,
  *                   _CRS { Memory32Fixed (ReadWrite, base, size), Interrupt (..., Edge, ActiveHigh, Exclusive) {irq} } }
  * }
  * </pre>
+ *
+ * <p>Linux's rtc_cmos binds to the PNP0B00 device through PNP. Without it, x86 Linux registers a
+ * platform RTC with a fixed IRQ 8 that a hardware-reduced platform (no legacy PIC, so no ISA IRQ
+ * mappings) never set up, and the probe fails with -EINVAL; the descriptor maps GSI 8 for it.
  *
  * <p>LNRO0005 is the ACPI id Linux's virtio_mmio driver matches. The interrupts are edge-triggered,
  * as in Firecracker: devices raise them through KVM irqfds, which inject edges, and Linux programs
@@ -28,6 +34,9 @@ final class Dsdt {
     static final int COM1_PORT = 0x3F8;
     static final int COM1_PORT_COUNT = 8;
     static final int COM1_IRQ = 4;
+    static final int RTC_PORT = 0x70;
+    static final int RTC_PORT_COUNT = 2;
+    static final int RTC_IRQ = 8;
     /** _STA: present, enabled, shown in the UI, functioning (§6.3.7). */
     static final int STATUS_PRESENT_AND_WORKING = 0x0F;
 
@@ -40,8 +49,9 @@ final class Dsdt {
     /** The AML body. */
     static byte[] aml(AcpiPlatform platform) {
         List<byte[]> devices = new ArrayList<>();
-        if (platform.hasCom1()) {
+        if (platform.pcLegacyDevices()) {
             devices.add(com1());
+            devices.add(rtc());
         }
         List<VirtioMmioSlot> slots = platform.virtioSlots();
         for (int i = 0; i < slots.size(); i++) {
@@ -63,6 +73,16 @@ final class Dsdt {
                 Aml.name("_CRS", Aml.resourceTemplate(
                         Aml.io(COM1_PORT, COM1_PORT, 1, COM1_PORT_COUNT),
                         edgeInterrupt(COM1_IRQ))));
+    }
+
+    private static byte[] rtc() {
+        return Aml.device("RTC",
+                Aml.name("_HID", Aml.eisaId("PNP0B00")),
+                Aml.name("_UID", Aml.integer(0)),
+                Aml.name("_STA", Aml.integer(STATUS_PRESENT_AND_WORKING)),
+                Aml.name("_CRS", Aml.resourceTemplate(
+                        Aml.io(RTC_PORT, RTC_PORT, 1, RTC_PORT_COUNT),
+                        Aml.irqNoFlags(RTC_IRQ))));
     }
 
     private static byte[] virtioMmio(int index, VirtioMmioSlot slot) {

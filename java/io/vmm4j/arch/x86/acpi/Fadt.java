@@ -1,11 +1,15 @@
 package io.vmm4j.arch.x86.acpi;
 
+import io.vmm4j.devices.legacy.CmosRtc;
+
 /**
  * The Fixed ACPI Description Table, signature FACP (ACPI 6.5 §5.2.9, Table 5.9), for a
  * hardware-reduced platform (§4.1): no PM1/GPE/PM-timer register blocks, no SCI, no FACS.
  *
  * <p>Linux takes the hardware-reduced path when the revision is 5 or more and flag bit 20 is set;
- * then it ignores the fields from SCI_INT to CENTURY and X_PM1a_EVT_BLK to X_GPE1_BLK. The sleep
+ * then it ignores the fields from SCI_INT to MON_ALRM and X_PM1a_EVT_BLK to X_GPE1_BLK. It still reads
+ * CENTURY, the CMOS index of the RTC's century register, and IAPC_BOOT_ARCH, whose "CMOS RTC not
+ * present" bit stays clear: the DSDT's PNP0B00 device is the RTC. The sleep
  * control and status registers are left empty, so the guest has no ACPI S5 (poweroff), and with no
  * reset register Linux reboots through the keyboard controller (port 0x64). Everything not set here
  * is zero.
@@ -20,6 +24,7 @@ final class Fadt {
 
     // Field offsets from Table 5.9.
     static final int DSDT_OFFSET = 40;
+    static final int CENTURY_OFFSET = 108;
     static final int IAPC_BOOT_ARCH_OFFSET = 109;
     static final int FLAGS_OFFSET = 112;
     static final int MINOR_VERSION_OFFSET = 131;
@@ -53,7 +58,8 @@ final class Fadt {
                 .u32(dsdtAddress) // 40 DSDT, the same address as X_DSDT (ACPICA accepts equal values)
                 .u8(0) // 44 reserved
                 .u8(0) // 45 Preferred_PM_Profile: unspecified
-                .zeros(IAPC_BOOT_ARCH_OFFSET - 46) // 46 SCI_INT .. 108 CENTURY: ignored when hardware-reduced
+                .zeros(CENTURY_OFFSET - 46) // 46 SCI_INT .. 107 MON_ALRM: ignored when hardware-reduced
+                .u8(CmosRtc.CENTURY) // 108 CENTURY
                 .u16(BOOT_ARCH_VGA_NOT_PRESENT | BOOT_ARCH_MSI_NOT_SUPPORTED | BOOT_ARCH_PCIE_ASPM_CONTROLS) // 109
                 .u8(0) // 111 reserved
                 .u32(FLAG_HW_REDUCED_ACPI | FLAG_PWR_BUTTON | FLAG_SLP_BUTTON) // 112 Flags

@@ -133,6 +133,8 @@ class AcpiTablesTest {
         assertEquals(0, le.getInt(244 + 4), "no sleep control register");
         assertEquals(0, le.getInt(256 + 4), "no sleep status register");
         assertEquals("VMM4J   ", ascii(fadt.bytes(), 268, 8));
+        assertEquals(0x32, fadt.bytes()[108], "CENTURY: the RTC's century register");
+        assertEquals(0, le.getShort(109) & (1 << 5), "IAPC_BOOT_ARCH: CMOS RTC not present is clear");
     }
 
     @Test
@@ -194,6 +196,8 @@ class AcpiTablesTest {
         byte[] dsdt = TABLES.table("DSDT").bytes();
         assertTrue(contains(dsdt, Aml.eisaId("PNP0501")));
         assertTrue(contains(dsdt, Aml.nameString("COM1")));
+        assertTrue(contains(dsdt, Aml.eisaId("PNP0B00")), "the CMOS RTC");
+        assertTrue(contains(dsdt, Aml.concat(Aml.io(0x70, 0x70, 1, 2), Aml.irqNoFlags(8))), "its ports and IRQ 8");
         for (int i = 0; i < 3; i++) {
             VirtioMmioSlot slot = PLATFORM.virtioSlots().get(i);
             assertTrue(contains(dsdt, Aml.nameString(String.format("VR%02d", i))));
@@ -203,9 +207,10 @@ class AcpiTablesTest {
     }
 
     @Test
-    void dsdtLeavesOutCom1WhenAbsent() {
+    void dsdtLeavesOutCom1AndTheRtcWhenAbsent() {
         byte[] dsdt = AcpiTables.build(AcpiPlatform.of(1, List.of(), false)).table("DSDT").bytes();
         assertFalse(contains(dsdt, Aml.eisaId("PNP0501")));
+        assertFalse(contains(dsdt, Aml.eisaId("PNP0B00")));
         assertArrayEquals(Aml.scope("\\_SB"), Arrays.copyOfRange(dsdt, 36, dsdt.length));
     }
 

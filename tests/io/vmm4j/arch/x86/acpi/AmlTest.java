@@ -136,6 +136,10 @@ class AmlTest {
         assertArrayEquals(bytes(0x11, 0x0D, 0x0A, 0x0A, 0x47, 0x01, 0x60, 0x00, 0x60, 0x00, 0x01, 0x01, 0x79, 0x00),
                 Aml.resourceTemplate(Aml.io(0x60, 0x60, 1, 1)));
         assertThrows(IllegalArgumentException.class, () -> Aml.memory32Fixed(true, 0x1_0000_0000L, 0x1000));
+        // IRQNoFlags: tag 22, then the IRQ bit mask (IRQ 8 is bit 8)
+        assertArrayEquals(bytes(0x22, 0x00, 0x01), Aml.irqNoFlags(8));
+        assertArrayEquals(bytes(0x22, 0x11, 0x00), Aml.irqNoFlags(0, 4));
+        assertThrows(IllegalArgumentException.class, () -> Aml.irqNoFlags(16));
     }
 
     static byte[] bytes(int... values) {

@@ -97,7 +97,7 @@ class IaslDisassemblyTest {
     }
 
     @Test
-    void dsdtDisassemblesWithCom1AndEveryVirtioDevice() throws Exception {
+    void dsdtDisassemblesWithCom1TheRtcAndEveryVirtioDevice() throws Exception {
         List<VirtioMmioSlot> slots = AcpiTablesTest.slots(MemoryLayout.MAX_VIRTIO_DEVICES);
         AcpiTables tables = AcpiTables.build(AcpiPlatform.of(2, slots, true));
         String dsl = disassemble(tables.table("DSDT"));
@@ -106,6 +106,10 @@ class IaslDisassemblyTest {
         assertTrue(dsl.contains("EisaId (\"PNP0501\")"), dsl);
         assertTrue(dsl.contains("0x03F8,             // Range Minimum"), dsl);
         assertTrue(dsl.contains("0x00000004,"), dsl);
+        assertTrue(dsl.contains("Device (RTC)"), dsl);
+        assertTrue(dsl.contains("EisaId (\"PNP0B00\")"), dsl);
+        assertTrue(dsl.contains("0x0070,             // Range Minimum"), dsl);
+        assertTrue(dsl.matches("(?s).*IRQNoFlags \\(\\)\\s*\\{8\\}.*"), dsl);
         assertEquals(slots.size(), count(dsl, "Name (_HID, \"LNRO0005\")"), dsl);
         assertEquals(slots.size() + 1, count(dsl, "Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive, ,, )"),
                 dsl);
@@ -145,6 +149,8 @@ class IaslDisassemblyTest {
         assertTrue(fadt.contains("FADT Minor Revision : 05"), fadt);
         assertTrue(fadt.contains("Hardware Reduced (V5) : 1"), fadt);
         assertTrue(fadt.contains("DSDT Address : " + dsdtAddress), fadt);
+        assertTrue(fadt.contains("RTC Century Index : 32"), fadt);
+        assertTrue(fadt.contains("CMOS RTC Not Present (V5) : 0"), fadt);
         assertRecompilesToTheSameBytes(tables.table("FACP"));
 
         String xsdt = disassemble(tables.table("XSDT"));
