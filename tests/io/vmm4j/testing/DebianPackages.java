@@ -15,25 +15,45 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * Real Debian binaries for tests: the kernel of {@code linux-image-cloud-amd64} and busybox-static,
- * fetched with {@code apt-get download} into {@code target/debian-packages/} and unpacked with
- * {@code dpkg-deb -x}. They are cached there across runs and never committed. Without access to
- * the Debian archive this fails with a message that says so: the tests that need them do not
- * silently skip.
+ * Real Debian binaries for tests: the kernel of {@code linux-image-cloud-amd64} (with its virtio
+ * modules) and busybox-static, fetched with {@code apt-get download} into
+ * {@code target/debian-packages/} and unpacked with {@code dpkg-deb -x}. They are cached there across
+ * runs and never committed; once cached, nothing here calls apt (the nested-KVM VM has no network, so
+ * its harness runs {@link #main} on the host first). Without access to the Debian archive and without
+ * a cache this fails with a message that says so: the tests that need them do not silently skip.
  */
 public final class DebianPackages {
     public static final String META_PACKAGE = "linux-image-cloud-amd64";
     public static final String BUSYBOX_PACKAGE = "busybox-static";
     private static final Path CACHE = Paths.get(System.getProperty("user.dir"), "target", "debian-packages");
+    /** The versioned kernel package that {@link #META_PACKAGE} resolved to, once it is unpacked. */
+    private static final Path KERNEL_PACKAGE_NAME = CACHE.resolve("kernel-package");
     private static final long COMMAND_TIMEOUT_SECONDS = 600;
     private static Path vmlinuz;
 
     private DebianPackages() {}
 
+    /**
+     * Fetches and unpacks every package the tests use into {@code target/debian-packages/} of the
+     * working directory (run it from the checkout), and prints what is cached. For a harness that runs
+     * the tests where the Debian archive cannot be reached: {@code java -cp target/test-classes
+     * io.vmm4j.testing.DebianPackages}. Exit status 1 with the reason when a package cannot be had.
+     */
+    public static void main(String[] args) {
+        try {
+            System.out.println("kernel: " + kernel());
+            System.out.println("kernel modules: " + kernelModules());
+            System.out.println("busybox: " + busybox());
+        } catch (IllegalStateException e) {
+            System.err.println("DebianPackages: " + e.getMessage());
+            System.exit(1);
+        }
+    }
+
     /** The path of boot/vmlinuz-* from the current kernel package, downloading it on first use. */
     public static synchronized Path kernel() {
         if (vmlinuz == null) {
-            Path boot = extracted(resolvePackage()).resolve("boot");
+            Path boot = kernelPackage().resolve("boot");
             try (Stream<Path> files = Files.list(boot)) {
                 vmlinuz = files.filter(p -> p.getFileName().toString().startsWith("vmlinuz-")).findFirst()
                         .orElseThrow(() -> new IllegalStateException(boot + " holds no vmlinuz-*"));
@@ -42,6 +62,47 @@ public final class DebianPackages {
             }
         }
         return vmlinuz;
+    }
+
+    /**
+     * The kernel's module tree, {@code lib/modules/VERSION/} of the kernel package: the cloud kernel
+     * builds virtio, virtio_mmio, virtio_blk and virtio-rng as modules.
+     */
+    public static synchronized Path kernelModules() {
+        Path modules = kernelPackage().resolve("lib/modules");
+        try (Stream<Path> versions = Files.list(modules)) {
+            return versions.filter(Files::isDirectory).findFirst()
+                    .orElseThrow(() -> new IllegalStateException(modules + " holds no module tree"));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot list " + modules + ": " + e, e);
+        }
+    }
+
+    /** The module {@code name} (as modprobe names it, e.g. virtio_blk) in {@link #kernelModules()}. */
+    public static Path kernelModule(String name) {
+        Path tree = kernelModules();
+        try (Stream<Path> files = Files.walk(tree)) {
+            return files.filter(p -> p.getFileName().toString().equals(name + ".ko")).findFirst()
+                    .orElseThrow(() -> new IllegalStateException(tree + " holds no " + name + ".ko"));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot search " + tree + ": " + e, e);
+        }
+    }
+
+    /** The unpacked versioned kernel package: the cached one, or resolved and fetched with apt. */
+    private static synchronized Path kernelPackage() {
+        try {
+            if (Files.isRegularFile(KERNEL_PACKAGE_NAME)) {
+                Path cached = CACHE.resolve(Files.readString(KERNEL_PACKAGE_NAME).strip());
+                if (Files.isDirectory(cached)) return cached;
+            }
+            String name = resolvePackage();
+            Path extracted = extracted(name);
+            Files.writeString(KERNEL_PACKAGE_NAME, name + "\n");
+            return extracted;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot record the kernel package in " + KERNEL_PACKAGE_NAME + ": " + e, e);
+        }
     }
 
     /** Debian's statically linked busybox, from busybox-static. */
