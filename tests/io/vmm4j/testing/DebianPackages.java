@@ -36,8 +36,9 @@ public final class DebianPackages {
     /**
      * Fetches and unpacks every package the tests use into {@code target/debian-packages/} of the
      * working directory (run it from the checkout), and prints what is cached. For a harness that runs
-     * the tests where the Debian archive cannot be reached: {@code java -cp target/test-classes
-     * io.vmm4j.testing.DebianPackages}. Exit status 1 with the reason when a package cannot be had.
+     * the tests where the Debian archive cannot be reached, as tests/kvm-vm/junit does: {@code java -cp
+     * target/test-classes io.vmm4j.testing.DebianPackages}. Exit status 1 with the reason when a package
+     * cannot be had.
      */
     public static void main(String[] args) {
         try {
