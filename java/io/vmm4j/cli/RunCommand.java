@@ -155,7 +155,7 @@ final class RunCommand implements Command {
     }
 
     /** {@code FILE} or {@code FILE,ro}; the file itself is checked with the other inputs, before KVM. */
-    static VirtioDeviceConfig.Block disk(String name, String option, String value) throws UsageException {
+    private static VirtioDeviceConfig.Block disk(String name, String option, String value) throws UsageException {
         boolean readOnly = value.endsWith(READ_ONLY_SUFFIX);
         String file = readOnly ? value.substring(0, value.length() - READ_ONLY_SUFFIX.length()) : value;
         if (file.isEmpty()) throw new UsageException(option + " needs a file, as FILE or FILE,ro; was '" + value + "'");

@@ -178,6 +178,19 @@ class MainTest {
     }
 
     @Test
+    void aMissingOrEmptyInitrdIsOneLineBeforeKvmIsOpened(@TempDir Path directory) throws Exception {
+        Path missing = directory.resolve("initrd.img");
+        Outcome absent = vmm4jWithoutKvm("run", "--kernel", kernel(directory).toString(), "--initrd", missing.toString());
+        assertEquals(1, absent.status());
+        assertEquals(1, absent.err().lines().count(), absent.err());
+        absent.assertErrorMentions(missing + ": no such file");
+        Path empty = Files.write(missing, new byte[0]);
+        Outcome none = vmm4jWithoutKvm("run", "--kernel", kernel(directory).toString(), "--initrd", empty.toString());
+        none.assertErrorMentions(empty.toString(), "the initrd is empty");
+        assertFalse(none.err().contains("KVM"), none.err());
+    }
+
+    @Test
     void aMissingDiskIsOneLineNamingItBeforeKvmIsOpened(@TempDir Path directory) throws Exception {
         Path missing = directory.resolve("rootfs.ext4");
         assertDiskRefused(runWithDisk(directory, missing.toString()), missing, "does not exist");
