@@ -1,15 +1,24 @@
 #include "kvm/system_fd.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 
 #include "kvm/ioctl.h"
 
 namespace vmm4j {
 
 SystemFd SystemFd::open(const std::string& device_path) {
-    int fd = ::open(device_path.c_str(), O_RDWR | O_CLOEXEC);
+    // No O_CREAT: a missing device must stay missing, never become an ordinary file.
+    int fd = ::open(device_path.c_str(), O_RDWR | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) throw_errno("open", device_path);
     SystemFd system{UniqueFd(fd)};
+    struct stat status {};
+    if (::fstat(fd, &status) != 0) throw_errno("fstat", device_path);
+    if (!S_ISCHR(status.st_mode)) {
+        throw CoreError(ErrorKind::System, "open",
+                        device_path + " is " + (S_ISREG(status.st_mode) ? "a regular file" : "not a device") +
+                            ", not the KVM character device");
+    }
     int version = VMM4J_IOCTL(fd, KVM_GET_API_VERSION, 0);
     if (version != KVM_API_VERSION) {
         throw CoreError(ErrorKind::System, "KVM_GET_API_VERSION",

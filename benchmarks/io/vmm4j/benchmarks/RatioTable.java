@@ -71,6 +71,10 @@ final class RatioTable {
         StringBuilder out = new StringBuilder();
         List<String> notes = new ArrayList<>();
         out.append("==== vmm4j against baselines measured in this run ====\n");
+        if (System.getenv("VMM4J_IN_KVM_VM") != null) {
+            out.append("In the nested-KVM test VM: every instruction is emulated, so these figures are functional, not\n"
+                    + "performance. Only ratios of the same code at two sizes carry over to hardware.\n");
+        }
         if (exits(results, out) | lifecycle(results, out) | control(results, out)) {
             notes.add("Exits, lifecycle: median of the per-iteration values [lowest-highest iteration]. A per-iteration\n"
                     + "figure is the median over that iteration's rounds; a ratio is taken within each round\n"

@@ -1,7 +1,17 @@
 package io.vmm4j.api;
 
+import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Set;
 import java.util.Objects;
 
 /** A virtio device to attach with {@link VirtualMachine#addVirtioDevice(VirtioDeviceConfig)}. */
@@ -31,6 +41,64 @@ public sealed interface VirtioDeviceConfig {
         /** A disk whose serial is its name. */
         public Block(String name, Path path, boolean readOnly) {
             this(name, path, readOnly, name);
+        }
+
+        /** The size of the sectors the guest addresses. */
+        public static final int SECTOR_SIZE = 512;
+        private static final int S_IFMT = 0170000;
+        private static final int S_IFBLK = 0060000;
+
+        /**
+         * Checks, without a VM, that {@link #path} can back this disk: it is a regular file or a block
+         * device, it opens for reading (and for writing unless read-only), and a regular file holds a
+         * positive whole number of sectors. Attaching rounds a file's size down to whole sectors and
+         * accepts an empty one; a builder calls this first because a disk the guest cannot see, or
+         * whose tail it cannot reach, is almost always a mistake.
+         *
+         * @throws IllegalArgumentException naming the file and the problem, in one line
+         */
+        public void checkBackingFile() {
+            BasicFileAttributes attributes;
+            try {
+                attributes = Files.readAttributes(path, BasicFileAttributes.class);
+            } catch (IOException e) {
+                throw problem(e instanceof NoSuchFileException ? "does not exist" : "cannot be examined: " + reason(e), e);
+            }
+            if (attributes.isDirectory()) throw problem("is a directory", null);
+            if (!attributes.isRegularFile() && !isBlockDevice()) throw problem("is neither a file nor a block device", null);
+            Set<OpenOption> access = readOnly ? Set.of(StandardOpenOption.READ)
+                    : Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE);
+            try (FileChannel file = FileChannel.open(path, access)) {  // never CREATE: a missing file stays missing
+                if (!attributes.isRegularFile()) return;
+                long size = file.size();
+                if (size == 0) throw problem("is empty", null);
+                if (size % SECTOR_SIZE != 0) {
+                    throw problem("has " + size + " bytes, not a whole number of " + SECTOR_SIZE
+                            + "-byte sectors (the guest could not reach the last " + size % SECTOR_SIZE + ")", null);
+                }
+            } catch (IOException e) {
+                throw problem((readOnly ? "cannot be read: " : "cannot be opened for reading and writing: ") + reason(e)
+                        + (readOnly ? "" : " (add ,ro for a read-only disk)"), e);
+            }
+        }
+
+        private boolean isBlockDevice() {
+            try {
+                return ((Integer) Files.getAttribute(path, "unix:mode") & S_IFMT) == S_IFBLK;
+            } catch (IOException | UnsupportedOperationException e) {
+                return false;
+            }
+        }
+
+        private IllegalArgumentException problem(String what, Throwable cause) {
+            return new IllegalArgumentException("disk '" + name + "': " + path + " " + what, cause);
+        }
+
+        private static String reason(IOException e) {
+            if (e instanceof NoSuchFileException) return "no such file or directory";
+            if (e instanceof AccessDeniedException) return "permission denied";
+            if (e instanceof FileSystemException f && f.getReason() != null) return f.getReason();
+            return String.valueOf(e.getMessage());
         }
 
         @Override

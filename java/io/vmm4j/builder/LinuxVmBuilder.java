@@ -7,6 +7,7 @@ import io.vmm4j.api.VirtioDeviceConfig;
 import io.vmm4j.api.VirtualMachine;
 import io.vmm4j.api.VmConfig;
 import io.vmm4j.arch.x86.BootCpuState;
+import io.vmm4j.arch.x86.MemoryLayout;
 import io.vmm4j.arch.x86.PcPlatform;
 import io.vmm4j.arch.x86.VirtioMmioKernelParameters;
 import io.vmm4j.arch.x86.acpi.AcpiPlatform;
@@ -14,6 +15,7 @@ import io.vmm4j.arch.x86.acpi.AcpiTables;
 import io.vmm4j.arch.x86.boot.CommandLine;
 import io.vmm4j.arch.x86.boot.KernelLoader;
 import io.vmm4j.arch.x86.boot.KernelLoader.BzImageMode;
+import io.vmm4j.arch.x86.boot.KernelLoader.ParsedKernel;
 import io.vmm4j.arch.x86.boot.LinuxBootSetup;
 import io.vmm4j.arch.x86.boot.LinuxBootSetup.BootOptions;
 import io.vmm4j.arch.x86.boot.LoadedKernel;
@@ -44,6 +46,7 @@ public final class LinuxVmBuilder {
     private boolean virtioOnCommandLine;
     private OutputStream console = OutputStream.nullOutputStream();
     private final List<VirtioDeviceConfig> virtioDevices = new ArrayList<>();
+    private ParsedKernel parsedKernel;  // kept by checkInputs: decompressing again would be wasted
 
     private LinuxVmBuilder(Path kernel) {
         this.kernel = Objects.requireNonNull(kernel, "kernel");
@@ -77,6 +80,7 @@ public final class LinuxVmBuilder {
     /** How a bzImage is started; by default its payload is decompressed on the host. */
     public LinuxVmBuilder bzImageMode(BzImageMode mode) {
         this.bzImageMode = Objects.requireNonNull(mode, "mode");
+        this.parsedKernel = null;
         return this;
     }
 
@@ -106,14 +110,36 @@ public final class LinuxVmBuilder {
         return this;
     }
 
+    /**
+     * Reads and checks everything that needs no VM: parses the kernel (decompressing a bzImage's
+     * payload in {@code DECOMPRESS_ON_HOST} mode), checks the initrd, that the virtio devices fit the
+     * slots, and every disk's file ({@link VirtioDeviceConfig.Block#checkBackingFile()}). Call it
+     * before opening the hypervisor, so that bad input is reported as such on any host; {@link #build}
+     * calls it too.
+     *
+     * @throws io.vmm4j.arch.x86.KernelLoadException naming the kernel or initrd file and the problem
+     * @throws IllegalArgumentException naming a disk's file, or when the devices outnumber the slots
+     */
+    public LinuxVmBuilder checkInputs() {
+        if (parsedKernel == null) parsedKernel = KernelLoader.parse(kernel, bzImageMode);
+        initrd.ifPresent(KernelLoader::checkInitrd);
+        for (int index = 0; index < virtioDevices.size(); index++) {
+            VirtioDeviceConfig device = virtioDevices.get(index);
+            MemoryLayout.virtioSlot(device, index);  // the slot addVirtioDevice will take, or the error it would give
+            if (device instanceof VirtioDeviceConfig.Block disk) disk.checkBackingFile();
+        }
+        return this;
+    }
+
     /** A VM ready to start; on any failure nothing is left open. */
     public LinuxVm build(Hypervisor hypervisor) {
+        checkInputs();
         VirtualMachine vm = hypervisor.createVm(VmConfig.builder().vcpuCount(vcpuCount).memoryMiB(memoryMiB)
                 .irqchip(true).build());
         try {
             SerialPort com1 = PcPlatform.install(vm, console);
             virtioDevices.forEach(vm::addVirtioDevice);
-            LoadedKernel loaded = KernelLoader.load(vm.memory(), kernel, bzImageMode);
+            LoadedKernel loaded = parsedKernel.load(vm.memory());
             if (pvh) loaded = loaded.asPvh();
             AcpiTables acpi = AcpiTables.build(AcpiPlatform.of(vcpuCount, vm.virtioDevices(), true));
             vm.memory().write(acpi.baseAddress(), acpi.image());

@@ -13,6 +13,7 @@ import io.vmm4j.api.HypervisorUnavailableException;
 import io.vmm4j.api.StopReason;
 import io.vmm4j.api.Vcpu;
 import io.vmm4j.api.VirtualMachine;
+import io.vmm4j.api.VirtioDeviceConfig;
 import io.vmm4j.api.VmConfig;
 import io.vmm4j.arch.x86.FlatBinaryBoot;
 import io.vmm4j.guests.BundledGuest;
@@ -20,7 +21,9 @@ import io.vmm4j.kvm.Kvm;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
@@ -30,6 +33,7 @@ final class RunCommand implements Command {
     static final int DEFAULT_MEMORY_MIB = 128;
     static final int MAX_MEMORY_MIB = (int) (MemoryLayout.MAX_RAM >> 20);
     static final int MAX_CPUS = 255;  // what the MADT's 8-bit APIC ids allow
+    private static final String READ_ONLY_SUFFIX = ",ro";
 
     /** The bundled guests that need no device but COM1, each with the CPU mode it starts in. */
     enum StandaloneGuest {
@@ -74,6 +78,8 @@ final class RunCommand implements Command {
                 + "\n"
                 + "With --kernel it boots a Linux kernel (bzImage or ELF vmlinux) per the Linux boot protocol,\n"
                 + "with ACPI tables, the in-kernel irqchip and COM1 on IRQ 4; standard input goes to COM1.\n"
+                + "Virtio devices are virtio-mmio, described in the ACPI tables (Linux: CONFIG_VIRTIO_MMIO).\n"
+                + "A root disk: --disk rootfs.ext4 --cmdline 'console=ttyS0 reboot=k panic=1 root=/dev/vda'.\n"
                 + "\n"
                 + "Options:\n"
                 + "  --guest NAME    bundled guest to boot: " + StandaloneGuest.names() + " (default hello)\n"
@@ -81,6 +87,9 @@ final class RunCommand implements Command {
                 + "  --initrd FILE   an initial RAM disk for the kernel\n"
                 + "  --cmdline TEXT  the kernel command line (default: " + LinuxVmBuilder.DEFAULT_COMMAND_LINE + ")\n"
                 + "  --cpus N        vCPUs for the kernel (default 1)\n"
+                + "  --disk FILE[,ro]  a virtio-blk disk backed by FILE (a file of whole 512-byte sectors, or a\n"
+                + "                  block device), read-only with ,ro; repeatable: the guest sees /dev/vda, /dev/vdb...\n"
+                + "  --rng           a virtio-rng device (the host's getrandom), the guest's /dev/hwrng\n"
                 + "  --mem MiB       guest memory in MiB (default " + DEFAULT_MEMORY_MIB + ")\n"
                 + "  -h, --help      show this help\n"
                 + "\n"
@@ -96,6 +105,8 @@ final class RunCommand implements Command {
         String commandLine = LinuxVmBuilder.DEFAULT_COMMAND_LINE;
         int cpus = 1;
         int memoryMiB = DEFAULT_MEMORY_MIB;
+        List<VirtioDeviceConfig> disks = new ArrayList<>();
+        boolean rng = false;
         while (args.hasNext()) {
             String option = args.nextOption();
             switch (option) {
@@ -110,12 +121,18 @@ final class RunCommand implements Command {
                 case "--cmdline" -> commandLine = args.value(option);
                 case "--cpus" -> cpus = Arguments.intInRange(option, args.value(option), 1, MAX_CPUS);
                 case "--mem" -> memoryMiB = Arguments.intInRange(option, args.value(option), 1, MAX_MEMORY_MIB);
+                case "--disk" -> disks.add(disk("disk" + disks.size(), option, args.value(option)));
+                case "--rng" -> {
+                    args.noValue(option);
+                    rng = true;
+                }
                 default -> throw new UsageException("unknown option " + option);
             }
         }
         if (kernel == null) {
-            if (initrd != null || cpus != 1 || !commandLine.equals(LinuxVmBuilder.DEFAULT_COMMAND_LINE)) {
-                throw new UsageException("--initrd, --cmdline and --cpus go with --kernel");
+            if (initrd != null || cpus != 1 || !commandLine.equals(LinuxVmBuilder.DEFAULT_COMMAND_LINE)
+                    || !disks.isEmpty() || rng) {
+                throw new UsageException("--initrd, --cmdline, --cpus, --disk and --rng go with --kernel");
             }
             return boot(bootGuest(guest == null ? StandaloneGuest.HELLO : guest, memoryMiB, out), false, out, err);
         }
@@ -123,10 +140,26 @@ final class RunCommand implements Command {
         LinuxVmBuilder linux = LinuxVmBuilder.kernel(kernel).commandLine(commandLine).vcpus(cpus).memoryMiB(memoryMiB)
                 .console(out);
         if (initrd != null) linux.initrd(initrd);
+        disks.forEach(linux::virtio);
+        if (rng) linux.virtio(new VirtioDeviceConfig.Rng("rng"));
+        try {
+            linux.checkInputs();  // before KVM is opened: bad input is reported as such on any host
+        } catch (VmmException | IllegalArgumentException e) {
+            err.println("vmm4j run: " + e.getMessage());
+            return Main.EXIT_FAILURE;
+        }
         return boot(kvm -> {
             LinuxVm built = linux.build(kvm);
             return new Prepared(built.vm(), built.console());
         }, true, out, err);
+    }
+
+    /** {@code FILE} or {@code FILE,ro}; the file itself is checked with the other inputs, before KVM. */
+    private static VirtioDeviceConfig.Block disk(String name, String option, String value) throws UsageException {
+        boolean readOnly = value.endsWith(READ_ONLY_SUFFIX);
+        String file = readOnly ? value.substring(0, value.length() - READ_ONLY_SUFFIX.length()) : value;
+        if (file.isEmpty()) throw new UsageException(option + " needs a file, as FILE or FILE,ro; was '" + value + "'");
+        return new VirtioDeviceConfig.Block(name, Path.of(file), readOnly);
     }
 
     /** A VM ready to start, and its COM1. */
@@ -166,7 +199,7 @@ final class RunCommand implements Command {
             err.println("vmm4j run: KVM is unavailable at " + kvmDevice + ": " + e.getMessage());
             return Main.EXIT_FAILURE;
         } catch (VmmException | IllegalArgumentException e) {
-            err.println("vmm4j run: " + e.getMessage());  // a missing or malformed kernel, say: one line
+            err.println("vmm4j run: " + e.getMessage());  // a kernel too large for --mem, say: one line
             return Main.EXIT_FAILURE;
         }
         VirtualMachine vm = prepared.vm();

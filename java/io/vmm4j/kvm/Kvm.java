@@ -13,13 +13,14 @@ import java.nio.file.Path;
 public final class Kvm {
     public static final Path DEFAULT_DEVICE = Path.of("/dev/kvm");
 
-    private static final Throwable UNAVAILABILITY_CAUSE = probe();
+    private static final Throwable UNAVAILABILITY_CAUSE = probe(DEFAULT_DEVICE);
 
     private Kvm() {}
 
-    private static Throwable probe() {
+    /** Why {@code device} cannot be used as KVM, or null when it can. Opens it as {@link #open(Path)} does. */
+    static Throwable probe(Path device) {
         try {
-            open(DEFAULT_DEVICE).close();
+            open(device).close();
             return null;
         } catch (Throwable t) {
             return t;
@@ -49,7 +50,8 @@ public final class Kvm {
     }
 
     /**
-     * Opens the KVM device at {@code device}.
+     * Opens the KVM device at {@code device}: natively, read-write and without creating it (a missing
+     * path is reported, never created), and only if it is a character device answering KVM's API version.
      *
      * @throws HypervisorUnavailableException naming the path when it cannot be opened or the native
      *     library cannot be loaded

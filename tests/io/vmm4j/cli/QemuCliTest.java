@@ -183,4 +183,18 @@ class QemuCliTest {
         assertEquals(1, err().lines().count(), err());
         assertTrue(err().contains("absent.elf"), err());
     }
+
+    @Test
+    void aMissingModuleOrSerialDirectoryIsOneLineBeforeKvmIsOpened() throws IOException {
+        Path kernel = kernel();
+        Path absent = dir.resolve("absent-module.txt");
+        assertEquals(1, qemu("-kernel", kernel.toString(), "-initrd", absent + " arg"));
+        assertEquals(1, err().lines().count(), err());
+        assertTrue(err().contains(absent.toString()) && !err().contains("KVM"), err());
+        err.reset();
+        Path log = dir.resolve("no-such-directory").resolve("serial.log");
+        assertEquals(1, qemu("-kernel", kernel.toString(), "-serial", "file:" + log));
+        assertEquals(1, err().lines().count(), err());
+        assertTrue(err().contains(log + ": no such file or directory") && !err().contains("KVM"), err());
+    }
 }

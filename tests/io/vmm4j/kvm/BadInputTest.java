@@ -10,8 +10,11 @@ import io.vmm4j.api.HypervisorUnavailableException;
 import io.vmm4j.api.VirtualMachine;
 import io.vmm4j.api.VmConfig;
 import io.vmm4j.testing.RequiresKvm;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class BadInputTest {
     @Test
@@ -21,6 +24,25 @@ class BadInputTest {
         assertTrue(error.getMessage().contains("/nonexistent/kvm"), error.getMessage());
         assertTrue(error.getMessage().contains("No such file or directory"), error.getMessage());
         assertEquals(2, error.errno().orElseThrow());
+    }
+
+    @Test
+    void probingOrOpeningAMissingDeviceNeverCreatesIt(@TempDir Path dir) {
+        Path missing = dir.resolve("kvm");
+        Throwable cause = Kvm.probe(missing);
+        assertTrue(cause instanceof HypervisorUnavailableException, String.valueOf(cause));
+        assertThrows(HypervisorUnavailableException.class, () -> Kvm.open(missing));
+        assertFalse(Files.exists(missing, LinkOption.NOFOLLOW_LINKS), missing + " was created");
+    }
+
+    @Test
+    void aRegularFileAtTheDevicePathIsNotKvm(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("kvm"), "");
+        var error = assertThrows(HypervisorUnavailableException.class, () -> Kvm.open(file));
+        assertTrue(error.getMessage().contains(file + " is a regular file, not the KVM character device"),
+                error.getMessage());
+        assertTrue(Kvm.probe(file) instanceof HypervisorUnavailableException);
+        assertEquals(0, Files.size(file), "the file was written");
     }
 
     @Test

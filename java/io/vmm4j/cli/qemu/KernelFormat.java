@@ -21,13 +21,19 @@ interface KernelFormat {
     boolean recognizes(byte[] kernel);
 
     /**
-     * Loads the kernel, the {@code -initrd} files and the command line into the CREATED {@code vm}, whose
-     * RAM is laid out as {@code map}, and returns what puts the boot vCPU at the kernel's entry.
+     * Reads the {@code -initrd} files and checks and places the kernel, the files and the command line in
+     * RAM laid out as {@code map}, without a VM: a malformed image is reported before KVM is opened.
      *
      * @throws io.vmm4j.arch.x86.KernelLoadException when the image is malformed or does not fit
      * @throws IOException when an {@code -initrd} file cannot be read
      */
-    Consumer<Vcpu> load(VirtualMachine vm, E820Map map, Request request) throws IOException;
+    Prepared prepare(E820Map map, Request request) throws IOException;
+
+    /** A kernel ready to load. */
+    interface Prepared {
+        /** Writes it into the CREATED {@code vm} and returns what puts the boot vCPU at its entry. */
+        Consumer<Vcpu> load(VirtualMachine vm);
+    }
 
     /**
      * @param path the {@code -kernel} path as given

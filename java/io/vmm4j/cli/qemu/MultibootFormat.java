@@ -1,7 +1,5 @@
 package io.vmm4j.cli.qemu;
 
-import io.vmm4j.api.Vcpu;
-import io.vmm4j.api.VirtualMachine;
 import io.vmm4j.arch.x86.E820Map;
 import io.vmm4j.arch.x86.multiboot.MultibootLoader;
 import io.vmm4j.arch.x86.multiboot.MultibootModule;
@@ -10,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Consumer;
 
 /**
  * Multiboot v1, as QEMU's {@code -kernel} loads it: the command line is the kernel's path, a space
@@ -29,7 +26,7 @@ final class MultibootFormat implements KernelFormat {
     }
 
     @Override
-    public Consumer<Vcpu> load(VirtualMachine vm, E820Map map, Request request) throws IOException {
+    public Prepared prepare(E820Map map, Request request) throws IOException {
         List<MultibootModule> modules = new ArrayList<>();
         if (request.initrd() != null) {
             for (String item : QemuOptionParser.moduleItems(request.initrd())) {
@@ -40,8 +37,11 @@ final class MultibootFormat implements KernelFormat {
         }
         String commandLine = request.append().isEmpty() ? request.path().toString()
                 : request.path() + " " + request.append();
-        MultibootLoader.Loaded loaded = MultibootLoader.load(vm.memory(), map, request.path().toString(),
-                request.kernel(), commandLine, modules);
-        return vcpu -> MultibootLoader.enter(vcpu, loaded);
+        MultibootLoader.Prepared prepared = MultibootLoader.prepare(map, request.path().toString(), request.kernel(),
+                commandLine, modules);
+        return vm -> {
+            MultibootLoader.Loaded loaded = prepared.load(vm.memory());
+            return vcpu -> MultibootLoader.enter(vcpu, loaded);
+        };
     }
 }

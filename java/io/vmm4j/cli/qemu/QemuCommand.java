@@ -23,7 +23,10 @@ import io.vmm4j.kvm.Kvm;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -140,6 +143,7 @@ public final class QemuCommand implements Command {
         }
     }
 
+    // Everything that needs no VM is read and checked first, so bad input is reported as such on any host.
     private int boot(QemuOptions options, PrintStream out, PrintStream err) throws IOException {
         byte[] kernel = readFile(options.kernel, "-kernel");
         KernelFormat format = KERNEL_FORMATS.stream().filter(f -> f.recognizes(kernel)).findFirst().orElseThrow(() ->
@@ -149,25 +153,43 @@ public final class QemuCommand implements Command {
         VmConfig.Builder config = VmConfig.builder().vcpuCount(options.cpus).memorySize(options.memorySize)
                 .irqchip(true);
         options.cpuFeatures.forEach(config::cpuFeature);
-
-        VirtualMachine vm;
-        try (Hypervisor kvm = Kvm.open(kvmDevice)) {
-            vm = kvm.createVm(config.build());
-        } catch (HypervisorUnavailableException e) {
-            err.println(PREFIX + "KVM is unavailable at " + kvmDevice + ": " + e.getMessage());
-            return EXIT_ERROR;
-        }
-        Thread closeOnShutdown = new Thread(vm::close, "vmm4j-close-vm");
-        Runtime.getRuntime().addShutdownHook(closeOnShutdown);
+        VmConfig vmConfig = config.build();
+        KernelFormat.Prepared prepared = format.prepare(map, new KernelFormat.Request(options.kernel, kernel,
+                options.append, options.initrd));
         OutputStream serialFile = null;
+        if (options.effectiveSerial() == QemuOptions.SerialSink.FILE) {
+            try {
+                serialFile = Files.newOutputStream(options.serialFile);
+            } catch (IOException e) {
+                err.println(PREFIX + "cannot write the serial file " + options.serialFile + ": " + reason(e));
+                return EXIT_ERROR;
+            }
+        }
         try {
             OutputStream console = switch (options.effectiveSerial()) {
                 case STDIO -> out;
                 case NONE -> OutputStream.nullOutputStream();
-                case FILE -> serialFile = Files.newOutputStream(options.serialFile);
+                case FILE -> serialFile;
             };
-            Consumer<Vcpu> entry = format.load(vm, map, new KernelFormat.Request(options.kernel, kernel,
-                    options.append, options.initrd));
+            VirtualMachine vm;
+            try (Hypervisor kvm = Kvm.open(kvmDevice)) {
+                vm = kvm.createVm(vmConfig);
+            } catch (HypervisorUnavailableException e) {
+                err.println(PREFIX + "KVM is unavailable at " + kvmDevice + ": " + e.getMessage());
+                return EXIT_ERROR;
+            }
+            return run(vm, prepared, map, console, options, out, err);
+        } finally {
+            if (serialFile != null) serialFile.close();
+        }
+    }
+
+    private static int run(VirtualMachine vm, KernelFormat.Prepared kernel, E820Map map, OutputStream console,
+            QemuOptions options, PrintStream out, PrintStream err) {
+        Thread closeOnShutdown = new Thread(vm::close, "vmm4j-close-vm");
+        Runtime.getRuntime().addShutdownHook(closeOnShutdown);
+        try {
+            Consumer<Vcpu> entry = kernel.load(vm);
             installDevices(vm, options, map, console);
             for (int id = 0; id < options.cpus; id++) BootCpuState.apply(vm.createVcpu(id), true);
             entry.accept(vm.vcpus().get(0));
@@ -180,7 +202,6 @@ public final class QemuCommand implements Command {
             err.println(PREFIX + "interrupted while the guest ran");
             return EXIT_INTERRUPTED;
         } finally {
-            if (serialFile != null) serialFile.close();
             closeUnlessShuttingDown(vm, closeOnShutdown);
         }
     }
@@ -228,6 +249,13 @@ public final class QemuCommand implements Command {
             throw new IOException(option + " " + path + ": " + e.getClass().getSimpleName()
                     + (e.getMessage() == null || e.getMessage().equals(path.toString()) ? "" : " (" + e.getMessage() + ")"), e);
         }
+    }
+
+    private static String reason(IOException e) {
+        if (e instanceof NoSuchFileException) return "no such file or directory";
+        if (e instanceof AccessDeniedException) return "permission denied";
+        if (e instanceof FileSystemException f && f.getReason() != null) return f.getReason();
+        return String.valueOf(e.getMessage());
     }
 
     private static StopReason awaitStop(VirtualMachine vm) throws InterruptedException {

@@ -25,26 +25,28 @@ import org.junit.platform.launcher.core.LauncherFactory;
  * REPORT_DIR, the test that is running to PROGRESS_FILE (so whoever kills a hung guest can name it), prints a line
  * per test and closes with {@code N passed, N failed, N skipped}. Exits 0 only if no test failed and, without
  * patterns, at least one ran.
+ *
+ * <p>{@code KvmTestLauncher --count [CLASS_PATTERN...]} prints how many KVM tests the patterns select, without
+ * running them or needing KVM, so that a host can skip starting the nested VM for none.
  */
 public final class KvmTestLauncher {
     private KvmTestLauncher() {}
 
     public static void main(String[] args) throws Exception {
+        if (args.length >= 1 && args[0].equals("--count")) {
+            LauncherDiscoveryRequest discovery = discovery(List.of(args).subList(1, args.length));
+            System.out.println(LauncherFactory.create().discover(discovery).countTestIdentifiers(TestIdentifier::isTest));
+            System.exit(0);
+        }
         if (args.length < 2) {
-            System.err.println("usage: KvmTestLauncher REPORT_DIR PROGRESS_FILE [CLASS_PATTERN...]");
+            System.err.println("usage: KvmTestLauncher REPORT_DIR PROGRESS_FILE [CLASS_PATTERN...]"
+                    + " | KvmTestLauncher --count [CLASS_PATTERN...]");
             System.exit(2);
         }
         Path reports = Path.of(args[0]);
         Path progress = Path.of(args[1]);
         List<String> patterns = new ArrayList<>(List.of(args).subList(2, args.length));
-
-        LauncherDiscoveryRequestBuilder request = LauncherDiscoveryRequestBuilder.request()
-                .selectors(selectPackage("io.vmm4j")).filters(TagFilter.includeTags("kvm"));
-        if (!patterns.isEmpty()) {
-            // Surefire's -Dtest takes simple names or patterns with '*'; the filter takes regular expressions.
-            request.filters(includeClassNamePatterns(patterns.stream().map(KvmTestLauncher::toRegex).toArray(String[]::new)));
-        }
-        LauncherDiscoveryRequest discovery = request.build();
+        LauncherDiscoveryRequest discovery = discovery(patterns);
 
         SurefireReport report = new SurefireReport(reports);
         TestBound.beforeHalt(report::haltedIn);
@@ -70,6 +72,16 @@ public final class KvmTestLauncher {
                     : "no KVM test matches " + String.join(",", patterns));
         }
         System.exit(report.failed > 0 || (ranNothing && patterns.isEmpty()) ? 1 : 0);
+    }
+
+    private static LauncherDiscoveryRequest discovery(List<String> patterns) {
+        LauncherDiscoveryRequestBuilder request = LauncherDiscoveryRequestBuilder.request()
+                .selectors(selectPackage("io.vmm4j")).filters(TagFilter.includeTags("kvm"));
+        if (!patterns.isEmpty()) {
+            // Surefire's -Dtest takes simple names or patterns with '*'; the filter takes regular expressions.
+            request.filters(includeClassNamePatterns(patterns.stream().map(KvmTestLauncher::toRegex).toArray(String[]::new)));
+        }
+        return request.build();
     }
 
     static String toRegex(String pattern) {

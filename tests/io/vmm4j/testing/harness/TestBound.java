@@ -86,9 +86,14 @@ public final class TestBound implements TestExecutionListener {
     }
 
     private static void expire(TestIdentifier test, Duration bound) {
+        // Java stacks first: they need nothing outside this JVM, and gdb may be slow or missing.
         String dump = "vmm4j: " + test.getLegacyReportingName() + " (" + test.getUniqueId() + ") ran past its bound of "
-                + bound.toSeconds() + " s; every thread's stack follows, then the JVM halts\n" + threadDump();
-        System.err.println(dump);
+                + bound.toSeconds() + " s; every thread's stack follows, then the JVM halts\n" + javaStacks();
+        System.err.print(dump);
+        System.err.flush();
+        String nativeStacks = "--- native threads ---\n" + nativeStacks();
+        System.err.print(nativeStacks);
+        dump += nativeStacks;
         for (BiConsumer<TestIdentifier, String> action : LAST_WORDS) {
             try {
                 action.accept(test, dump);
@@ -100,13 +105,12 @@ public final class TestBound implements TestExecutionListener {
         Runtime.getRuntime().halt(HALT_STATUS);
     }
 
-    /** Every Java thread with its locks, then every native thread as gdb sees it (when gdb is installed). */
-    static String threadDump() {
+    /** Every Java thread with its locks. */
+    static String javaStacks() {
         StringBuilder dump = new StringBuilder("--- Java threads ---\n");
         for (ThreadInfo thread : ManagementFactory.getThreadMXBean().dumpAllThreads(true, true)) {
             dump.append(fullStack(thread));
         }
-        dump.append("--- native threads ---\n").append(nativeStacks());
         return dump.toString();
     }
 
@@ -123,12 +127,14 @@ public final class TestBound implements TestExecutionListener {
         try {
             Path output = Files.createTempFile("vmm4j-native-stacks", ".txt");
             try {
-                Process gdb = new ProcessBuilder("gdb", "-q", "-batch", "-p", Long.toString(pid), "-ex",
-                        "thread apply all bt").redirectErrorStream(true).redirectOutput(output.toFile()).start();
-                if (!gdb.waitFor(60, TimeUnit.SECONDS)) {
-                    gdb.destroyForcibly();
-                    return "(gdb did not finish within 60 s)\n";
-                }
+                // gdb stops every thread of this JVM, the one waiting for it included. A gdb killed while
+                // they are stopped would leave them stopped, so a shell outside the JVM bounds gdb and then
+                // continues the JVM.
+                Process gdb = new ProcessBuilder("sh", "-c", "timeout -s KILL 120 gdb -q -batch -p \"$0\" "
+                        + "-ex 'thread apply all bt' || echo \"(gdb failed or ran past 120 s: status $?)\"; "
+                        + "kill -CONT \"$0\"", Long.toString(pid))
+                        .redirectErrorStream(true).redirectOutput(output.toFile()).start();
+                if (!gdb.waitFor(180, TimeUnit.SECONDS)) return "(gdb did not finish within 180 s)\n";
                 return Files.readString(output, StandardCharsets.UTF_8);
             } finally {
                 Files.deleteIfExists(output);

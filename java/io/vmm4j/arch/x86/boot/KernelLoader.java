@@ -6,6 +6,8 @@ import io.vmm4j.arch.x86.MemoryLayout;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -27,16 +29,62 @@ public final class KernelLoader {
     private KernelLoader() {}
 
     /**
-     * Loads {@code kernel}, telling an ELF vmlinux from a bzImage by its magic.
+     * Reads and parses {@code kernel}, telling an ELF vmlinux from a bzImage by its magic, and with
+     * {@code DECOMPRESS_ON_HOST} decompresses a bzImage's payload: everything but the writing into
+     * guest memory, so a bad file is reported before any VM exists.
      *
      * @throws KernelLoadException for any problem with the file, naming it and the offset
      */
-    public static LoadedKernel load(GuestMemory memory, Path kernel, BzImageMode mode) {
+    public static ParsedKernel parse(Path kernel, BzImageMode mode) {
         byte[] image = readFile(kernel, MAX_KERNEL_FILE_SIZE);
         String source = kernel.toString();
-        if (ElfKernel.hasElfMagic(image)) return ElfKernel.parse(image, source).load(memory, SetupHeader.forElfKernel());
+        if (ElfKernel.hasElfMagic(image)) {
+            ElfKernel elf = ElfKernel.parse(image, source);
+            return memory -> elf.load(memory, SetupHeader.forElfKernel());
+        }
         BzImage bzImage = BzImage.parse(image, source);
-        return mode == BzImageMode.DECOMPRESS_ON_HOST ? bzImage.loadDecompressed(memory) : bzImage.loadAsIs(memory);
+        if (mode == BzImageMode.DECOMPRESS_IN_GUEST) return bzImage::loadAsIs;
+        ElfKernel inside = bzImage.decompressedKernel();
+        return memory -> inside.load(memory, bzImage.header());
+    }
+
+    /** {@link #parse} and {@link ParsedKernel#load}, in one step. */
+    public static LoadedKernel load(GuestMemory memory, Path kernel, BzImageMode mode) {
+        return parse(kernel, mode).load(memory);
+    }
+
+    /** A kernel file read and parsed by {@link #parse}, not yet in guest memory. */
+    @FunctionalInterface
+    public interface ParsedKernel {
+        /**
+         * Writes it into {@code memory}, after checking that it fits; nothing is written when it does not.
+         *
+         * @throws KernelLoadException naming the file when it does not fit
+         */
+        LoadedKernel load(GuestMemory memory);
+    }
+
+    /**
+     * Checks, without guest memory, that {@code initrd} is a file that can be read and is not empty.
+     *
+     * @throws KernelLoadException naming the file
+     */
+    public static void checkInitrd(Path initrd) {
+        try (FileChannel channel = openInitrd(initrd)) {
+            // opened, and not empty
+        } catch (IOException e) {
+            throw ioProblem(initrd, e);
+        }
+    }
+
+    private static FileChannel openInitrd(Path initrd) throws IOException {
+        if (Files.isDirectory(initrd)) throw KernelLoadException.whole(initrd.toString(), "is a directory", null);
+        FileChannel channel = FileChannel.open(initrd, StandardOpenOption.READ);
+        if (channel.size() == 0) {
+            channel.close();
+            throw new KernelLoadException(initrd.toString(), 0, "the initrd is empty");
+        }
+        return channel;
     }
 
     /**
@@ -45,9 +93,8 @@ public final class KernelLoader {
      */
     public static LoadedInitrd loadInitrd(GuestMemory memory, Path initrd, LoadedKernel kernel) {
         String source = initrd.toString();
-        try (FileChannel channel = FileChannel.open(initrd, StandardOpenOption.READ)) {
+        try (FileChannel channel = openInitrd(initrd)) {
             long size = channel.size();
-            if (size == 0) throw new KernelLoadException(source, 0, "the initrd is empty");
             long address;
             try {
                 address = MemoryLayout.initrdAddress(memory.size(), size, kernel.setupHeader().initrdAddrMax(),
@@ -90,7 +137,16 @@ public final class KernelLoader {
     }
 
     private static KernelLoadException ioProblem(Path file, IOException e) {
-        String problem = e instanceof NoSuchFileException ? "no such file" : "cannot read: " + e;
+        String problem;
+        if (e instanceof NoSuchFileException) {
+            problem = "no such file";
+        } else if (e instanceof AccessDeniedException) {
+            problem = "cannot read: permission denied";
+        } else if (e instanceof FileSystemException f && f.getReason() != null) {
+            problem = "cannot read: " + f.getReason();
+        } else {
+            problem = "cannot read: " + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName());
+        }
         return KernelLoadException.whole(file.toString(), problem, e);
     }
 }

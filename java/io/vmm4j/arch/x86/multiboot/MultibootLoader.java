@@ -67,14 +67,16 @@ public final class MultibootLoader {
     }
 
     /**
-     * Loads {@code kernel} (named {@code file} in messages), its modules and the information.
+     * Checks and places {@code kernel} (named {@code file} in messages), its modules and the
+     * information in the RAM of {@code map}, without writing anything: a malformed image is
+     * refused before any VM exists.
      *
      * @param commandLine the kernel's command line; QEMU makes it the kernel's path, a space and
      *     {@code -append}
      * @throws KernelLoadException for a malformed or unsupported image, or one that does not fit
      *     the VM's RAM
      */
-    public static Loaded load(GuestMemory memory, E820Map map, String file, byte[] kernel, String commandLine,
+    public static Prepared prepare(E820Map map, String file, byte[] kernel, String commandLine,
             List<MultibootModule> modules) {
         MultibootHeader header = MultibootHeader.find(file, kernel).orElseThrow(() ->
                 KernelLoadException.whole(file, "no multiboot header in the first " + MultibootHeader.SEARCH_LIMIT
@@ -110,16 +112,44 @@ public final class MultibootLoader {
         long infoAddress = next;
         byte[] info = buildInfo(infoAddress, map, commandLine, modules, moduleAddresses);
         requireRam(map, file, infoAddress, info.length, "the multiboot information");
+        return new Prepared(kernel, List.copyOf(segments), List.copyOf(modules), info,
+                new Loaded(entry, infoAddress, kernelStart, kernelEnd, moduleAddresses));
+    }
 
-        // Everything fits: write it.
-        for (Segment segment : segments) {
-            memory.write(segment.address(), kernel, segment.fileOffset(), segment.fileBytes());
-            long zeros = segment.memoryBytes() - segment.fileBytes();
-            if (zeros > 0) writeZeros(memory, segment.address() + segment.fileBytes(), zeros);
+    /** {@link #prepare} and {@link Prepared#load}, in one step. */
+    public static Loaded load(GuestMemory memory, E820Map map, String file, byte[] kernel, String commandLine,
+            List<MultibootModule> modules) {
+        return prepare(map, file, kernel, commandLine, modules).load(memory);
+    }
+
+    /** A kernel checked and placed by {@link #prepare}: everything fits, nothing is written yet. */
+    public static final class Prepared {
+        private final byte[] kernel;
+        private final List<Segment> segments;
+        private final List<MultibootModule> modules;
+        private final byte[] info;
+        private final Loaded loaded;
+
+        private Prepared(byte[] kernel, List<Segment> segments, List<MultibootModule> modules, byte[] info,
+                Loaded loaded) {
+            this.kernel = kernel;
+            this.segments = segments;
+            this.modules = modules;
+            this.info = info;
+            this.loaded = loaded;
         }
-        for (int i = 0; i < modules.size(); i++) memory.write(moduleAddresses.get(i), modules.get(i).contents());
-        memory.write(infoAddress, info);
-        return new Loaded(entry, infoAddress, kernelStart, kernelEnd, moduleAddresses);
+
+        /** Writes the kernel, modules and information into {@code memory}, whose RAM is the map's. */
+        public Loaded load(GuestMemory memory) {
+            for (Segment segment : segments) {
+                memory.write(segment.address(), kernel, segment.fileOffset(), segment.fileBytes());
+                long zeros = segment.memoryBytes() - segment.fileBytes();
+                if (zeros > 0) writeZeros(memory, segment.address() + segment.fileBytes(), zeros);
+            }
+            for (int i = 0; i < modules.size(); i++) memory.write(loaded.moduleAddresses().get(i), modules.get(i).contents());
+            memory.write(loaded.infoAddress(), info);
+            return loaded;
+        }
     }
 
     /** 32-bit flat protected mode, paging off, EIP at the entry, EAX = 0x2BADB002, EBX = the information. */

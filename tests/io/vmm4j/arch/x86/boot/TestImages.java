@@ -16,13 +16,13 @@ import org.tukaani.xz.FilterOptions;
 import org.tukaani.xz.XZOutputStream;
 
 /** Small kernels made in tests: ELF64 files, bzImages around a payload, and the kernel's compressions. */
-final class TestImages {
+public final class TestImages {
     static final int PROTECTED_MODE_CODE = 0x400;  // bytes before the payload in the protected-mode kernel
 
     private TestImages() {}
 
     /** An ELF64 x86-64 executable with one PT_LOAD (code then bss zeros) and, optionally, a PVH note. */
-    static byte[] elf(long paddr, long vaddr, long entry, byte[] code, long bss, Long pvhEntry) {
+    public static byte[] elf(long paddr, long vaddr, long entry, byte[] code, long bss, Long pvhEntry) {
         int phnum = pvhEntry == null ? 1 : 2;
         int noteOffset = 64 + phnum * 56;
         int noteSize = pvhEntry == null ? 0 : 12 + 4 + 8;

@@ -23,7 +23,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-@RequiresKvm
 class MultibootLoaderTest {
     private static final long RAM = 8L << 20;
     private static final E820Map MAP = E820Map.forMemory(RAM);
@@ -43,6 +42,7 @@ class MultibootLoaderTest {
     }
 
     @Test
+    @RequiresKvm
     void aoutKludgeLoadsTheFileRangeZeroesBssAndBuildsTheInformation(Hypervisor kvm) {
         try (VirtualMachine vm = kvm.createVm(VmConfig.builder().memorySize(RAM).build())) {
             GuestMemory memory = vm.memory();
@@ -91,6 +91,7 @@ class MultibootLoaderTest {
     }
 
     @Test
+    @RequiresKvm
     void elfKernelLoadsAtItsPhysicalAddressAndEntersWithTheMagic(Hypervisor kvm) {
         try (VirtualMachine vm = kvm.createVm(VmConfig.builder().memorySize(RAM).build())) {
             byte[] elf = BundledGuest.MULTIBOOT.image();
@@ -148,14 +149,11 @@ class MultibootLoaderTest {
     }
 
     @Test
-    void modulesThatDoNotFitAreRefused(Hypervisor kvm) {
-        try (VirtualMachine vm = kvm.createVm(VmConfig.builder().memorySize(RAM).build())) {
-            byte[] image = aoutImage(MultibootHeader.FLAG_AOUT_KLUDGE);
-            KernelLoadException e = assertThrows(KernelLoadException.class, () ->
-                    MultibootLoader.load(vm.memory(), MAP, "k", image, "k",
-                            List.of(new MultibootModule("big", new byte[(int) RAM]))));
-            assertTrue(e.getMessage().contains("module 'big'"), e.getMessage());
-        }
+    void modulesThatDoNotFitAreRefusedWithoutAVm() {
+        byte[] image = aoutImage(MultibootHeader.FLAG_AOUT_KLUDGE);
+        KernelLoadException e = assertThrows(KernelLoadException.class, () -> MultibootLoader.prepare(MAP, "k", image,
+                "k", List.of(new MultibootModule("big", new byte[(int) RAM]))));
+        assertTrue(e.getMessage().contains("module 'big'"), e.getMessage());
     }
 
     private static void assertRefused(byte[] image, String problem, String where) {
