@@ -17,7 +17,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,7 +35,6 @@ class RunCommandTest {
 
     @Test
     @RequiresKvm
-    @Tag("full-boot")
     void aReadOnlyDiskAndTheRngReachTheGuestsInit(@TempDir Path dir) throws Exception {
         byte[] sectors = new byte[1 << 20];
         byte[] marker = (DISK_MARKER + "\n").getBytes(StandardCharsets.US_ASCII);
