@@ -106,6 +106,33 @@ static int pit_answers(void) {
     return count <= 0x8000;
 }
 
+/* CPUID leaf/subleaf into r[0..3] = eax, ebx, ecx, edx. */
+static void cpuid(uint32_t leaf, uint32_t subleaf, uint32_t r[4]) {
+    __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(subleaf));
+}
+
+/* The feature registers a -cpu model decides: CPUID 0x1 ECX/EDX, 0x7.0 EBX/ECX, 0x8000_0001 ECX/EDX. */
+static void print_cpu_features(void) {
+    uint32_t r[4];
+    uart_puts("cpuid:");
+    cpuid(1, 0, r);
+    uart_puts(" 1.ecx=");
+    uart_put_hex32(r[2]);
+    uart_puts(" 1.edx=");
+    uart_put_hex32(r[3]);
+    cpuid(7, 0, r);
+    uart_puts(" 7.ebx=");
+    uart_put_hex32(r[1]);
+    uart_puts(" 7.ecx=");
+    uart_put_hex32(r[2]);
+    cpuid(0x80000001u, 0, r);
+    uart_puts(" 80000001.ecx=");
+    uart_put_hex32(r[2]);
+    uart_puts(" 80000001.edx=");
+    uart_put_hex32(r[3]);
+    uart_putc('\n');
+}
+
 static uint64_t fw_cfg_read(uint16_t key, int bytes) {
     uint64_t value = 0;
     outw(FW_CFG_SELECTOR, key);
@@ -210,6 +237,7 @@ void mb_main(uint32_t magic, const struct mb_info *info) {
     uart_put_dec(cpus);
     uart_putc('\n');
     check(starts_with(signature, "QEMU"), "fw_cfg signature");
+    print_cpu_features();
 
     uart_puts("multiboot: mem_lower=");
     uart_put_dec(info->mem_lower);

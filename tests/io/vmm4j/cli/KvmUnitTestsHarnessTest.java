@@ -177,6 +177,21 @@ class KvmUnitTestsHarnessTest {
         assertTrue(console.contains("pc-testdev: scratch=0xcafe5a0d\n"), console);
         assertTrue(console.contains("pit: absent\n"), "-machine pit=off leaves the PIT out:\n" + console);
         assertFalse(console.contains("FAIL"), console);
+        // qemu64 (SSE3, CX16; x2apic as under KVM), +tsc-deadline, and the hypervisor bit; nothing in leaf 7;
+        // LM, SYSCALL, NX and LAHF_LM, no SVM: QEMU's qemu64 under KVM.
+        assertTrue(console.contains("cpuid: 1.ecx=0x81202001 "), console);
+        assertTrue(console.contains(" 7.ebx=0x00000000 7.ecx=0x00000000 80000001.ecx=0x00000001 80000001.edx=0x20100800\n"),
+                console);
+    }
+
+    @Test
+    @RequiresKvm
+    void minusX2apicClearsItFromQemu64() throws IOException {
+        Path kernel = Files.write(dir.resolve("mbtest.flat"), BundledGuest.MULTIBOOT.image());
+        // x86/unittests.cfg [apic] variants: -cpu qemu64,-x2apic,+tsc-deadline
+        Run run = qemu(testCommand(kernel.toString(), 1, "-cpu qemu64,-x2apic,+tsc-deadline", "x", environ()));
+        assertEquals(1, run.status(), run.out() + run.err());
+        assertTrue(run.out().contains("cpuid: 1.ecx=0x81002001 "), run.out());
     }
 
     @Test
