@@ -186,6 +186,16 @@ class QemuCliTest {
     }
 
     @Test
+    @RequiresKvm
+    void missingInitrdModuleIsOneLineNamingIt() throws IOException {
+        Path absent = dir.resolve("environ");
+        assertEquals(1, qemu("-kernel", kernel().toString(), "-initrd", absent.toString()));
+        assertEquals(1, err().lines().count(), err());
+        assertTrue(err().contains("could not load multiboot module '" + absent + "' (-initrd): No such file or directory"),
+                err());
+    }
+
+    @Test
     void cpuHelpListsModelsAndQemusFeatureNames() {
         assertEquals(0, qemu("-cpu", "help"));
         assertTrue(out().contains("  qemu64\n") && out().contains("  max\n") && out().contains("  host\n"), out());

@@ -35,7 +35,14 @@ final class MultibootFormat implements KernelFormat {
             for (String item : QemuOptionParser.moduleItems(request.initrd())) {
                 String path = item.split(" ", 2)[0];
                 if (path.isEmpty()) throw new IOException("-initrd '" + request.initrd() + "' has an empty module");
-                modules.add(new MultibootModule(item, Files.readAllBytes(Path.of(path))));
+                byte[] data;
+                try {
+                    data = Files.readAllBytes(Path.of(path));
+                } catch (IOException e) {
+                    throw new IOException("could not load multiboot module '" + path + "' (-initrd): "
+                            + QemuCommand.strerror(e), e);
+                }
+                modules.add(new MultibootModule(item, data));
             }
         }
         String commandLine = request.append().isEmpty() ? request.path().toString()
