@@ -280,26 +280,29 @@ void mb_main(uint32_t magic, const struct mb_info *info) {
     uart_putc('\n');
     check(cmdline[0] != 0, "command line");
 
+    /* The whole line first: in harness mode every check prints a line of its own. */
+    const struct mb_module *mod = info->mods_count >= 1 ? (const struct mb_module *)info->mods_addr : 0;
+    const char *data = mod ? (const char *)mod->start : 0;
     uart_puts("multiboot: mods=");
     uart_put_dec(info->mods_count);
-    check(info->mods_count >= 1, "at least one module");
-    if (info->mods_count >= 1) {
-        const struct mb_module *mod = (const struct mb_module *)info->mods_addr;
-        const char *data = (const char *)mod->start;
+    if (mod) {
         uart_puts(" mod0=");
         uart_puts((const char *)mod->string);
         uart_puts(" size=");
         uart_put_dec(mod->end - mod->start);
         uart_puts(" data=");
         for (uint32_t i = 0; i < mod->end - mod->start && i < 40 && data[i] != '\n'; i++) uart_putc(data[i]);
-        check((mod->start & 0xfff) == 0, "module page aligned");
-        if (!harness_mode) check(mod->end - mod->start >= 12 && starts_with(data, "vmm4j-module"), "module contents");
     }
     uart_putc('\n');
     if (harness_mode) {
         uart_puts("multiboot: environ lines=");
         uart_put_dec(environ_lines);
         uart_putc('\n');
+    }
+    check(mod != 0, "at least one module");
+    if (mod) {
+        check((mod->start & 0xfff) == 0, "module page aligned");
+        if (!harness_mode) check(mod->end - mod->start >= 12 && starts_with(data, "vmm4j-module"), "module contents");
     }
 
     uint32_t aps = cpus > 1 ? start_aps(cpus <= MAX_CPUS ? cpus : MAX_CPUS) : 0;

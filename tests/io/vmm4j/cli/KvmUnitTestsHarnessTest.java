@@ -172,6 +172,9 @@ class KvmUnitTestsHarnessTest {
         List<String> lines = console.lines().toList();
         List<String> tail = lines.subList(Math.max(0, lines.size() - 3), lines.size());
         assertTrue(tail.stream().anyMatch(line -> line.matches("SUMMARY: \\d+ tests")), console);
+        // The harness's log parsing reads PASS:, FAIL: and SKIP: at the start of a line.
+        assertTrue(lines.stream().noneMatch(line -> line.indexOf("PASS: ") > 0 || line.indexOf("FAIL: ") > 0), console);
+        assertTrue(lines.stream().filter(line -> line.startsWith("PASS: ")).count() >= 10, console);
         assertTrue(console.contains("multiboot: cmdline=" + kernel + " first second\n"), console);
         assertTrue(console.contains("multiboot: environ lines=5\n"), console);
         assertTrue(console.contains("pc-testdev: scratch=0xcafe5a0d\n"), console);
