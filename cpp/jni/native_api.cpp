@@ -161,9 +161,16 @@ int64_t vmm4j_vm_set_io_thread_cpus(int64_t vm, const int32_t* cpus, int32_t cou
     });
 }
 
-int64_t vmm4j_vm_create_irqchip(int64_t vm) {
+int64_t vmm4j_vm_create_irqchip(int64_t vm, int32_t with_pit) {
     return guarded(__func__, [&] {
-        machine_of(vm).create_irqchip();
+        machine_of(vm).create_irqchip(with_pit != 0);
+        return int64_t(0);
+    });
+}
+
+int64_t vmm4j_vm_set_pit_reinject(int64_t vm, int32_t reinject) {
+    return guarded(__func__, [&] {
+        machine_of(vm).set_pit_reinject(reinject != 0);
         return int64_t(0);
     });
 }

@@ -35,7 +35,10 @@ int64_t vmm4j_system_check_extension(int64_t system, int32_t capability);
 int64_t vmm4j_vm_create(int64_t system);
 void vmm4j_vm_close(int64_t vm);
 int64_t vmm4j_vm_check_extension(int64_t vm, int32_t capability);
-int64_t vmm4j_vm_create_irqchip(int64_t vm);
+// The in-kernel PIC, IOAPIC and LAPICs, and the PIT when with_pit is non-zero.
+int64_t vmm4j_vm_create_irqchip(int64_t vm, int32_t with_pit);
+// KVM_REINJECT_CONTROL: non-zero reinjects the PIT ticks a guest missed (KVM's default), zero drops them.
+int64_t vmm4j_vm_set_pit_reinject(int64_t vm, int32_t reinject);
 int64_t vmm4j_vm_set_io_thread_cpus(int64_t vm, const int32_t* cpus, int32_t count);
 int64_t vmm4j_vm_set_irq_line(int64_t vm, int32_t gsi, int32_t level);
 int64_t vmm4j_vm_add_memory(int64_t vm, int64_t guest_address, int64_t size);

@@ -41,6 +41,12 @@ void VmFd::create_pit2() const {
     VMM4J_IOCTL(fd_.get(), KVM_CREATE_PIT2, &config);
 }
 
+void VmFd::set_pit_reinject(bool reinject) const {
+    kvm_reinject_control control{};
+    control.pit_reinject = reinject ? 1 : 0;
+    VMM4J_IOCTL(fd_.get(), KVM_REINJECT_CONTROL, &control);
+}
+
 void VmFd::set_irq_line(uint32_t gsi, bool level) const {
     kvm_irq_level irq{};
     irq.irq = gsi;

@@ -22,6 +22,8 @@ public:
     // The in-kernel PIC, IOAPIC and LAPICs; must come before the first vCPU.
     void create_irqchip() const;
     void create_pit2() const;
+    // Whether the in-kernel PIT makes up for ticks the guest missed (KVM's default) or drops them.
+    void set_pit_reinject(bool reinject) const;
     void set_irq_line(uint32_t gsi, bool level) const;
     // Copies and clears the dirty bitmap of one slot: one bit per page.
     void get_dirty_log(uint32_t slot, uint64_t* bitmap) const;

@@ -42,12 +42,18 @@ Vcpu& Machine::create_vcpu(uint32_t id, int32_t key) {
     return *vcpus_.back();
 }
 
-void Machine::create_irqchip() {
+void Machine::create_irqchip(bool with_pit) {
     if (!vcpus_.empty()) throw CoreError(ErrorKind::State, "KVM_CREATE_IRQCHIP", "vCPUs already exist");
     if (irqchip_) throw CoreError(ErrorKind::State, "KVM_CREATE_IRQCHIP", "the irqchip already exists");
     vm_.create_irqchip();
-    vm_.create_pit2();
+    if (with_pit) vm_.create_pit2();
     irqchip_ = true;
+    pit_ = with_pit;
+}
+
+void Machine::set_pit_reinject(bool reinject) {
+    if (!pit_) throw CoreError(ErrorKind::State, "KVM_REINJECT_CONTROL", "the VM has no in-kernel PIT");
+    vm_.set_pit_reinject(reinject);
 }
 
 void Machine::set_irq_line(uint32_t gsi, bool level) {

@@ -26,8 +26,11 @@ public:
     ~Machine();
 
     Vcpu& create_vcpu(uint32_t id, int32_t key);
-    // Creates the in-kernel irqchip and PIT; only before the first vCPU.
-    void create_irqchip();
+    // Creates the in-kernel irqchip, and with it the PIT unless with_pit is false; only before the
+    // first vCPU.
+    void create_irqchip(bool with_pit);
+    // KVM_REINJECT_CONTROL: whether the PIT reinjects ticks the guest missed; requires the PIT.
+    void set_pit_reinject(bool reinject);
     bool has_irqchip() const noexcept { return irqchip_; }
     void set_irq_line(uint32_t gsi, bool level);
     // A line devices can drive; requires the irqchip.
@@ -64,6 +67,7 @@ private:
     IoBus mmio_bus_{"MMIO"};
     std::vector<std::unique_ptr<Vcpu>> vcpus_;
     bool irqchip_ = false;
+    bool pit_ = false;
 
     mutable std::mutex control_mutex_;
     std::condition_variable control_changed_;

@@ -1,18 +1,17 @@
 package io.vmm4j.api;
 
+import io.vmm4j.common.FileErrors;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.FileChannel;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.util.Set;
 import java.util.Objects;
+import java.util.Set;
 
 /** A virtio device to attach with {@link VirtualMachine#addVirtioDevice(VirtioDeviceConfig)}. */
 public sealed interface VirtioDeviceConfig {
@@ -62,7 +61,7 @@ public sealed interface VirtioDeviceConfig {
             try {
                 attributes = Files.readAttributes(path, BasicFileAttributes.class);
             } catch (IOException e) {
-                throw problem(e instanceof NoSuchFileException ? "does not exist" : "cannot be examined: " + reason(e), e);
+                throw problem(e instanceof NoSuchFileException ? "does not exist" : "cannot be examined: " + FileErrors.strerror(e), e);
             }
             if (attributes.isDirectory()) throw problem("is a directory", null);
             if (!attributes.isRegularFile() && !isBlockDevice()) throw problem("is neither a file nor a block device", null);
@@ -77,7 +76,7 @@ public sealed interface VirtioDeviceConfig {
                             + "-byte sectors (the guest could not reach the last " + size % SECTOR_SIZE + ")", null);
                 }
             } catch (IOException e) {
-                throw problem((readOnly ? "cannot be read: " : "cannot be opened for reading and writing: ") + reason(e)
+                throw problem((readOnly ? "cannot be read: " : "cannot be opened for reading and writing: ") + FileErrors.strerror(e)
                         + (readOnly ? "" : " (add ,ro for a read-only disk)"), e);
             }
         }
@@ -92,13 +91,6 @@ public sealed interface VirtioDeviceConfig {
 
         private IllegalArgumentException problem(String what, Throwable cause) {
             return new IllegalArgumentException("disk '" + name + "': " + path + " " + what, cause);
-        }
-
-        private static String reason(IOException e) {
-            if (e instanceof NoSuchFileException) return "no such file or directory";
-            if (e instanceof AccessDeniedException) return "permission denied";
-            if (e instanceof FileSystemException f && f.getReason() != null) return f.getReason();
-            return String.valueOf(e.getMessage());
         }
 
         @Override

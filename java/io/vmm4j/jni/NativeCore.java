@@ -74,7 +74,9 @@ public final class NativeCore {
 
     public static native long vmm4j_vm_check_extension(long vm, int capability);
 
-    public static native long vmm4j_vm_create_irqchip(long vm);
+    public static native long vmm4j_vm_create_irqchip(long vm, int withPit);
+
+    public static native long vmm4j_vm_set_pit_reinject(long vm, int reinject);
 
     public static native long vmm4j_vm_set_io_thread_cpus(long vm, @Cast("const int32_t*") int[] cpus, int count);
 

@@ -18,6 +18,7 @@ import io.vmm4j.api.VmState;
 import io.vmm4j.api.VmmException;
 import io.vmm4j.arch.x86.CpuFeature;
 import io.vmm4j.arch.x86.CpuidEntry;
+import io.vmm4j.arch.x86.CpuModel;
 import io.vmm4j.arch.x86.CpuidFilter;
 import io.vmm4j.arch.x86.IsaPorts;
 import io.vmm4j.arch.x86.MemoryLayout;
@@ -62,6 +63,7 @@ final class KvmVirtualMachine implements VirtualMachine {
     private final String name;
     private final NativeHandle handle;
     private final KvmGuestMemory memory;
+    private final CpuModel cpuModel;
     private final Map<CpuFeature, Boolean> cpuFeatures;
     private final KvmVcpu[] vcpus;
     private final int[] vcpuKeys;
@@ -91,8 +93,9 @@ final class KvmVirtualMachine implements VirtualMachine {
         this.vcpuKeys = new int[config.vcpuCount()];
         Arrays.fill(vcpuKeys, -1);
         try {
+            this.cpuModel = CpuModel.byName(config.cpuModel());
             this.cpuFeatures = CpuidFilter.featuresByName(config.cpuFeatures());
-            if (config.irqchip()) handle.call(NativeCore::vmm4j_vm_create_irqchip);
+            if (config.irqchip()) createIrqchip(config.pit());
             if (!config.ioThreadCpus().isEmpty()) {
                 int[] cpus = config.ioThreadCpus().stream().mapToInt(Integer::intValue).toArray();
                 handle.call(vm -> NativeCore.vmm4j_vm_set_io_thread_cpus(vm, cpus, cpus.length));
@@ -106,6 +109,12 @@ final class KvmVirtualMachine implements VirtualMachine {
             throw e;
         }
         this.memory = new KvmGuestMemory(handle, config.memorySize());
+    }
+
+    private void createIrqchip(VmConfig.Pit pit) {
+        handle.call(vm -> NativeCore.vmm4j_vm_create_irqchip(vm, pit == VmConfig.Pit.NONE ? 0 : 1));
+        // KVM reinjects by default; only a change needs the ioctl.
+        if (pit == VmConfig.Pit.DISCARD) handle.call(vm -> NativeCore.vmm4j_vm_set_pit_reinject(vm, 0));
     }
 
     @Override
@@ -137,7 +146,7 @@ final class KvmVirtualMachine implements VirtualMachine {
         long nativeVcpu = handle.call(vm -> NativeCore.vmm4j_vcpu_create(vm, id, key));
         KvmVcpu vcpu = new KvmVcpu(this, handle, id, nativeVcpu);
         UpcallKeys.bind(key, vcpu);
-        List<CpuidEntry> cpuid = CpuidFilter.forVcpu(hypervisor.supportedCpuid(), id, vcpus.length, cpuFeatures);
+        List<CpuidEntry> cpuid = CpuidFilter.forVcpu(cpuModel.apply(hypervisor.supportedCpuid()), id, vcpus.length, cpuFeatures);
         vcpu.setCpuid(cpuid);
         // KVM recomputes CPUID 0xD's current-size (EBX) only when it sees XCR0 change. An emulator that
         // runs the guest's XSETBV without an exit (QEMU TCG's nested SVM) leaves it at the reset size, and

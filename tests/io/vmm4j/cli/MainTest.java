@@ -216,7 +216,7 @@ class MainTest {
         Path readOnly = Path.of("/sys/kernel/notes");
         assumeTrue(Files.isRegularFile(readOnly), readOnly + " does not exist here");
         Outcome outcome = runWithDisk(directory, readOnly.toString());
-        assertDiskRefused(outcome, readOnly, "cannot be opened for reading and writing: permission denied");
+        assertDiskRefused(outcome, readOnly, "cannot be opened for reading and writing: Permission denied");
         outcome.assertErrorMentions("add ,ro");
     }
 

@@ -147,7 +147,7 @@ class QemuCliTest {
     @Test
     void unsupportedValuesFailWithOneLine() {
         for (String[] args : List.of(new String[] {"-machine", "accel=tcg"}, new String[] {"-M", "isapc"},
-                new String[] {"-cpu", "host,+nosuchfeature"}, new String[] {"-cpu", "qemu64"},
+                new String[] {"-cpu", "host,+nosuchfeature"}, new String[] {"-cpu", "pentium"},
                 new String[] {"-m", "lots"}, new String[] {"-serial", "pty"}, new String[] {"-display", "gtk"})) {
             err.reset();
             String[] command = {args[0], args[1], "-kernel", "x.elf"};
@@ -178,10 +178,28 @@ class QemuCliTest {
     }
 
     @Test
-    void missingKernelFileIsOneLine() {
-        assertEquals(1, qemu("-kernel", dir.resolve("absent.elf").toString()));
+    void missingKernelFileIsOneLineInQemusWords() {
+        Path absent = dir.resolve("absent.elf");
+        assertEquals(1, qemu("-kernel", absent.toString()));
         assertEquals(1, err().lines().count(), err());
-        assertTrue(err().contains("absent.elf"), err());
+        assertTrue(err().contains("could not load kernel '" + absent + "': No such file or directory"), err());
+    }
+
+    @Test
+    @RequiresKvm
+    void missingInitrdModuleIsOneLineNamingIt() throws IOException {
+        Path absent = dir.resolve("environ");
+        assertEquals(1, qemu("-kernel", kernel().toString(), "-initrd", absent.toString()));
+        assertEquals(1, err().lines().count(), err());
+        assertTrue(err().contains("could not load multiboot module '" + absent + "' (-initrd): No such file or directory"),
+                err());
+    }
+
+    @Test
+    void cpuHelpListsModelsAndQemusFeatureNames() {
+        assertEquals(0, qemu("-cpu", "help"));
+        assertTrue(out().contains("  qemu64\n") && out().contains("  max\n") && out().contains("  host\n"), out());
+        assertTrue(out().contains("  tsc-deadline\n") && out().contains("  x2apic\n"), out());
     }
 
     @Test
@@ -195,6 +213,6 @@ class QemuCliTest {
         Path log = dir.resolve("no-such-directory").resolve("serial.log");
         assertEquals(1, qemu("-kernel", kernel.toString(), "-serial", "file:" + log));
         assertEquals(1, err().lines().count(), err());
-        assertTrue(err().contains(log + ": no such file or directory") && !err().contains("KVM"), err());
+        assertTrue(err().contains(log + ": No such file or directory") && !err().contains("KVM"), err());
     }
 }

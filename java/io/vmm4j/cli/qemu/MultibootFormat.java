@@ -3,6 +3,7 @@ package io.vmm4j.cli.qemu;
 import io.vmm4j.arch.x86.E820Map;
 import io.vmm4j.arch.x86.multiboot.MultibootLoader;
 import io.vmm4j.arch.x86.multiboot.MultibootModule;
+import io.vmm4j.common.FileErrors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +33,14 @@ final class MultibootFormat implements KernelFormat {
             for (String item : QemuOptionParser.moduleItems(request.initrd())) {
                 String path = item.split(" ", 2)[0];
                 if (path.isEmpty()) throw new IOException("-initrd '" + request.initrd() + "' has an empty module");
-                modules.add(new MultibootModule(item, Files.readAllBytes(Path.of(path))));
+                byte[] data;
+                try {
+                    data = Files.readAllBytes(Path.of(path));
+                } catch (IOException e) {
+                    throw new IOException("could not load multiboot module '" + path + "' (-initrd): "
+                            + FileErrors.strerror(e), e);
+                }
+                modules.add(new MultibootModule(item, data));
             }
         }
         String commandLine = request.append().isEmpty() ? request.path().toString()

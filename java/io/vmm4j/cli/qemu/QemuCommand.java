@@ -9,6 +9,8 @@ import io.vmm4j.api.VirtualMachine;
 import io.vmm4j.api.VmConfig;
 import io.vmm4j.api.VmmException;
 import io.vmm4j.arch.x86.BootCpuState;
+import io.vmm4j.arch.x86.CpuFeature;
+import io.vmm4j.arch.x86.CpuModel;
 import io.vmm4j.arch.x86.E820Map;
 import io.vmm4j.arch.x86.KernelLoadException;
 import io.vmm4j.arch.x86.PcPlatform;
@@ -16,6 +18,7 @@ import io.vmm4j.arch.x86.acpi.AcpiPlatform;
 import io.vmm4j.arch.x86.acpi.AcpiTables;
 import io.vmm4j.cli.Arguments;
 import io.vmm4j.cli.Command;
+import io.vmm4j.common.FileErrors;
 import io.vmm4j.devices.qemu.FwCfg;
 import io.vmm4j.devices.qemu.IsaDebugExit;
 import io.vmm4j.devices.qemu.PcTestdev;
@@ -23,10 +26,7 @@ import io.vmm4j.kvm.Kvm;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -67,42 +67,41 @@ public final class QemuCommand implements Command {
 
     @Override
     public String usage() {
-        return "Usage: vmm4j qemu [QEMU options]   (also installed as qemu-system-x86_64)\n"
-                + "vmm4j's QEMU-compatible front end: runs bare-metal test kernels written for QEMU\n"
-                + "(such as kvm-unit-tests) on vmm4j, with the subset of QEMU's options their harnesses use.\n"
-                + "It is not QEMU: any other option is refused.\n"
-                + "\n"
-                + "Options (one dash or two):\n"
-                + "  -kernel FILE          Multiboot v1 kernel (32-bit ELF, or a.out kludge)\n"
-                + "  -initrd 'F1 ARGS,F2'  Multiboot modules, comma separated (',,' for a comma)\n"
-                + "  -append TEXT          kernel command line (after the kernel's path)\n"
-                + "  -m SIZE               RAM, MiB or with K/M/G suffix (default 128M, at most 3G)\n"
-                + "  -smp N[,maxcpus=M]    vCPUs (also cpus=, sockets=, cores=, threads=)\n"
-                + "  -cpu host|max[,+F,-F,F=on|off]  KVM's CPU; features: " + io.vmm4j.arch.x86.CpuFeature.names()
-                + "\n"
-                + "  -machine|-M [pc|q35][,accel=kvm][,kernel_irqchip=on]   -accel kvm   -enable-kvm\n"
-                + "  -serial stdio|mon:stdio|none|null|file:PATH|chardev:ID\n"
-                + "  -chardev stdio|null|file,id=ID[,path=PATH]   -mon chardev=ID (no monitor: ignored)\n"
-                + "  -nographic            COM1 on standard output unless -serial says otherwise\n"
-                + "  -display none  -vga none  -vnc none  -nodefaults  -no-reboot  -name NAME\n"
-                + "  -device isa-debug-exit[,iobase=0xf4][,iosize=0x4]\n"
-                + "  -device pc-testdev    ports 0xe0/0xe4/0xe8, IRQ lines at 0x2000, MMIO at 0xff000000\n"
-                + "  -device ?             list the devices\n"
-                + "  -h, --help            show this help\n"
-                + "\n"
-                + "The VM always has the in-kernel PIC, IOAPIC, LAPICs and PIT, COM1 on IRQ 4, the i8042, the\n"
-                + "RTC, ACPI tables (MADT) and fw_cfg on ports 0x510/0x511 (signature, id, RAM size, CPU counts,\n"
-                + "e820 table). No PCI, no BIOS, no disks, no network, no monitor.\n"
-                + "\n"
-                + "Exit status, as QEMU: (value << 1) | 1 when the guest writes value to isa-debug-exit;\n"
-                + "0 when the guest shuts down or resets (a reset ends the run, as with -no-reboot);\n"
-                + "1 on a bad command line, an unloadable kernel or a VM failure; 130 when interrupted.\n";
+        StringBuilder text = new StringBuilder()
+                .append("Usage: vmm4j qemu [QEMU options]   (also installed as qemu-system-x86_64)\n")
+                .append("vmm4j's QEMU-compatible front end: runs bare-metal test kernels written for QEMU\n")
+                .append("(such as kvm-unit-tests) on vmm4j, with the subset of QEMU's options their harnesses use.\n")
+                .append("It is not QEMU: any other option is refused.\n\n")
+                .append("Options (one dash or two):\n");
+        for (QemuOptionParser.Option option : QemuOptionParser.OPTIONS) {
+            String head = option.name() + (option.takesValue() ? " " + option.argument() : "");
+            text.append(head.length() < 30 ? String.format("%-30s %s%n", head, option.help())
+                    : String.format("%s%n%-30s %s%n", head, "", option.help()));
+        }
+        return text.append("\n")
+                .append("The VM always has the in-kernel PIC, IOAPIC and LAPICs, the PIT unless -machine pit=off,\n")
+                .append("COM1 on IRQ 4, the i8042, the RTC, ACPI tables (MADT) and fw_cfg on ports 0x510/0x511\n")
+                .append("(signature, id, RAM size, CPU counts, e820 table). No PCI, no BIOS, no disks, no network,\n")
+                .append("no monitor.\n\n")
+                .append("Exit status, as QEMU: (value << 1) | 1 when the guest writes value to isa-debug-exit;\n")
+                .append("0 when the guest shuts down or resets (a reset ends the run, as with -no-reboot);\n")
+                .append("1 on a bad command line, an unloadable kernel or a VM failure; 130 when interrupted.\n")
+                .toString();
     }
 
-    /** The device list of {@code -device ?}, in QEMU's format (harnesses grep it for "pc-testdev"). */
+    /** The device list of {@code -device help}, in QEMU's format (harnesses grep it for "pc-testdev"). */
     static String deviceList() {
-        StringBuilder text = new StringBuilder("Misc devices (vmm4j qemu):\n");
+        StringBuilder text = new StringBuilder("Misc devices:\n");
         for (String device : QemuOptionParser.DEVICES) text.append("name \"").append(device).append("\", bus ISA\n");
+        return text.toString();
+    }
+
+    /** {@code -cpu help}, in the shape of QEMU's list: the models, then the feature names. */
+    static String cpuList() {
+        StringBuilder text = new StringBuilder("Available CPU models:\n");
+        for (CpuModel model : CpuModel.values()) text.append("  ").append(model.modelName()).append('\n');
+        text.append("\nRecognized CPUID flags:\n");
+        for (CpuFeature feature : CpuFeature.values()) text.append("  ").append(feature.featureName()).append('\n');
         return text.toString();
     }
 
@@ -129,13 +128,17 @@ public final class QemuCommand implements Command {
             out.print(deviceList());
             return EXIT_OK;
         }
+        if (options.listCpus) {
+            out.print(cpuList());
+            return EXIT_OK;
+        }
         try {
             return boot(options, out, err);
         } catch (KernelLoadException e) {
             err.println(PREFIX + e.getMessage());
             return EXIT_ERROR;
         } catch (IOException e) {
-            err.println(PREFIX + "cannot read " + e.getMessage());
+            err.println(PREFIX + e.getMessage());
             return EXIT_ERROR;
         } catch (VmmException | IllegalArgumentException | IllegalStateException e) {
             err.println(PREFIX + e.getMessage());
@@ -145,13 +148,13 @@ public final class QemuCommand implements Command {
 
     // Everything that needs no VM is read and checked first, so bad input is reported as such on any host.
     private int boot(QemuOptions options, PrintStream out, PrintStream err) throws IOException {
-        byte[] kernel = readFile(options.kernel, "-kernel");
+        byte[] kernel = readKernel(options.kernel);
         KernelFormat format = KERNEL_FORMATS.stream().filter(f -> f.recognizes(kernel)).findFirst().orElseThrow(() ->
                 KernelLoadException.whole(options.kernel.toString(), "not a multiboot kernel (no multiboot header in"
                         + " its first 8192 bytes); vmm4j qemu boots Multiboot v1 kernels", null));
         E820Map map = E820Map.forMemory(options.memorySize);
         VmConfig.Builder config = VmConfig.builder().vcpuCount(options.cpus).memorySize(options.memorySize)
-                .irqchip(true);
+                .irqchip(true).pit(options.pitMode()).cpuModel(options.cpuModel);
         options.cpuFeatures.forEach(config::cpuFeature);
         VmConfig vmConfig = config.build();
         KernelFormat.Prepared prepared = format.prepare(map, new KernelFormat.Request(options.kernel, kernel,
@@ -161,7 +164,7 @@ public final class QemuCommand implements Command {
             try {
                 serialFile = Files.newOutputStream(options.serialFile);
             } catch (IOException e) {
-                err.println(PREFIX + "cannot write the serial file " + options.serialFile + ": " + reason(e));
+                err.println(PREFIX + "cannot write the serial file " + options.serialFile + ": " + FileErrors.strerror(e));
                 return EXIT_ERROR;
             }
         }
@@ -242,20 +245,16 @@ public final class QemuCommand implements Command {
         }
     }
 
-    private static byte[] readFile(Path path, String option) throws IOException {
+    /**
+     * The -kernel file, or QEMU's error for it (hw/i386/x86.c): harnesses such as kvm-unit-tests treat
+     * "could not load kernel" next to the path as proof that the rest of the command line was accepted.
+     */
+    private static byte[] readKernel(Path path) throws IOException {
         try {
             return Files.readAllBytes(path);
         } catch (IOException e) {
-            throw new IOException(option + " " + path + ": " + e.getClass().getSimpleName()
-                    + (e.getMessage() == null || e.getMessage().equals(path.toString()) ? "" : " (" + e.getMessage() + ")"), e);
+            throw new IOException("could not load kernel '" + path + "': " + FileErrors.strerror(e), e);
         }
-    }
-
-    private static String reason(IOException e) {
-        if (e instanceof NoSuchFileException) return "no such file or directory";
-        if (e instanceof AccessDeniedException) return "permission denied";
-        if (e instanceof FileSystemException f && f.getReason() != null) return f.getReason();
-        return String.valueOf(e.getMessage());
     }
 
     private static StopReason awaitStop(VirtualMachine vm) throws InterruptedException {

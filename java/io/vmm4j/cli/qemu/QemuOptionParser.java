@@ -1,6 +1,7 @@
 package io.vmm4j.cli.qemu;
 
 import io.vmm4j.arch.x86.CpuFeature;
+import io.vmm4j.arch.x86.CpuModel;
 import io.vmm4j.arch.x86.MemoryLayout;
 import io.vmm4j.arch.x86.acpi.AcpiPlatform;
 import io.vmm4j.devices.qemu.IsaDebugExit;
@@ -11,6 +12,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalInt;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * Parses the subset of QEMU's command line that bare-metal test harnesses (kvm-unit-tests and the
@@ -18,11 +21,56 @@ import java.util.OptionalInt;
  * sub-options are comma separated {@code key=value} lists. Anything else is refused at once.
  */
 final class QemuOptionParser {
-    /** Every option, in the order the help lists them. */
-    static final List<String> SUPPORTED = List.of("-kernel", "-initrd", "-append", "-m", "-smp", "-cpu", "-machine",
-            "-M", "-accel", "-enable-kvm", "-serial", "-chardev", "-mon", "-nographic", "-display", "-vga", "-vnc",
-            "-nodefaults", "-no-reboot", "-device", "-name", "-h", "-help");
+    private static final Logger LOG = LogManager.getLogger(QemuOptionParser.class);
+    static final String KVM_PIT_LOST_TICK_POLICY = "kvm-pit.lost_tick_policy";
+
+    /**
+     * One option: its name, its argument as QEMU's help writes it (null for a flag), and what vmm4j
+     * does with it. The parser and --help both read {@link #OPTIONS}, so they cannot disagree.
+     */
+    record Option(String name, String argument, String help) {
+        boolean takesValue() {
+            return argument != null;
+        }
+    }
+
+    /** Every option, in the order the help lists them; the texts are QEMU's, narrowed to what vmm4j does. */
+    static final List<Option> OPTIONS = List.of(
+            new Option("-kernel", "bzImage", "use 'bzImage' as kernel image (a Multiboot v1 kernel)"),
+            new Option("-initrd", "file", "use 'file' as initial ram disk (Multiboot modules: 'F1 ARGS,F2', ',,' for"
+                    + " a comma)"),
+            new Option("-append", "cmdline", "use 'cmdline' as kernel command line"),
+            new Option("-m", "[size=]megs", "configure guest RAM (default 128M; K, M, G suffixes)"),
+            new Option("-smp", "[[cpus=]n][,maxcpus=maxcpus][,sockets=s][,dies=d][,clusters=c][,cores=c][,threads=t]",
+                    "set the number of initial CPUs to 'n'"),
+            new Option("-cpu", "model[,+feature|-feature|feature=on|off...]", "select CPU ('-cpu help' for list):"
+                    + " " + CpuModel.names() + " (default qemu64, as QEMU's pc)"),
+            new Option("-machine", "[type=]name[,prop=value...]", "selects emulated machine: pc or q35 (both are"
+                    + " vmm4j's one PC); props accel=kvm, kernel_irqchip=on, pit=on|off"),
+            new Option("-M", "[type=]name[,prop=value...]", "the same as -machine"),
+            new Option("-accel", "kvm", "select accelerator (KVM only)"),
+            new Option("-enable-kvm", null, "enable KVM full virtualization support (always on)"),
+            new Option("-global", "driver.property=value", "set a default value of a driver's property: only "
+                    + KVM_PIT_LOST_TICK_POLICY + "=discard|delay"),
+            new Option("-overcommit", "[mem-lock=on|off][,cpu-pm=on|off]", "accepted and ignored"),
+            new Option("-serial", "dev", "redirect the serial port to char device 'dev': stdio, mon:stdio, none,"
+                    + " null, file:PATH, chardev:ID"),
+            new Option("-chardev", "stdio|null|file,id=id[,path=path]", "a character device for -serial and -mon"),
+            new Option("-mon", "chardev=id[,mode=readline|control]", "accepted and ignored: no monitor"),
+            new Option("-nographic", null, "disable graphical output; COM1 on stdio unless -serial says otherwise"),
+            new Option("-display", "none", "no display"),
+            new Option("-vga", "none", "no VGA card"),
+            new Option("-vnc", "none", "no VNC server"),
+            new Option("-nodefaults", null, "don't create default devices (there are none to leave out)"),
+            new Option("-no-reboot", null, "exit instead of rebooting"),
+            new Option("-device", "driver[,prop=value][,...]", "add device (-device help for list): isa-debug-exit"
+                    + "[,iobase=0xf4][,iosize=0x4], pc-testdev"),
+            new Option("-name", "string", "set the name of the guest"),
+            new Option("-h", null, "display this help and exit"),
+            new Option("-help", null, "display this help and exit"));
+    static final List<String> SUPPORTED = OPTIONS.stream().map(Option::name).toList();
     static final List<String> DEVICES = List.of("isa-debug-exit", "pc-testdev");
+    /** vmm4j's one PC machine answers to QEMU's names of both PC machines; -M q35 tests need no PCIe here. */
     static final List<String> MACHINES = List.of("pc", "q35");
 
     private QemuOptionParser() {}
@@ -35,23 +83,30 @@ final class QemuOptionParser {
                 throw new QemuUsageException("'" + arg + "': disk images are not supported; boot with -kernel");
             }
             String option = arg.startsWith("--") ? arg.substring(1) : arg;
+            Option known = OPTIONS.stream().filter(o -> o.name().equals(option)).findFirst()
+                    .orElseThrow(() -> unsupported(arg));
+            if (known.takesValue()) {
+                if (i + 1 >= args.size()) throw new QemuUsageException(arg + ": needs a value");
+                valued(options, option, args.get(++i));
+                continue;
+            }
             switch (option) {
                 case "-h", "-help" -> options.help = true;
-                case "-enable-kvm", "-nodefaults" -> { }
                 case "-nographic" -> options.nographic = true;
                 case "-no-reboot" -> options.noReboot = true;
-                default -> {
-                    if (!SUPPORTED.contains(option)) throw unsupported(arg);
-                    if (i + 1 >= args.size()) throw new QemuUsageException(arg + ": needs a value");
-                    valued(options, option, args.get(++i));
-                }
+                default -> { }  // -enable-kvm, -nodefaults: what vmm4j always does
             }
         }
-        if (options.help || options.listDevices) return options;
+        if (options.help || options.listDevices || options.listCpus) return options;
         if (options.kernel == null) throw new QemuUsageException("-kernel: a kernel is required (vmm4j boots no BIOS)");
         if (options.maxCpus.isPresent() && options.maxCpus.getAsInt() < options.cpus) {
             throw new QemuUsageException("-smp: maxcpus=" + options.maxCpus.getAsInt() + " is below cpus="
                     + options.cpus);
+        }
+        if (options.maxCpusOrCpus() > AcpiPlatform.MAX_VCPUS) {
+            // QEMU's words (hw/core/machine-smp.c): kvm-unit-tests greps "SMP CPUs" and takes the last word.
+            throw new QemuUsageException("Invalid SMP CPUs " + options.maxCpusOrCpus() + ". The max CPUs supported by"
+                    + " machine '" + options.machine + "' is " + AcpiPlatform.MAX_VCPUS);
         }
         return options;
     }
@@ -69,8 +124,11 @@ final class QemuOptionParser {
             case "-m" -> options.memorySize = memory(value);
             case "-smp" -> smp(options, value);
             case "-cpu" -> cpu(options, value);
-            case "-machine", "-M" -> machine(option, value);
+            case "-machine", "-M" -> machine(options, option, value);
             case "-accel" -> accel(option, value);
+            case "-global" -> global(options, value);
+            case "-overcommit" -> LOG.debug("-overcommit {}: ignored (vmm4j neither locks memory nor passes CPU"
+                    + " power management through)", value);
             case "-serial" -> serial(options, value);
             case "-chardev" -> chardev(options, value);
             case "-mon" -> mon(options, value);
@@ -143,9 +201,6 @@ final class QemuOptionParser {
             }
         }
         options.cpus = cpus > 0 ? cpus : hasTopology ? topology : 1;
-        if (options.cpus > AcpiPlatform.MAX_VCPUS || options.maxCpusOrCpus() > AcpiPlatform.MAX_VCPUS) {
-            throw new QemuUsageException("-smp " + value + ": at most " + AcpiPlatform.MAX_VCPUS + " vCPUs");
-        }
     }
 
     private static int count(String option, String value) throws QemuUsageException {
@@ -158,12 +213,17 @@ final class QemuOptionParser {
         throw new QemuUsageException(option + ": '" + value + "' is not a positive whole number");
     }
 
-    /** {@code host} or {@code max} (the same under KVM), then +feature, -feature or feature=on|off. */
+    /** A model ({@link CpuModel}), then +feature, -feature or feature=on|off by QEMU's names; 'help' lists them. */
     private static void cpu(QemuOptions options, String value) throws QemuUsageException {
         String[] items = value.split(",");
-        if (!items[0].equals("host") && !items[0].equals("max")) {
-            throw new QemuUsageException("-cpu " + items[0] + ": unsupported CPU model; vmm4j passes KVM's CPU"
-                    + " through, so only 'host' and 'max' are accepted");
+        if (items[0].equals("help") || items[0].equals("?")) {
+            options.listCpus = true;
+            return;
+        }
+        try {
+            options.cpuModel = CpuModel.byName(items[0]).modelName();
+        } catch (IllegalArgumentException e) {
+            throw new QemuUsageException("-cpu " + value + ": " + e.getMessage());
         }
         for (int i = 1; i < items.length; i++) {
             String item = items[i];
@@ -177,7 +237,7 @@ final class QemuOptionParser {
                 enabled = item.endsWith("=on");
             } else {
                 throw new QemuUsageException("-cpu " + value + ": '" + item + "' is not +feature, -feature or"
-                        + " feature=on|off");
+                        + " feature=on|off (CPU properties such as vendor= are not supported)");
             }
             try {
                 options.cpuFeatures.put(CpuFeature.byName(name).featureName(), enabled);
@@ -187,25 +247,61 @@ final class QemuOptionParser {
         }
     }
 
-    private static void machine(String option, String value) throws QemuUsageException {
+    private static void machine(QemuOptions options, String option, String value) throws QemuUsageException {
         for (Map.Entry<String, String> item : subOptions(value).entrySet()) {
             switch (item.getKey()) {
                 case "", "type" -> {
                     if (!MACHINES.contains(item.getValue())) {
                         throw new QemuUsageException(option + " " + value + ": machine type '" + item.getValue()
                                 + "' is not supported; vmm4j offers " + String.join(", ", MACHINES)
-                                + " (both a PC with ISA devices and no PCI)");
+                                + " (both its one PC: ISA devices, no PCI)");
                     }
+                    options.machine = item.getValue();
                 }
                 case "accel" -> accel(option, item.getValue());
                 case "kernel_irqchip", "kernel-irqchip" -> {
                     if (!item.getValue().equals("on")) {
-                        throw new QemuUsageException(option + " " + value + ": the irqchip is always in the kernel");
+                        throw new QemuUsageException(option + " " + value + ": the irqchip is always in the kernel"
+                                + " (kernel_irqchip=on)");
                     }
                 }
+                case "pit" -> options.pit = onOff(option + " " + value, item.getValue());
                 default -> throw new QemuUsageException(option + " " + value + ": unsupported property '"
-                        + item.getKey() + "'; vmm4j accepts the type, accel=kvm and kernel_irqchip=on");
+                        + item.getKey() + "'; vmm4j accepts the type, accel=kvm, kernel_irqchip=on and pit=on|off");
             }
+        }
+    }
+
+    private static boolean onOff(String context, String value) throws QemuUsageException {
+        return switch (value) {
+            case "on", "yes", "true" -> true;
+            case "off", "no", "false" -> false;
+            default -> throw new QemuUsageException(context + ": '" + value + "' is not on or off");
+        };
+    }
+
+    /** -global DRIVER.PROP=VALUE, or QEMU's long form driver=D,property=P,value=V. */
+    private static void global(QemuOptions options, String value) throws QemuUsageException {
+        String property;
+        String setting;
+        Map<String, String> items = subOptions(value);
+        if (items.containsKey("driver") && items.containsKey("property") && items.containsKey("value")) {
+            property = items.get("driver") + "." + items.get("property");
+            setting = items.get("value");
+        } else {
+            int equals = value.indexOf('=');
+            property = equals < 0 ? value : value.substring(0, equals);
+            setting = equals < 0 ? "" : value.substring(equals + 1);
+        }
+        if (!property.equals(KVM_PIT_LOST_TICK_POLICY)) {
+            throw new QemuUsageException("-global " + value + ": unsupported; vmm4j qemu supports only -global "
+                    + KVM_PIT_LOST_TICK_POLICY + "=discard|delay");
+        }
+        switch (setting) {
+            case "discard" -> options.discardLostTicks = true;
+            case "delay" -> options.discardLostTicks = false;
+            default -> throw new QemuUsageException("-global " + value + ": the in-kernel PIT's lost_tick_policy is"
+                    + " discard or delay");
         }
     }
 

@@ -1,5 +1,6 @@
 package io.vmm4j.cli.qemu;
 
+import io.vmm4j.api.VmConfig;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -15,13 +16,22 @@ final class QemuOptions {
 
     boolean help;
     boolean listDevices;
+    boolean listCpus;
     Path kernel;
     String initrd;
     String append = "";
     long memorySize = DEFAULT_MEMORY;
     int cpus = 1;
     OptionalInt maxCpus = OptionalInt.empty();
+    /** QEMU's default CPU model for its pc machine. */
+    String cpuModel = "qemu64";
     final Map<String, Boolean> cpuFeatures = new LinkedHashMap<>();
+    /** The -machine type as given, for messages that name it as QEMU does. */
+    String machine = "pc";
+    /** -machine pit=on|off: whether the in-kernel PIT exists. */
+    boolean pit = true;
+    /** -global kvm-pit.lost_tick_policy=discard (true) or delay (false, KVM's default). */
+    boolean discardLostTicks;
     boolean nographic;
     boolean noReboot;
     /** Set by -serial; empty means "not given". */
@@ -36,6 +46,12 @@ final class QemuOptions {
     final Map<String, Chardev> chardevs = new LinkedHashMap<>();
 
     record Chardev(SerialSink sink, Path path) {}
+
+    /** The in-kernel PIT as -machine pit= and -global kvm-pit.lost_tick_policy= set it. */
+    VmConfig.Pit pitMode() {
+        if (!pit) return VmConfig.Pit.NONE;
+        return discardLostTicks ? VmConfig.Pit.DISCARD : VmConfig.Pit.REINJECT;
+    }
 
     int maxCpusOrCpus() {
         return maxCpus.orElse(cpus);

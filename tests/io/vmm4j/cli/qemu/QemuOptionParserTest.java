@@ -49,6 +49,59 @@ class QemuOptionParserTest {
     }
 
     @Test
+    void cpuModelsAsQemuNamesThem() throws QemuUsageException {
+        assertEquals("qemu64", parse().cpuModel, "QEMU's default for its pc machine");
+        QemuOptions options = parse("-cpu", "qemu64,-x2apic,+tsc-deadline");
+        assertEquals("qemu64", options.cpuModel);
+        assertEquals(Map.of("x2apic", false, "tsc-deadline", true), options.cpuFeatures);
+        assertEquals("max", parse("-cpu", "max").cpuModel);
+        assertEquals("kvm64", parse("-cpu", "kvm64,+rdtscp").cpuModel);
+        QemuUsageException e = assertThrows(QemuUsageException.class, () -> parse("-cpu", "Haswell"));
+        assertTrue(e.getMessage().contains("Haswell") && e.getMessage().contains("qemu64"), e.getMessage());
+        e = assertThrows(QemuUsageException.class, () -> parse("-cpu", "max,vendor=GenuineIntel"));
+        assertTrue(e.getMessage().contains("vendor=GenuineIntel"), e.getMessage());
+        assertTrue(QemuOptionParser.parse(List.of("-cpu", "help")).listCpus, "no -kernel needed to list");
+    }
+
+    @Test
+    void pitOptions() throws QemuUsageException {
+        assertEquals(io.vmm4j.api.VmConfig.Pit.REINJECT, parse().pitMode(), "KVM's and QEMU's default: delay");
+        assertEquals(io.vmm4j.api.VmConfig.Pit.DISCARD,
+                parse("-global", "kvm-pit.lost_tick_policy=discard").pitMode());
+        assertEquals(io.vmm4j.api.VmConfig.Pit.DISCARD,
+                parse("-global", "driver=kvm-pit,property=lost_tick_policy,value=discard").pitMode());
+        assertEquals(io.vmm4j.api.VmConfig.Pit.NONE,
+                parse("-global", "kvm-pit.lost_tick_policy=discard", "-machine", "pit=off").pitMode());
+        assertEquals(io.vmm4j.api.VmConfig.Pit.REINJECT, parse("-M", "q35,pit=on,accel=kvm").pitMode());
+        assertThrows(QemuUsageException.class, () -> parse("-global", "kvm-pit.lost_tick_policy=slew"));
+        QemuUsageException e = assertThrows(QemuUsageException.class, () -> parse("-global", "isa-fdc.driveA=x"));
+        assertTrue(e.getMessage().contains("isa-fdc.driveA=x") && e.getMessage().contains("kvm-pit.lost_tick_policy"),
+                e.getMessage());
+        assertThrows(QemuUsageException.class, () -> parse("-machine", "pit=maybe"));
+    }
+
+    @Test
+    void smpAboveTheMaximumIsWordedAsQemuWordsIt() {
+        QemuUsageException e = assertThrows(QemuUsageException.class, () -> parse("-M", "q35", "-smp", "300"));
+        assertEquals("Invalid SMP CPUs 300. The max CPUs supported by machine 'q35' is 255", e.getMessage());
+        e = assertThrows(QemuUsageException.class, () -> parse("-smp", "2,maxcpus=256"));
+        assertTrue(e.getMessage().startsWith("Invalid SMP CPUs 256."), e.getMessage());
+    }
+
+    @Test
+    void overcommitIsAcceptedAndIgnored() throws QemuUsageException {
+        assertEquals(1, parse("-overcommit", "cpu-pm=on").cpus);
+    }
+
+    @Test
+    void everyOptionOfTheTableIsParsedAndEveryOtherRefused() {
+        for (QemuOptionParser.Option option : QemuOptionParser.OPTIONS) {
+            assertTrue(option.name().startsWith("-") && !option.help().isEmpty(), option.toString());
+        }
+        assertThrows(QemuUsageException.class, () -> parse("-bios", "x.fd"));
+    }
+
+    @Test
     void doubleDashFormsAndSerialDestinations() throws QemuUsageException {
         QemuOptions options = parse("--no-reboot", "--nographic");
         assertTrue(options.noReboot);

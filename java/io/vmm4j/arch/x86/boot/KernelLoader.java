@@ -1,13 +1,12 @@
 package io.vmm4j.arch.x86.boot;
 
-import io.vmm4j.arch.x86.KernelLoadException;
 import io.vmm4j.api.GuestMemory;
+import io.vmm4j.arch.x86.KernelLoadException;
 import io.vmm4j.arch.x86.MemoryLayout;
+import io.vmm4j.common.FileErrors;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.FileChannel;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -137,16 +136,7 @@ public final class KernelLoader {
     }
 
     private static KernelLoadException ioProblem(Path file, IOException e) {
-        String problem;
-        if (e instanceof NoSuchFileException) {
-            problem = "no such file";
-        } else if (e instanceof AccessDeniedException) {
-            problem = "cannot read: permission denied";
-        } else if (e instanceof FileSystemException f && f.getReason() != null) {
-            problem = "cannot read: " + f.getReason();
-        } else {
-            problem = "cannot read: " + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName());
-        }
+        String problem = e instanceof NoSuchFileException ? "no such file" : "cannot read: " + FileErrors.strerror(e);
         return KernelLoadException.whole(file.toString(), problem, e);
     }
 }
