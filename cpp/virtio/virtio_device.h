@@ -30,8 +30,9 @@ struct DeviceContext {
 // The register state machine is in Java (io.vmm4j.devices.virtio); this side starts at
 // DRIVER_OK (activate) and ends at a reset. Queue processing runs on the VM's I/O thread,
 // woken by one doorbell eventfd per queue (on KVM an ioeventfd on QueueNotify, datamatch = queue
-// index); interrupts go out through one eventfd (on KVM an irqfd). One mutex serialises processing with activate() and reset(), so reset()
-// returns only after the I/O thread has let go of the queues.
+// index); interrupts go out through one eventfd (on KVM an irqfd). One mutex serialises
+// processing with activate() and reset(), so reset() returns only after the I/O thread has let
+// go of the queues.
 class VirtioDevice {
 public:
     VirtioDevice(const DeviceContext& context, std::string name, uint16_t queue_count);
