@@ -1,18 +1,17 @@
 #include "virtio/virtio_device.h"
 
 #include "common/error.h"
-#include "memory/guest_memory.h"
 
 namespace vmm4j::virtio {
 
 VirtioDevice::VirtioDevice(const DeviceContext& context, std::string name, uint16_t queue_count)
     : name_(std::move(name)), io_(context.io), memory_(context.memory) {
-    if (context.irqchip) irqfd_ = std::make_unique<IrqFd>(context.vm, irq_, context.gsi);
+    irq_route_ = context.routes.interrupt(irq_, context.gsi);
     for (uint16_t i = 0; i < queue_count; ++i) {
         auto slot = std::make_unique<QueueSlot>();
         slot->device = this;
         slot->index = i;
-        slot->ioeventfd = std::make_unique<IoEventFd>(context.vm, slot->doorbell, context.notify_address, 4, i);
+        slot->route = context.routes.doorbell(slot->doorbell, context.notify_address, i);
         slots_.push_back(std::move(slot));
     }
     // Watched only once every slot exists: the thread may call on_ready() from now on.

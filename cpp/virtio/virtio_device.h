@@ -9,25 +9,19 @@
 #include <vector>
 
 #include "kvm/event_fd.h"
-#include "kvm/ioeventfd.h"
-#include "kvm/irqfd.h"
+#include "virtio/event_routes.h"
 #include "virtio/io_thread.h"
 #include "virtio/queue/guest_access.h"
 #include "virtio/queue/split_queue.h"
 
 namespace vmm4j {
-
-class GuestMemory;
-class VmFd;
-
 namespace virtio {
 
-// What a device needs from its VM.
+// What a device needs from its VM; all of it outlives the device.
 struct DeviceContext {
-    const VmFd& vm;
-    const GuestMemory& memory;
+    const GuestAccess& memory;
     IoThread& io;
-    bool irqchip;           // register the irqfd with KVM (needs the in-kernel irqchip)
+    EventRoutes& routes;
     uint64_t notify_address; // the QueueNotify register of the device's MMIO window
     uint32_t gsi;
 };
@@ -35,9 +29,10 @@ struct DeviceContext {
 // The native half of one virtio-mmio device: its queues, interrupt and needs-reset state.
 // The register state machine is in Java (io.vmm4j.devices.virtio); this side starts at
 // DRIVER_OK (activate) and ends at a reset. Queue processing runs on the VM's I/O thread,
-// woken by one ioeventfd per queue (QueueNotify, datamatch = queue index); interrupts go out
-// through one irqfd. One mutex serialises processing with activate() and reset(), so reset()
-// returns only after the I/O thread has let go of the queues.
+// woken by one doorbell eventfd per queue (on KVM an ioeventfd on QueueNotify, datamatch = queue
+// index); interrupts go out through one eventfd (on KVM an irqfd). One mutex serialises
+// processing with activate() and reset(), so reset() returns only after the I/O thread has let
+// go of the queues.
 class VirtioDevice {
 public:
     VirtioDevice(const DeviceContext& context, std::string name, uint16_t queue_count);
@@ -95,8 +90,8 @@ private:
     struct QueueSlot final : IoHandler {
         VirtioDevice* device = nullptr;
         uint16_t index = 0;
-        EventFd doorbell;                     // before the registration that refers to it
-        std::unique_ptr<IoEventFd> ioeventfd;
+        EventFd doorbell;                     // before the route that refers to it
+        std::unique_ptr<Route> route;
         std::optional<SplitQueue> queue;
         void on_ready() noexcept override;
     };
@@ -104,9 +99,9 @@ private:
 
     std::string name_;
     IoThread& io_;
-    GuestMemoryAccess memory_;
-    EventFd irq_;                    // before the irqfd that refers to it
-    std::unique_ptr<IrqFd> irqfd_;
+    const GuestAccess& memory_;
+    EventFd irq_;                    // before the route that refers to it
+    std::unique_ptr<Route> irq_route_;
     std::vector<std::unique_ptr<QueueSlot>> slots_;
     std::atomic<uint32_t> isr_{0};
     std::atomic<bool> needs_reset_{false};

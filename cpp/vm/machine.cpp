@@ -3,6 +3,8 @@
 #include <chrono>
 
 #include "common/error.h"
+#include "kvm/ioeventfd.h"
+#include "kvm/irqfd.h"
 #include "virtio/virtio_hub.h"
 
 namespace vmm4j {
@@ -22,8 +24,43 @@ Machine::Machine(const SystemFd& system)
 
 Machine::~Machine() = default;
 
+namespace {
+// A KVM registration held as a virtio route.
+template <typename Registration>
+class KvmRoute final : public virtio::Route {
+public:
+    template <typename... Args>
+    explicit KvmRoute(Args&&... args) : registration_(std::forward<Args>(args)...) {}
+
+private:
+    Registration registration_;
+};
+
+// Doorbells as ioeventfds on the QueueNotify register; interrupts as irqfds when the in-kernel
+// irqchip exists (without it the eventfd is left for wait_interrupt()).
+class KvmEventRoutes final : public virtio::EventRoutes {
+public:
+    KvmEventRoutes(const VmFd& vm, bool irqchip) : vm_(vm), irqchip_(irqchip) {}
+    std::unique_ptr<virtio::Route> doorbell(const EventFd& doorbell, uint64_t notify_address,
+                                            uint16_t queue) override {
+        return std::make_unique<KvmRoute<IoEventFd>>(vm_, doorbell, notify_address, 4, queue);
+    }
+    std::unique_ptr<virtio::Route> interrupt(const EventFd& interrupt, uint32_t gsi) override {
+        if (!irqchip_) return nullptr;
+        return std::make_unique<KvmRoute<IrqFd>>(vm_, interrupt, gsi);
+    }
+
+private:
+    const VmFd& vm_;
+    bool irqchip_;
+};
+}  // namespace
+
 VirtioHub& Machine::virtio() {
-    if (!virtio_) virtio_ = std::make_unique<VirtioHub>(vm_, memory_, irqchip_, io_thread_cpus_);
+    if (!virtio_) {
+        virtio_ = std::make_unique<VirtioHub>(std::make_unique<GuestMemoryAccess>(memory_),
+                                              std::make_unique<KvmEventRoutes>(vm_, irqchip_), io_thread_cpus_);
+    }
     return *virtio_;
 }
 

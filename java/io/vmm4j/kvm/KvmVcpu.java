@@ -57,12 +57,18 @@ final class KvmVcpu implements Vcpu, IoUpcallHandler {
     @Override
     public VcpuExit run() {
         vm.beginManualRun();
-        int kind = runNative(NativeCore.RUN_MANUAL);
-        if (kind == DEVICE_ERROR) throw vm.failOnDeviceError(this);
-        return decodeExit(kind);
+        // The exit info lives in the native vCPU: decode it before a concurrent close() can free it.
+        vmHandle.enter();
+        try {
+            int kind = runNative(NativeCore.RUN_MANUAL);
+            if (kind == DEVICE_ERROR) throw vm.failOnDeviceError(this);
+            return decodeExit(kind);
+        } finally {
+            vmHandle.exit();
+        }
     }
 
-    /** The exit the native loop reported, from the exit info block. */
+    /** The exit the native loop reported, from the exit info block; with the VM's handle held. */
     VcpuExit decodeExit(int kind) {
         switch (kind) {
             case HALT:
