@@ -7,6 +7,7 @@
  */
 #include <stdint.h>
 
+#include "clock.h"
 #include "io.h"
 #include "lapic.h"
 #include "uart.h"
@@ -26,6 +27,7 @@
 #define EXIT_PASS           0x21u
 #define EXIT_FAIL_BASE      0x40u
 #define MAX_CPUS            64
+#define AP_TIMEOUT_MS       10000  /* APs report in milliseconds on hardware, far later when emulated */
 #define TESTDEV_IOPORT      0xe0
 #define TESTDEV_FLUSH       0xe4
 #define TESTDEV_BYTE        0xe8
@@ -88,12 +90,14 @@ static uint32_t start_aps(uint32_t cpus) {
     lapic_enable(0xFF);
     lapic_start_other_cpus(0);
     uint32_t bsp = lapic_id();
-    uint32_t seen = 0;
-    for (uint32_t tries = 0; tries < 200000 && seen < cpus - 1; tries++) {
+    uint64_t deadline = clock_deadline_ms(AP_TIMEOUT_MS);
+    uint32_t seen;
+    for (;;) {
         seen = 0;
         for (uint32_t id = 0; id < cpus && id < MAX_CPUS; id++) {
             if (id != bsp && reported[id]) seen++;
         }
+        if (seen == cpus - 1 || clock_passed(deadline)) break;
     }
     uart_puts("smp: bsp=");
     uart_put_dec(bsp);
@@ -107,6 +111,11 @@ static uint32_t start_aps(uint32_t cpus) {
         }
     }
     uart_putc('\n');
+    if (seen != cpus - 1) {
+        uart_puts("smp: not every AP reported within ");
+        uart_put_dec(AP_TIMEOUT_MS);
+        uart_puts(" ms\n");
+    }
     return seen;
 }
 
@@ -220,6 +229,11 @@ void mb_main(uint32_t magic, const struct mb_info *info) {
         check((mod->start & 0xfff) == 0, "module page aligned");
         check(mod->end - mod->start >= 12 && starts_with(data, "vmm4j-module"), "module contents");
     }
+    uart_putc('\n');
+
+    const char *clock = clock_source();  /* first: it prints a line of its own when there is none */
+    uart_puts("multiboot: clock=");
+    uart_puts(clock);
     uart_putc('\n');
 
     uint32_t aps = cpus > 1 ? start_aps(cpus <= MAX_CPUS ? cpus : MAX_CPUS) : 0;
