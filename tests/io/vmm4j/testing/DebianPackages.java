@@ -30,6 +30,11 @@ public final class DebianPackages {
 
     private DebianPackages() {}
 
+    /** Fetches every package the tests use, for a run that will have no network (tests/kvm-vm/junit). */
+    public static void main(String[] args) {
+        System.out.println("Debian packages for the tests: " + kernel() + ", " + busybox());
+    }
+
     /** The path of boot/vmlinuz-* from the current kernel package, downloading it on first use. */
     public static synchronized Path kernel() {
         if (vmlinuz == null) {

@@ -1,0 +1,80 @@
+package io.vmm4j.testing.harness;
+
+import static org.junit.platform.engine.discovery.ClassNameFilter.includeClassNamePatterns;
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectPackage;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.platform.launcher.Launcher;
+import org.junit.platform.launcher.LauncherDiscoveryRequest;
+import org.junit.platform.launcher.TagFilter;
+import org.junit.platform.launcher.TestExecutionListener;
+import org.junit.platform.launcher.TestIdentifier;
+import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
+import org.junit.platform.launcher.core.LauncherFactory;
+
+/**
+ * Runs the KVM tests (those tagged {@code kvm} by {@code @RequiresKvm}) with the JUnit Platform launcher, on a
+ * class path the host computed: what {@code tests/kvm-vm/junit} starts inside the nested-KVM VM. Measured there,
+ * this costs about a tenth of {@code mvn -o test} per class, which re-runs Maven, CMake and JavaCPP.
+ *
+ * <p>{@code KvmTestLauncher REPORT_DIR PROGRESS_FILE [CLASS_PATTERN...]}: writes surefire-format reports to
+ * REPORT_DIR, the test that is running to PROGRESS_FILE (so whoever kills a hung guest can name it), prints a line
+ * per test and closes with {@code N passed, N failed, N skipped}. Exits 0 only if no test failed and, without
+ * patterns, at least one ran.
+ */
+public final class KvmTestLauncher {
+    private KvmTestLauncher() {}
+
+    public static void main(String[] args) throws Exception {
+        if (args.length < 2) {
+            System.err.println("usage: KvmTestLauncher REPORT_DIR PROGRESS_FILE [CLASS_PATTERN...]");
+            System.exit(2);
+        }
+        Path reports = Path.of(args[0]);
+        Path progress = Path.of(args[1]);
+        List<String> patterns = new ArrayList<>(List.of(args).subList(2, args.length));
+
+        LauncherDiscoveryRequestBuilder request = LauncherDiscoveryRequestBuilder.request()
+                .selectors(selectPackage("io.vmm4j")).filters(TagFilter.includeTags("kvm"));
+        if (!patterns.isEmpty()) {
+            // Surefire's -Dtest takes simple names or patterns with '*'; the filter takes regular expressions.
+            request.filters(includeClassNamePatterns(patterns.stream().map(KvmTestLauncher::toRegex).toArray(String[]::new)));
+        }
+        LauncherDiscoveryRequest discovery = request.build();
+
+        SurefireReport report = new SurefireReport(reports);
+        TestBound.beforeHalt(report::haltedIn);
+        TestExecutionListener progressFile = new TestExecutionListener() {
+            @Override
+            public void executionStarted(TestIdentifier test) {
+                if (!test.isTest()) return;
+                try {
+                    Files.writeString(progress, test.getLegacyReportingName() + " in " + test.getUniqueId() + "\n",
+                            StandardCharsets.UTF_8);
+                } catch (java.io.IOException e) {
+                    System.err.println("cannot write " + progress + ": " + e);
+                }
+            }
+        };
+        Launcher launcher = LauncherFactory.create();
+        launcher.execute(discovery, report, progressFile);
+
+        System.out.printf("%d passed, %d failed, %d skipped%n", report.passed, report.failed, report.skipped);
+        boolean ranNothing = report.passed + report.failed + report.skipped == 0;
+        if (ranNothing) {
+            System.out.println(patterns.isEmpty() ? "no KVM test was found: the run proves nothing"
+                    : "no KVM test matches " + String.join(",", patterns));
+        }
+        System.exit(report.failed > 0 || (ranNothing && patterns.isEmpty()) ? 1 : 0);
+    }
+
+    static String toRegex(String pattern) {
+        String name = pattern.contains("#") ? pattern.substring(0, pattern.indexOf('#')) : pattern;
+        String regex = name.replace(".", "\\.").replace("*", ".*");
+        return name.contains(".") ? regex : "(.*\\.)?" + regex;
+    }
+}
