@@ -4,7 +4,9 @@
 
 #include <stdint.h>
 
+#include "clock.h"
 #include "io.h"
+#include "uart.h"
 
 #define LAPIC            0xFEE00000u
 #define LAPIC_ID         0x020
@@ -17,6 +19,7 @@
 #define ICR_PENDING      (1u << 12)
 #define ICR_INIT         (5u << 8)
 #define ICR_STARTUP      (6u << 8)
+#define IPI_TIMEOUT_MS   1000
 
 /* The LAPIC starts software-disabled; this sets SVR's enable bit and the spurious vector. */
 static inline void lapic_enable(uint8_t spurious_vector) {
@@ -31,11 +34,21 @@ static inline void lapic_eoi(void) {
     mmio_write32(LAPIC + LAPIC_EOI, 0);
 }
 
-/* Sends an IPI (ICR high first: writing ICR low sends it) and waits, bounded, for delivery. */
+/* Sends an IPI (ICR high first: writing ICR low sends it) and waits, bounded in time, for delivery. */
 static inline void lapic_send_ipi(uint32_t command) {
+    uint64_t deadline = clock_deadline_ms(IPI_TIMEOUT_MS);
     mmio_write32(LAPIC + LAPIC_ICR_HIGH, 0);
     mmio_write32(LAPIC + LAPIC_ICR_LOW, command);
-    for (int i = 0; i < 1000 && (mmio_read32(LAPIC + LAPIC_ICR_LOW) & ICR_PENDING); i++) {}
+    while (mmio_read32(LAPIC + LAPIC_ICR_LOW) & ICR_PENDING) {
+        if (clock_passed(deadline)) {
+            uart_puts("lapic: IPI ");
+            uart_put_hex32(command);
+            uart_puts(" still pending after ");
+            uart_put_dec(IPI_TIMEOUT_MS);
+            uart_puts(" ms\n");
+            return;
+        }
+    }
 }
 
 /* INIT then STARTUP to every other CPU: they start in real mode at vector << 12. */

@@ -1,6 +1,9 @@
 /* See virtio.h. */
 #include "virtio.h"
 
+#include "clock.h"
+#include "uart.h"
+
 void zero(volatile uint8_t *p, uint32_t n) {
     for (uint32_t i = 0; i < n; i++) p[i] = 0;
 }
@@ -70,10 +73,20 @@ int virtq_take_used(struct vq *q, uint32_t *id, uint32_t *len) {
 }
 
 int32_t virtq_submit_poll(struct vq *q, uint16_t head) {
+    uint64_t deadline = clock_deadline_ms(VIRTQ_POLL_TIMEOUT_MS);
     virtq_publish(q, head);
     uint32_t id, len;
-    for (uint32_t spin = 0; spin < 2000000; spin++) {
-        if (virtq_take_used(q, &id, &len)) return (int32_t)len;
+    while (!virtq_take_used(q, &id, &len)) {
+        if (clock_passed(deadline)) {
+            uart_puts("virtio: no completion on queue ");
+            uart_put_dec(q->index);
+            uart_puts(" of the device at ");
+            uart_put_hex32(q->base);
+            uart_puts(" within ");
+            uart_put_dec(VIRTQ_POLL_TIMEOUT_MS);
+            uart_puts(" ms\n");
+            return -1;
+        }
     }
-    return -1;
+    return (int32_t)len;
 }

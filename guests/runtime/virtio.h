@@ -75,7 +75,12 @@ void virtq_publish(struct vq *q, uint16_t head);
 /* The next used element, if the device has returned one: 1 and its id/length, else 0. */
 int virtq_take_used(struct vq *q, uint32_t *id, uint32_t *len);
 
-/* virtq_publish, then polls for the completion. Returns the used length or -1 after ~2M polls. */
+/* How long virtq_submit_poll waits: the device thread answers in microseconds on hardware and in
+ * milliseconds under an emulated CPU. */
+#define VIRTQ_POLL_TIMEOUT_MS 10000
+
+/* virtq_publish, then polls for the completion (clock.h). Returns the used length, or -1 after
+ * VIRTQ_POLL_TIMEOUT_MS, with a line on COM1 that names the queue. */
 int32_t virtq_submit_poll(struct vq *q, uint16_t head);
 
 #endif

@@ -11,6 +11,7 @@
  */
 #include <stdint.h>
 
+#include "clock.h"
 #include "io.h"
 #include "lapic.h"
 #include "uart.h"
@@ -30,13 +31,12 @@
 #define EXIT_PASS           0x21u
 #define EXIT_FAIL_BASE      0x40u
 #define MAX_CPUS            64
+#define AP_TIMEOUT_MS       10000  /* APs report in milliseconds on hardware, far later when emulated */
 #define TESTDEV_IOPORT      0xe0
 #define TESTDEV_FLUSH       0xe4
 #define TESTDEV_BYTE        0xe8
 #define TESTDEV_IRQ         0x2000
 #define TESTDEV_IOMEM       0xFF000000u
-#define PIT_CHANNEL0        0x40
-#define PIT_COMMAND         0x43
 
 struct mb_info {
     uint32_t flags, mem_lower, mem_upper, boot_device, cmdline, mods_count, mods_addr;
@@ -91,21 +91,6 @@ static uint32_t environment_lines(const char *text, uint32_t len) {
     return lines;
 }
 
-/*
- * Programs PIT channel 0 (mode 0, count 0x8000) and latches it: a PIT has counted down to at most
- * 0x8000, while an absent one (-machine pit=off) leaves the port unclaimed, reading all ones.
- * Interrupts stay disabled, so the one IRQ 0 at the terminal count is never taken.
- */
-static int pit_answers(void) {
-    outb(PIT_COMMAND, 0x30);
-    outb(PIT_CHANNEL0, 0x00);
-    outb(PIT_CHANNEL0, 0x80);
-    outb(PIT_COMMAND, 0x00);
-    uint32_t count = inb(PIT_CHANNEL0);
-    count |= (uint32_t)inb(PIT_CHANNEL0) << 8;
-    return count <= 0x8000;
-}
-
 /* CPUID leaf/subleaf into r[0..3] = eax, ebx, ecx, edx. */
 static void cpuid(uint32_t leaf, uint32_t subleaf, uint32_t r[4]) {
     __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(subleaf));
@@ -156,12 +141,14 @@ static uint32_t start_aps(uint32_t cpus) {
     lapic_enable(0xFF);
     lapic_start_other_cpus(0);
     uint32_t bsp = lapic_id();
-    uint32_t seen = 0;
-    for (uint32_t tries = 0; tries < 200000 && seen < cpus - 1; tries++) {
+    uint64_t deadline = clock_deadline_ms(AP_TIMEOUT_MS);
+    uint32_t seen;
+    for (;;) {
         seen = 0;
         for (uint32_t id = 0; id < cpus && id < MAX_CPUS; id++) {
             if (id != bsp && reported[id]) seen++;
         }
+        if (seen == cpus - 1 || clock_passed(deadline)) break;
     }
     uart_puts("smp: bsp=");
     uart_put_dec(bsp);
@@ -175,6 +162,11 @@ static uint32_t start_aps(uint32_t cpus) {
         }
     }
     uart_putc('\n');
+    if (seen != cpus - 1) {
+        uart_puts("smp: not every AP reported within ");
+        uart_put_dec(AP_TIMEOUT_MS);
+        uart_puts(" ms\n");
+    }
     return seen;
 }
 
@@ -305,11 +297,16 @@ void mb_main(uint32_t magic, const struct mb_info *info) {
         if (!harness_mode) check(mod->end - mod->start >= 12 && starts_with(data, "vmm4j-module"), "module contents");
     }
 
+    const char *clock = clock_source();  /* first: it prints a line of its own when there is none */
+    uart_puts("multiboot: clock=");
+    uart_puts(clock);
+    uart_putc('\n');
+
     uint32_t aps = cpus > 1 ? start_aps(cpus <= MAX_CPUS ? cpus : MAX_CPUS) : 0;
     check(aps + 1 == cpus, "every AP reported");
 
     test_pc_testdev();
-    uart_puts(pit_answers() ? "pit: present\n" : "pit: absent\n");
+    uart_puts(pit_start() ? "pit: present\n" : "pit: absent\n");
 
     if (harness_mode) {
         /* kvm-unit-tests' report_summary() and exit(): the harness reads the last lines and the status. */

@@ -1,10 +1,12 @@
 /*
  * smp: the BSP starts every AP with INIT/SIPI through the in-kernel local APIC; each AP
  * reports its APIC id in the mailbox; the BSP prints what it saw. Needs the irqchip.
- * Output: "smp: cpus=N bsp=B aps=<id>,<id>...\n", then 0x5D0E5D0E at GPA 0x6008.
+ * Output: "smp: cpus=N bsp=B aps=<id>,<id>...\n" (and a line saying so when an AP has not
+ * reported within AP_TIMEOUT_MS), then 0x5D0E5D0E at GPA 0x6008.
  */
 #include <stdint.h>
 
+#include "clock.h"
 #include "io.h"
 #include "lapic.h"
 #include "layout.h"
@@ -14,6 +16,7 @@
 #define REPORTED(id)     (0xA9000000u | (id))
 #define DONE_MAGIC       0x5D0E5D0Eu
 #define MAX_CPUS         64
+#define AP_TIMEOUT_MS    10000  /* APs report in milliseconds on hardware, far later when emulated */
 
 extern char ap_trampoline[];
 
@@ -38,12 +41,14 @@ int main(void) {
     uint32_t vector = (uint32_t)(uintptr_t)ap_trampoline >> 12;
     lapic_start_other_cpus(vector);
 
-    uint32_t seen = 0;
-    for (uint32_t tries = 0; tries < 200000 && seen < cpus - 1; tries++) {
+    uint64_t deadline = clock_deadline_ms(AP_TIMEOUT_MS);
+    uint32_t seen;
+    for (;;) {
         seen = 0;
         for (uint32_t id = 0; id < cpus; id++) {
             if (id != bsp && mmio_read32(REPORTS + 4 * id) == REPORTED(id)) seen++;
         }
+        if (seen == cpus - 1 || clock_passed(deadline)) break;
     }
 
     uart_puts("smp: cpus=");
@@ -60,6 +65,11 @@ int main(void) {
         }
     }
     uart_putc('\n');
+    if (seen != cpus - 1) {
+        uart_puts("smp: not every AP reported within ");
+        uart_put_dec(AP_TIMEOUT_MS);
+        uart_puts(" ms\n");
+    }
     mmio_write32(GUEST_MAILBOX + 8, DONE_MAGIC);
     halt_forever();
     return 0;

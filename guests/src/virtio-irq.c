@@ -15,6 +15,7 @@
  */
 #include <stdint.h>
 
+#include "clock.h"
 #include "io.h"
 #include "lapic.h"
 #include "layout.h"
@@ -55,12 +56,6 @@ static volatile uint32_t interrupts;
 static volatile uint32_t last_status;
 static volatile uint32_t spurious;
 static volatile uint64_t notified_at, handled_at;
-
-static inline uint64_t rdtsc(void) {
-    uint32_t lo, hi;
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return ((uint64_t)hi << 32) | lo;
-}
 
 static void __attribute__((noreturn)) finish(uint8_t code) {
     outb(DEBUG_EXIT, code);
