@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.platform.engine.support.descriptor.MethodSource;
 import org.junit.platform.launcher.Launcher;
 import org.junit.platform.launcher.LauncherDiscoveryRequest;
 import org.junit.platform.launcher.TagFilter;
@@ -22,7 +23,8 @@ import org.junit.platform.launcher.core.LauncherFactory;
  * this costs about a tenth of {@code mvn -o test} per class, which re-runs Maven, CMake and JavaCPP.
  *
  * <p>{@code KvmTestLauncher REPORT_DIR PROGRESS_FILE [CLASS_PATTERN...]}: writes surefire-format reports to
- * REPORT_DIR, the test that is running to PROGRESS_FILE (so whoever kills a hung guest can name it), prints a line
+ * REPORT_DIR, the test that is running to PROGRESS_FILE (so whoever kills a hung guest can name it) and
+ * {@code finished} there at the end, prints a line
  * per test and closes with {@code N passed, N failed, N skipped}. Exits 0 only if no test failed and, without
  * patterns, at least one ran.
  *
@@ -35,7 +37,9 @@ public final class KvmTestLauncher {
     public static void main(String[] args) throws Exception {
         if (args.length >= 1 && args[0].equals("--count")) {
             LauncherDiscoveryRequest discovery = discovery(List.of(args).subList(1, args.length));
-            System.out.println(LauncherFactory.create().discover(discovery).countTestIdentifiers(TestIdentifier::isTest));
+            // A parameterized test is a container until it runs: count methods, not invocations.
+            System.out.println(LauncherFactory.create().discover(discovery)
+                    .countTestIdentifiers(test -> test.getSource().filter(MethodSource.class::isInstance).isPresent()));
             System.exit(0);
         }
         if (args.length < 2) {
@@ -65,6 +69,7 @@ public final class KvmTestLauncher {
         Launcher launcher = LauncherFactory.create();
         launcher.execute(discovery, report, progressFile);
 
+        Files.writeString(progress, "finished\n", StandardCharsets.UTF_8);  // whoever started us: we were not cut short
         System.out.printf("%d passed, %d failed, %d skipped%n", report.passed, report.failed, report.skipped);
         boolean ranNothing = report.passed + report.failed + report.skipped == 0;
         if (ranNothing) {
