@@ -162,9 +162,7 @@ class KvmUnitTestsHarnessTest {
     void aMultibootTestRunsAndPassesAsTheHarnessJudgesIt() throws IOException {
         Path kernel = Files.write(dir.resolve("mbtest.flat"), BundledGuest.MULTIBOOT.image());
         Path environ = environ();
-        // One vCPU: the guest's AP wait is still a loop count on this branch (guests-timing makes it a deadline),
-        // and under nested emulation the AP can report after it. QemuCliTest covers -smp 2 and 4.
-        Run run = qemu(testCommand(kernel.toString(), 1, "-cpu qemu64,+x2apic,+tsc-deadline -machine pit=off",
+        Run run = qemu(testCommand(kernel.toString(), 2, "-cpu qemu64,+x2apic,+tsc-deadline -machine pit=off",
                 "first second", environ));
         String console = run.out();
         // vmm.bash, qemu_fixup_return_code: status 1 with nothing on stderr is SUCCESS; with stderr, a QEMU failure.
