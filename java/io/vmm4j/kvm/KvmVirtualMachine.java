@@ -146,7 +146,8 @@ final class KvmVirtualMachine implements VirtualMachine {
         long nativeVcpu = handle.call(vm -> NativeCore.vmm4j_vcpu_create(vm, id, key));
         KvmVcpu vcpu = new KvmVcpu(this, handle, id, nativeVcpu);
         UpcallKeys.bind(key, vcpu);
-        List<CpuidEntry> cpuid = CpuidFilter.forVcpu(cpuModel.apply(hypervisor.supportedCpuid()), id, vcpus.length, cpuFeatures);
+        List<CpuidEntry> cpuid =
+                CpuidFilter.forVcpu(cpuModel.apply(hypervisor.supportedCpuid()), id, vcpus.length, cpuFeatures);
         vcpu.setCpuid(cpuid);
         // KVM recomputes CPUID 0xD's current-size (EBX) only when it sees XCR0 change. An emulator that
         // runs the guest's XSETBV without an exit (QEMU TCG's nested SVM) leaves it at the reset size, and
