@@ -66,23 +66,20 @@ final class Dsdt {
     }
 
     private static byte[] com1() {
-        return Aml.device("COM1",
-                Aml.name("_HID", Aml.eisaId("PNP0501")),
-                Aml.name("_UID", Aml.integer(0)),
-                Aml.name("_STA", Aml.integer(STATUS_PRESENT_AND_WORKING)),
-                Aml.name("_CRS", Aml.resourceTemplate(
-                        Aml.io(COM1_PORT, COM1_PORT, 1, COM1_PORT_COUNT),
-                        edgeInterrupt(COM1_IRQ))));
+        return isaDevice("COM1", "PNP0501", COM1_PORT, COM1_PORT_COUNT, edgeInterrupt(COM1_IRQ));
     }
 
     private static byte[] rtc() {
-        return Aml.device("RTC",
-                Aml.name("_HID", Aml.eisaId("PNP0B00")),
+        return isaDevice("RTC", "PNP0B00", RTC_PORT, RTC_PORT_COUNT, Aml.irqNoFlags(RTC_IRQ));
+    }
+
+    /** A legacy PC device by its PNP id: one fixed I/O port range and one interrupt. */
+    private static byte[] isaDevice(String name, String pnpId, int port, int portCount, byte[] interrupt) {
+        return Aml.device(name,
+                Aml.name("_HID", Aml.eisaId(pnpId)),
                 Aml.name("_UID", Aml.integer(0)),
                 Aml.name("_STA", Aml.integer(STATUS_PRESENT_AND_WORKING)),
-                Aml.name("_CRS", Aml.resourceTemplate(
-                        Aml.io(RTC_PORT, RTC_PORT, 1, RTC_PORT_COUNT),
-                        Aml.irqNoFlags(RTC_IRQ))));
+                Aml.name("_CRS", Aml.resourceTemplate(Aml.io(port, port, 1, portCount), interrupt)));
     }
 
     private static byte[] virtioMmio(int index, VirtioMmioSlot slot) {
