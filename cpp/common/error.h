@@ -13,19 +13,21 @@ namespace vmm4j {
 // Mirrored by io.vmm4j.jni.NativeErrorKind; keep the numbers in step.
 enum class ErrorKind : int32_t {
     None = 0,
-    System = 1,          // an ioctl or syscall failed; errno is set
-    InvalidArgument = 2, // the caller passed something the core refuses
-    OutOfBounds = 3,     // a guest address range outside guest memory
-    Conflict = 4,        // overlapping device ranges or memory regions
-    State = 5,           // the object is in the wrong state for the call
-    Internal = 6,        // anything else, including foreign exceptions
+    System = 1,           // an ioctl or syscall failed; errno is set
+    InvalidArgument = 2,  // the caller passed something the core refuses
+    OutOfBounds = 3,      // a guest address range outside guest memory
+    Conflict = 4,         // overlapping device ranges or memory regions
+    State = 5,            // the object is in the wrong state for the call
+    Internal = 6,         // anything else, including foreign exceptions
 };
 
 class CoreError : public std::runtime_error {
 public:
     CoreError(ErrorKind kind, std::string operation, std::string detail, int error_number = 0)
         : std::runtime_error(operation + ": " + detail),
-          kind_(kind), operation_(std::move(operation)), error_number_(error_number) {}
+          kind_(kind),
+          operation_(std::move(operation)),
+          error_number_(error_number) {}
 
     ErrorKind kind() const noexcept { return kind_; }
     const std::string& operation() const noexcept { return operation_; }

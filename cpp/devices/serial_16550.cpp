@@ -100,7 +100,10 @@ bool Serial16550::write(Vcpu& vcpu, uint64_t offset, uint32_t, uint64_t value) {
                 if (dlab) {
                     divisor_low_ = byte;
                 } else {
-                    if (modem_control_ & kMcrLoop) receive(byte); else transmit = true;
+                    if (modem_control_ & kMcrLoop)
+                        receive(byte);
+                    else
+                        transmit = true;
                     transmitter_interrupt_pending_ = true;  // sent at once, so THR is empty again
                 }
                 break;

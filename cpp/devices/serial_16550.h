@@ -39,7 +39,7 @@ private:
     bool transmitter_interrupt_pending_ = false;  // THR emptied since IIR last reported it
     bool irq_asserted_ = false;
     uint8_t interrupt_enable_ = 0;
-    uint8_t line_control_ = 0x03;  // 8N1
+    uint8_t line_control_ = 0x03;   // 8N1
     uint8_t modem_control_ = 0x08;  // OUT2
     uint8_t scratch_ = 0;
     uint8_t divisor_low_ = 0x0c;  // 9600 baud

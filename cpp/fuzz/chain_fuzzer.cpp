@@ -31,7 +31,8 @@ struct Stats {
     uint64_t inputs = 0, chains = 0, indirect_chains = 0, broken = 0, segments = 0;
     uint64_t errors[16] = {};
     ~Stats() {
-        std::fprintf(stderr, "chain_fuzzer stats: inputs=%llu chains=%llu indirect_chains=%llu broken=%llu segments=%llu\n",
+        std::fprintf(stderr,
+                     "chain_fuzzer stats: inputs=%llu chains=%llu indirect_chains=%llu broken=%llu segments=%llu\n",
                      (unsigned long long)inputs, (unsigned long long)chains, (unsigned long long)indirect_chains,
                      (unsigned long long)broken, (unsigned long long)segments);
     }
@@ -79,7 +80,7 @@ void fold_descriptors(uint8_t* bytes, size_t length) {
             case 1: address = kRegion0 + (address % kRegion0Size); break;
             case 2: address = kRegion1 + (address % kRegion1Size); break;
             case 3: address = kRegion1 + kRegion1Size - (address % 64); break;  // near the end: overruns
-            default: break;                                                    // raw
+            default: break;                                                     // raw
         }
         std::memcpy(bytes + at, &address, 8);
     }

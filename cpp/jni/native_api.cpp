@@ -7,8 +7,8 @@
 #include <exception>
 #include <string>
 
-#include "bus/upcall.h"
 #include "bus/java_device.h"
+#include "bus/upcall.h"
 #include "common/error.h"
 #include "devices/null_device.h"
 #include "devices/serial_16550.h"
@@ -23,7 +23,8 @@ using namespace vmm4j;
 using vmm4j::virtio::VirtioDevice;
 
 static_assert(VMM4J_EXIT_INFO_SLOTS == ExitInfo::kSlots, "exit info size must match");
-static_assert(VMM4J_UNCLAIMED_PIO_KEY == kUnclaimedPioKey && VMM4J_UNCLAIMED_MMIO_KEY == kUnclaimedMmioKey, "unclaimed keys must match");
+static_assert(VMM4J_UNCLAIMED_PIO_KEY == kUnclaimedPioKey && VMM4J_UNCLAIMED_MMIO_KEY == kUnclaimedMmioKey,
+              "unclaimed keys must match");
 
 namespace {
 
@@ -83,9 +84,9 @@ void check_length(const char* operation, int64_t value) {
 constexpr int kSegmentBlock = 3;
 
 int64_t pack_segment_attributes(const kvm_segment& s) {
-    return int64_t(s.selector) | int64_t(s.type & 0xf) << 16 | int64_t(s.present & 1) << 20 |
-           int64_t(s.dpl & 3) << 21 | int64_t(s.db & 1) << 23 | int64_t(s.s & 1) << 24 | int64_t(s.l & 1) << 25 |
-           int64_t(s.g & 1) << 26 | int64_t(s.avl & 1) << 27 | int64_t(s.unusable & 1) << 28;
+    return int64_t(s.selector) | int64_t(s.type & 0xf) << 16 | int64_t(s.present & 1) << 20 | int64_t(s.dpl & 3) << 21 |
+           int64_t(s.db & 1) << 23 | int64_t(s.s & 1) << 24 | int64_t(s.l & 1) << 25 | int64_t(s.g & 1) << 26 |
+           int64_t(s.avl & 1) << 27 | int64_t(s.unusable & 1) << 28;
 }
 
 void unpack_segment(const int64_t* block, kvm_segment& s) {
@@ -114,8 +115,8 @@ uint32_t gsi_of(const char* operation, int32_t gsi) {
 template <typename Device, typename... Args>
 int64_t add_virtio(Machine& machine, int64_t notify_address, uint32_t gsi, Args&&... args) {
     VirtioHub& hub = machine.virtio();
-    auto device = std::make_unique<Device>(hub.context(static_cast<uint64_t>(notify_address), gsi),
-                                           std::forward<Args>(args)...);
+    auto device =
+        std::make_unique<Device>(hub.context(static_cast<uint64_t>(notify_address), gsi), std::forward<Args>(args)...);
     return handle_of(&hub.add(std::move(device)));
 }
 
@@ -247,8 +248,7 @@ int64_t vmm4j_memory_read(int64_t vm, int64_t guest_address, int8_t* destination
     });
 }
 
-int64_t vmm4j_memory_write(int64_t vm, int64_t guest_address, const int8_t* source, int32_t offset,
-                           int32_t length) {
+int64_t vmm4j_memory_write(int64_t vm, int64_t guest_address, const int8_t* source, int32_t offset, int32_t length) {
     return guarded(__func__, [&] {
         check_length("guest memory write", length);
         check_length("guest memory write", offset);

@@ -8,14 +8,14 @@
 #include <cstdint>
 
 // Regs block: rax rbx rcx rdx rsi rdi rsp rbp r8..r15 rip rflags.
-#define VMM4J_REGS_SLOTS 18
+#define VMM4J_REGS_SLOTS      18
 // Sregs block: 8 segments (cs ds es fs gs ss tr ldt) of 3 slots each (base, limit, packed
 // attributes), then gdt base/limit, idt base/limit, cr0 cr2 cr3 cr4 cr8 efer apic_base.
-#define VMM4J_SREGS_SLOTS 35
+#define VMM4J_SREGS_SLOTS     35
 #define VMM4J_EXIT_INFO_SLOTS 26
 
 // Device keys that report an access no device claimed (managed mode).
-#define VMM4J_UNCLAIMED_PIO_KEY (-1)
+#define VMM4J_UNCLAIMED_PIO_KEY  (-1)
 #define VMM4J_UNCLAIMED_MMIO_KEY (-2)
 
 typedef int32_t (*vmm4j_io_upcall)(int32_t vcpu_key, int32_t device_key, int64_t address, int32_t size,

@@ -2,8 +2,7 @@
 
 namespace vmm4j {
 
-IoEventFd::IoEventFd(const VmFd& vm, const EventFd& event, uint64_t mmio_address, uint32_t length,
-                     uint64_t datamatch)
+IoEventFd::IoEventFd(const VmFd& vm, const EventFd& event, uint64_t mmio_address, uint32_t length, uint64_t datamatch)
     : vm_(vm) {
     registration_.addr = mmio_address;
     registration_.len = length;

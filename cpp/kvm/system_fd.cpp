@@ -28,17 +28,13 @@ SystemFd SystemFd::open(const std::string& device_path) {
     return system;
 }
 
-int SystemFd::check_extension(int capability) const {
-    return VMM4J_IOCTL(fd_.get(), KVM_CHECK_EXTENSION, capability);
-}
+int SystemFd::check_extension(int capability) const { return VMM4J_IOCTL(fd_.get(), KVM_CHECK_EXTENSION, capability); }
 
 size_t SystemFd::vcpu_mmap_size() const {
     return static_cast<size_t>(VMM4J_IOCTL(fd_.get(), KVM_GET_VCPU_MMAP_SIZE, 0));
 }
 
-int SystemFd::create_vm() const {
-    return VMM4J_IOCTL(fd_.get(), KVM_CREATE_VM, 0UL);
-}
+int SystemFd::create_vm() const { return VMM4J_IOCTL(fd_.get(), KVM_CREATE_VM, 0UL); }
 
 std::vector<kvm_cpuid_entry2> SystemFd::supported_cpuid() const {
     for (size_t capacity = 64; capacity <= 4096; capacity *= 2) {

@@ -26,9 +26,7 @@ kvm_regs VcpuFd::get_regs() const {
     return regs;
 }
 
-void VcpuFd::set_regs(const kvm_regs& regs) const {
-    VMM4J_IOCTL(fd_.get(), KVM_SET_REGS, &regs);
-}
+void VcpuFd::set_regs(const kvm_regs& regs) const { VMM4J_IOCTL(fd_.get(), KVM_SET_REGS, &regs); }
 
 kvm_sregs VcpuFd::get_sregs() const {
     kvm_sregs sregs{};
@@ -36,9 +34,7 @@ kvm_sregs VcpuFd::get_sregs() const {
     return sregs;
 }
 
-void VcpuFd::set_sregs(const kvm_sregs& sregs) const {
-    VMM4J_IOCTL(fd_.get(), KVM_SET_SREGS, &sregs);
-}
+void VcpuFd::set_sregs(const kvm_sregs& sregs) const { VMM4J_IOCTL(fd_.get(), KVM_SET_SREGS, &sregs); }
 
 void VcpuFd::set_cpuid(const std::vector<kvm_cpuid_entry2>& entries) const {
     std::vector<uint8_t> buffer(sizeof(kvm_cpuid2) + entries.size() * sizeof(kvm_cpuid_entry2));
@@ -78,9 +74,7 @@ kvm_translation VcpuFd::translate(uint64_t linear_address) const {
     return translation;
 }
 
-void VcpuFd::set_fpu(const kvm_fpu& fpu) const {
-    VMM4J_IOCTL(fd_.get(), KVM_SET_FPU, &fpu);
-}
+void VcpuFd::set_fpu(const kvm_fpu& fpu) const { VMM4J_IOCTL(fd_.get(), KVM_SET_FPU, &fpu); }
 
 void VcpuFd::set_xcr0(uint64_t value) const {
     kvm_xcrs xcrs{};
@@ -96,8 +90,6 @@ kvm_lapic_state VcpuFd::get_lapic() const {
     return lapic;
 }
 
-void VcpuFd::set_lapic(const kvm_lapic_state& lapic) const {
-    VMM4J_IOCTL(fd_.get(), KVM_SET_LAPIC, &lapic);
-}
+void VcpuFd::set_lapic(const kvm_lapic_state& lapic) const { VMM4J_IOCTL(fd_.get(), KVM_SET_LAPIC, &lapic); }
 
 }  // namespace vmm4j

@@ -27,13 +27,9 @@ void VmFd::set_identity_map_address(uint64_t address) const {
     VMM4J_IOCTL(fd_.get(), KVM_SET_IDENTITY_MAP_ADDR, &address);
 }
 
-int VmFd::check_extension(int capability) const {
-    return VMM4J_IOCTL(fd_.get(), KVM_CHECK_EXTENSION, capability);
-}
+int VmFd::check_extension(int capability) const { return VMM4J_IOCTL(fd_.get(), KVM_CHECK_EXTENSION, capability); }
 
-void VmFd::create_irqchip() const {
-    VMM4J_IOCTL(fd_.get(), KVM_CREATE_IRQCHIP, 0UL);
-}
+void VmFd::create_irqchip() const { VMM4J_IOCTL(fd_.get(), KVM_CREATE_IRQCHIP, 0UL); }
 
 void VmFd::create_pit2() const {
     kvm_pit_config config{};
@@ -65,8 +61,6 @@ void VmFd::set_ioeventfd(const kvm_ioeventfd& registration) const {
     VMM4J_IOCTL(fd_.get(), KVM_IOEVENTFD, &registration);
 }
 
-void VmFd::set_irqfd(const kvm_irqfd& registration) const {
-    VMM4J_IOCTL(fd_.get(), KVM_IRQFD, &registration);
-}
+void VmFd::set_irqfd(const kvm_irqfd& registration) const { VMM4J_IOCTL(fd_.get(), KVM_IRQFD, &registration); }
 
 }  // namespace vmm4j

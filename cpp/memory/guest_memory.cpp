@@ -21,8 +21,8 @@ uint32_t GuestMemory::add_region(uint64_t guest_address, uint64_t size) {
     const char* operation = "add memory region";
     if (size == 0) throw_invalid(operation, "size is 0");
     if (size % kPageSize != 0 || guest_address % kPageSize != 0) {
-        throw_invalid(operation, "address " + hex(guest_address) + " and size " + hex(size) +
-                                     " must be multiples of 4096");
+        throw_invalid(operation,
+                      "address " + hex(guest_address) + " and size " + hex(size) + " must be multiples of 4096");
     }
     if (guest_address + size < guest_address) throw_invalid(operation, "range wraps around");
     for (const Region& region : regions_) {
@@ -37,8 +37,8 @@ uint32_t GuestMemory::add_region(uint64_t guest_address, uint64_t size) {
     Mapping mapping(host, size);
     static_assert(std::atomic<uint64_t>::is_always_lock_free && sizeof(std::atomic<uint64_t>) == 8);
     const uint64_t bitmap_bytes = Region::bitmap_words(size) * 8;
-    void* bitmap = ::mmap(nullptr, bitmap_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                          -1, 0);
+    void* bitmap =
+        ::mmap(nullptr, bitmap_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (bitmap == MAP_FAILED) throw_errno("mmap", "dirty bitmap of " + hex(bitmap_bytes) + " bytes");
     Mapping vmm_dirty(bitmap, bitmap_bytes);
     const uint32_t slot = static_cast<uint32_t>(regions_.size());
@@ -101,7 +101,8 @@ void GuestMemory::set_dirty_logging(bool enabled) {
     for (const Region& region : regions_) {
         vm_.set_user_memory_region(region.slot, flags, region.guest_address, region.size, region.host());
         if (enabled) {  // a fresh log: forget what the VMM wrote before
-            for (uint64_t i = 0; i < Region::bitmap_words(region.size); ++i) region.vmm_dirty_words()[i].store(0, std::memory_order_relaxed);
+            for (uint64_t i = 0; i < Region::bitmap_words(region.size); ++i)
+                region.vmm_dirty_words()[i].store(0, std::memory_order_relaxed);
         }
     }
     dirty_logging_.store(enabled);

@@ -17,7 +17,7 @@ void install_kick_handler() {
     static std::once_flag once;
     static int failed_errno = 0;
     std::call_once(once, [] {
-        struct sigaction action{};
+        struct sigaction action {};
         action.sa_handler = ignore_kick;
         action.sa_flags = SA_RESTART;  // other syscalls restart; KVM_RUN still returns EINTR
         sigemptyset(&action.sa_mask);

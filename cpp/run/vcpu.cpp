@@ -100,9 +100,7 @@ Vcpu::Step Vcpu::handle_exit(RunMode mode, ExitKind& kind) {
             exit_info_[ExitInfo::kReason] = static_cast<int64_t>(state->fail_entry.hardware_entry_failure_reason);
             exit_info_[ExitInfo::kCpu] = state->fail_entry.cpu;
             return report(ExitKind::FailEntry, kind);
-        default:
-            exit_info_[ExitInfo::kReason] = state->exit_reason;
-            return report(ExitKind::Unknown, kind);
+        default: exit_info_[ExitInfo::kReason] = state->exit_reason; return report(ExitKind::Unknown, kind);
     }
 }
 

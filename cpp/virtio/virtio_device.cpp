@@ -35,7 +35,8 @@ void VirtioDevice::activate(const std::vector<QueueConfig>& queues, uint64_t fea
         try {
             built[i].emplace(memory_, queues[i], event_idx, indirect);
         } catch (const CoreError& error) {
-            throw CoreError(error.kind(), error.operation(), name_ + " queue " + std::to_string(i) + ": " + error.what());
+            throw CoreError(error.kind(), error.operation(),
+                            name_ + " queue " + std::to_string(i) + ": " + error.what());
         }
     }
     for (size_t i = 0; i < slots_.size(); ++i) slots_[i]->queue = std::move(built[i]);

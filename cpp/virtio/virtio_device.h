@@ -22,7 +22,7 @@ struct DeviceContext {
     const GuestAccess& memory;
     IoThread& io;
     EventRoutes& routes;
-    uint64_t notify_address; // the QueueNotify register of the device's MMIO window
+    uint64_t notify_address;  // the QueueNotify register of the device's MMIO window
     uint32_t gsi;
 };
 
@@ -68,7 +68,8 @@ protected:
     // (which breaks the device). Interrupts the driver when it asked to be.
     template <typename Handler>
     void drain(uint16_t index, Handler&& handle) {
-        drain_while(index, [] { return true; }, handle);
+        drain_while(
+            index, [] { return true; }, handle);
     }
     // Same, but stops before popping a chain once `gate()` is false.
     template <typename Gate, typename Handler>
@@ -90,7 +91,7 @@ private:
     struct QueueSlot final : IoHandler {
         VirtioDevice* device = nullptr;
         uint16_t index = 0;
-        EventFd doorbell;                     // before the route that refers to it
+        EventFd doorbell;  // before the route that refers to it
         std::unique_ptr<Route> route;
         std::optional<SplitQueue> queue;
         void on_ready() noexcept override;
@@ -100,7 +101,7 @@ private:
     std::string name_;
     IoThread& io_;
     const GuestAccess& memory_;
-    EventFd irq_;                    // before the route that refers to it
+    EventFd irq_;  // before the route that refers to it
     std::unique_ptr<Route> irq_route_;
     std::vector<std::unique_ptr<QueueSlot>> slots_;
     std::atomic<uint32_t> isr_{0};
@@ -148,8 +149,7 @@ void VirtioDevice::drain_while(uint16_t index, Gate&& gate, Handler&& handle) {
             }
             uint32_t length = 0;
             if (const char* refusal = handle(chain_, length)) {
-                fail("queue " + std::to_string(index) + ", chain head " + std::to_string(chain_.head) + ": " +
-                     refusal);
+                fail("queue " + std::to_string(index) + ", chain head " + std::to_string(chain_.head) + ": " + refusal);
                 return;
             }
             for (const Segment& segment : chain_.segments) {

@@ -41,8 +41,7 @@ private:
 class KvmEventRoutes final : public virtio::EventRoutes {
 public:
     KvmEventRoutes(const VmFd& vm, bool irqchip) : vm_(vm), irqchip_(irqchip) {}
-    std::unique_ptr<virtio::Route> doorbell(const EventFd& doorbell, uint64_t notify_address,
-                                            uint16_t queue) override {
+    std::unique_ptr<virtio::Route> doorbell(const EventFd& doorbell, uint64_t notify_address, uint16_t queue) override {
         return std::make_unique<KvmRoute<IoEventFd>>(vm_, doorbell, notify_address, 4, queue);
     }
     std::unique_ptr<virtio::Route> interrupt(const EventFd& interrupt, uint32_t gsi) override {
@@ -72,7 +71,8 @@ void Machine::set_io_thread_cpus(std::vector<int> cpus) {
 
 Vcpu& Machine::create_vcpu(uint32_t id, int32_t key) {
     for (const auto& vcpu : vcpus_) {
-        if (vcpu->id() == id) throw CoreError(ErrorKind::Conflict, "KVM_CREATE_VCPU", "vCPU " + std::to_string(id) + " exists");
+        if (vcpu->id() == id)
+            throw CoreError(ErrorKind::Conflict, "KVM_CREATE_VCPU", "vCPU " + std::to_string(id) + " exists");
     }
     int fd = vm_.create_vcpu(id);
     vcpus_.push_back(std::make_unique<Vcpu>(*this, id, key, fd, vcpu_mmap_size_));
@@ -111,8 +111,8 @@ private:
 }  // namespace
 
 std::unique_ptr<IrqLine> Machine::irq_line(uint32_t gsi) {
-    if (!irqchip_) throw CoreError(ErrorKind::State, "irq line", "the VM has no in-kernel irqchip for GSI " +
-                                                                   std::to_string(gsi));
+    if (!irqchip_)
+        throw CoreError(ErrorKind::State, "irq line", "the VM has no in-kernel irqchip for GSI " + std::to_string(gsi));
     return std::make_unique<KvmIrqLine>(vm_, gsi);
 }
 

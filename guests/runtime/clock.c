@@ -6,22 +6,22 @@
 
 #define KVM_CPUID_SIGNATURE      0x40000000u
 #define KVM_CPUID_FEATURES       0x40000001u
-#define KVM_SIGNATURE_EBX        0x4b4d564bu  /* "KVMK" */
-#define KVM_SIGNATURE_ECX        0x564b4d56u  /* "VMKV" */
-#define KVM_SIGNATURE_EDX        0x0000004du  /* "M\0\0\0" */
+#define KVM_SIGNATURE_EBX        0x4b4d564bu /* "KVMK" */
+#define KVM_SIGNATURE_ECX        0x564b4d56u /* "VMKV" */
+#define KVM_SIGNATURE_EDX        0x0000004du /* "M\0\0\0" */
 #define KVM_FEATURE_CLOCKSOURCE  (1u << 0)
 #define KVM_FEATURE_CLOCKSOURCE2 (1u << 3)
 #define MSR_KVM_SYSTEM_TIME      0x12u
 #define MSR_KVM_SYSTEM_TIME_NEW  0x4b564d01u
 
-#define PIT_CHANNEL0         0x40
-#define PIT_MODE             0x43
-#define PIT_CH0_MODE2        0x34        /* channel 0, low then high byte, mode 2 (rate generator), binary */
-#define PIT_CH0_LATCH        0x00
-#define PIT_PERIOD           0x8000u     /* counts PIT_PERIOD..1, so it never reads 0xffff */
-#define PIT_PROBES           3
-#define PIT_NS_MUL           3515225674u /* 1.193182 MHz ticks to ns, as scale() takes it: */
-#define PIT_NS_SHIFT         10          /* (ticks << 10) * 10^9 / (1193182 << 10) */
+#define PIT_CHANNEL0  0x40
+#define PIT_MODE      0x43
+#define PIT_CH0_MODE2 0x34 /* channel 0, low then high byte, mode 2 (rate generator), binary */
+#define PIT_CH0_LATCH 0x00
+#define PIT_PERIOD    0x8000u /* counts PIT_PERIOD..1, so it never reads 0xffff */
+#define PIT_PROBES    3
+#define PIT_NS_MUL    3515225674u /* 1.193182 MHz ticks to ns, as scale() takes it: */
+#define PIT_NS_SHIFT  10          /* (ticks << 10) * 10^9 / (1193182 << 10) */
 
 enum source { UNCHOSEN, KVMCLOCK, PIT, NONE };
 
@@ -39,10 +39,10 @@ struct pvclock {
 
 static volatile struct pvclock kvmclock __attribute__((aligned(32)));
 static enum source source;
-static uint16_t pit_last;         /* the counter at the last read */
-static uint64_t pit_ticks;        /* ticks counted since the PIT was chosen */
+static uint16_t pit_last;  /* the counter at the last read */
+static uint64_t pit_ticks; /* ticks counted since the PIT was chosen */
 
-static void cpuid(uint32_t leaf, uint32_t *eax, uint32_t *ebx, uint32_t *ecx, uint32_t *edx) {
+static void cpuid(uint32_t leaf, uint32_t* eax, uint32_t* ebx, uint32_t* ecx, uint32_t* edx) {
     *eax = leaf;
     *ecx = 0;
     __asm__ volatile("cpuid" : "+a"(*eax), "=b"(*ebx), "+c"(*ecx), "=d"(*edx));
@@ -68,8 +68,9 @@ static int start_kvmclock(void) {
     cpuid(KVM_CPUID_SIGNATURE, &eax, &ebx, &ecx, &edx);
     if (ebx != KVM_SIGNATURE_EBX || ecx != KVM_SIGNATURE_ECX || edx != KVM_SIGNATURE_EDX) return 0;
     cpuid(KVM_CPUID_FEATURES, &eax, &ebx, &ecx, &edx);
-    uint32_t msr = (eax & KVM_FEATURE_CLOCKSOURCE2) ? MSR_KVM_SYSTEM_TIME_NEW
-                   : (eax & KVM_FEATURE_CLOCKSOURCE) ? MSR_KVM_SYSTEM_TIME : 0;
+    uint32_t msr = (eax & KVM_FEATURE_CLOCKSOURCE2)  ? MSR_KVM_SYSTEM_TIME_NEW
+                   : (eax & KVM_FEATURE_CLOCKSOURCE) ? MSR_KVM_SYSTEM_TIME
+                                                     : 0;
     if (msr == 0) return 0;
     wrmsr(msr, (uint32_t)(uintptr_t)&kvmclock | 1u);
     /* KVM writes the area before it enters the guest again, so a zero scale means it did not. */
@@ -94,7 +95,7 @@ int pit_start(void) {
     outb(PIT_CHANNEL0, PIT_PERIOD >> 8);
     int present = 0;
     for (int probe = 0; probe < PIT_PROBES && !present; probe++) {
-        pit_last = pit_read();  /* real hardware may show the old count until its next tick */
+        pit_last = pit_read(); /* real hardware may show the old count until its next tick */
         present = pit_last != 0xffff;
     }
     return present;
@@ -114,7 +115,7 @@ static enum source choose(void) {
     return source;
 }
 
-const char *clock_source(void) {
+const char* clock_source(void) {
     switch (choose()) {
         case KVMCLOCK: return "kvmclock";
         case PIT: return "pit";
@@ -151,15 +152,10 @@ uint64_t clock_ns(void) {
             pit_last = now;
             return scale(pit_ticks, PIT_NS_MUL, PIT_NS_SHIFT);
         }
-        default:
-            return 0;
+        default: return 0;
     }
 }
 
-uint64_t clock_deadline_ms(uint32_t ms) {
-    return clock_ns() + (uint64_t)ms * 1000000u;
-}
+uint64_t clock_deadline_ms(uint32_t ms) { return clock_ns() + (uint64_t)ms * 1000000u; }
 
-int clock_passed(uint64_t deadline) {
-    return choose() == NONE || clock_ns() >= deadline;
-}
+int clock_passed(uint64_t deadline) { return choose() == NONE || clock_ns() >= deadline; }

@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 /* "kvmclock", "pit" or "none"; the first call chooses the source. */
-const char *clock_source(void);
+const char* clock_source(void);
 
 /* Nanoseconds since an arbitrary origin; 0 when there is no source. */
 uint64_t clock_ns(void);

@@ -22,17 +22,11 @@
 #define IPI_TIMEOUT_MS   1000
 
 /* The LAPIC starts software-disabled; this sets SVR's enable bit and the spurious vector. */
-static inline void lapic_enable(uint8_t spurious_vector) {
-    mmio_write32(LAPIC + LAPIC_SVR, 0x100u | spurious_vector);
-}
+static inline void lapic_enable(uint8_t spurious_vector) { mmio_write32(LAPIC + LAPIC_SVR, 0x100u | spurious_vector); }
 
-static inline uint32_t lapic_id(void) {
-    return mmio_read32(LAPIC + LAPIC_ID) >> 24;
-}
+static inline uint32_t lapic_id(void) { return mmio_read32(LAPIC + LAPIC_ID) >> 24; }
 
-static inline void lapic_eoi(void) {
-    mmio_write32(LAPIC + LAPIC_EOI, 0);
-}
+static inline void lapic_eoi(void) { mmio_write32(LAPIC + LAPIC_EOI, 0); }
 
 /* Sends an IPI (ICR high first: writing ICR low sends it) and waits, bounded in time, for delivery. */
 static inline void lapic_send_ipi(uint32_t command) {

@@ -7,9 +7,8 @@ void uart_putc(char c) {
     outb(UART_BASE, (uint8_t)c);
 }
 
-void uart_puts(const char *s) {
-    while (*s)
-        uart_putc(*s++);
+void uart_puts(const char* s) {
+    while (*s) uart_putc(*s++);
 }
 
 static void put_hex_digits(uint64_t v, int digits) {
@@ -21,13 +20,13 @@ static void put_hex_digits(uint64_t v, int digits) {
     }
 }
 
-void uart_put_hex8(uint8_t v)   { put_hex_digits(v, 2); }
+void uart_put_hex8(uint8_t v) { put_hex_digits(v, 2); }
 void uart_put_hex16(uint16_t v) { put_hex_digits(v, 4); }
 void uart_put_hex32(uint32_t v) { put_hex_digits(v, 8); }
 void uart_put_hex64(uint64_t v) { put_hex_digits(v, 16); }
 
 /* 64-by-10 division using only 32-bit divides, so 32-bit guests need no libgcc (__udivdi3). */
-static uint64_t divmod10(uint64_t n, unsigned *rem) {
+static uint64_t divmod10(uint64_t n, unsigned* rem) {
     uint32_t hi = (uint32_t)(n >> 32), lo = (uint32_t)n;
     uint32_t qhi = hi / 10, r = hi % 10;
     uint32_t t = (r << 16) | (lo >> 16);
@@ -47,8 +46,7 @@ void uart_put_dec64(uint64_t v) {
         v = divmod10(v, &d);
         buf[i++] = (char)('0' + d);
     } while (v != 0);
-    while (i > 0)
-        uart_putc(buf[--i]);
+    while (i > 0) uart_putc(buf[--i]);
 }
 
 void uart_put_dec(uint32_t v) {
@@ -58,6 +56,5 @@ void uart_put_dec(uint32_t v) {
         buf[i++] = (char)('0' + v % 10);
         v /= 10;
     } while (v != 0);
-    while (i > 0)
-        uart_putc(buf[--i]);
+    while (i > 0) uart_putc(buf[--i]);
 }

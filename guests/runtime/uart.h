@@ -4,12 +4,12 @@
 
 #include <stdint.h>
 
-#define UART_BASE 0x3f8
-#define UART_LSR  (UART_BASE + 5)
+#define UART_BASE     0x3f8
+#define UART_LSR      (UART_BASE + 5)
 #define UART_LSR_THRE 0x20
 
 void uart_putc(char c);
-void uart_puts(const char *s);
+void uart_puts(const char* s);
 void uart_put_hex8(uint8_t v);   /* "0x" + 2 lower-case digits  */
 void uart_put_hex16(uint16_t v); /* "0x" + 4 digits             */
 void uart_put_hex32(uint32_t v); /* "0x" + 8 digits             */

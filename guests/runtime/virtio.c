@@ -4,7 +4,7 @@
 #include "clock.h"
 #include "uart.h"
 
-void zero(volatile uint8_t *p, uint32_t n) {
+void zero(volatile uint8_t* p, uint32_t n) {
     for (uint32_t i = 0; i < n; i++) p[i] = 0;
 }
 
@@ -24,13 +24,13 @@ int virtio_negotiate(uint32_t base, uint32_t wanted) {
     return (rd(base, R_STATUS) & 8) ? 0 : -2;
 }
 
-int virtio_setup_queue(struct vq *q, uint32_t base, uint32_t ring, uint32_t index) {
-    zero((volatile uint8_t *)ring, 0x2000);
+int virtio_setup_queue(struct vq* q, uint32_t base, uint32_t ring, uint32_t index) {
+    zero((volatile uint8_t*)ring, 0x2000);
     q->base = base;
     q->index = index;
-    q->desc = (volatile struct desc *)ring;
-    q->avail = (volatile struct avail *)(ring + 0x800);
-    q->used = (volatile struct used *)(ring + 0x1000);
+    q->desc = (volatile struct desc*)ring;
+    q->avail = (volatile struct avail*)(ring + 0x800);
+    q->used = (volatile struct used*)(ring + 0x1000);
     q->next_avail = 0;
     q->last_used = 0;
     wr(base, R_QUEUE_SEL, index);
@@ -46,14 +46,14 @@ int virtio_setup_queue(struct vq *q, uint32_t base, uint32_t ring, uint32_t inde
     return 0;
 }
 
-void virtq_set_desc(struct vq *q, uint16_t i, uint32_t addr, uint32_t len, uint16_t flags, uint16_t next) {
+void virtq_set_desc(struct vq* q, uint16_t i, uint32_t addr, uint32_t len, uint16_t flags, uint16_t next) {
     q->desc[i].addr = addr;
     q->desc[i].len = len;
     q->desc[i].flags = flags;
     q->desc[i].next = next;
 }
 
-void virtq_publish(struct vq *q, uint16_t head) {
+void virtq_publish(struct vq* q, uint16_t head) {
     q->avail->ring[q->next_avail % QSIZE] = head;
     barrier();
     q->next_avail++;
@@ -62,17 +62,17 @@ void virtq_publish(struct vq *q, uint16_t head) {
     wr(q->base, R_QUEUE_NOTIFY, q->index); /* an ioeventfd: no exit to the VMM */
 }
 
-int virtq_take_used(struct vq *q, uint32_t *id, uint32_t *len) {
+int virtq_take_used(struct vq* q, uint32_t* id, uint32_t* len) {
     if (q->used->idx == q->last_used) return 0;
     barrier();
-    volatile struct used_elem *e = &q->used->ring[q->last_used % QSIZE];
+    volatile struct used_elem* e = &q->used->ring[q->last_used % QSIZE];
     *id = e->id;
     *len = e->len;
     q->last_used++;
     return 1;
 }
 
-int32_t virtq_submit_poll(struct vq *q, uint16_t head) {
+int32_t virtq_submit_poll(struct vq* q, uint16_t head) {
     uint64_t deadline = clock_deadline_ms(VIRTQ_POLL_TIMEOUT_MS);
     virtq_publish(q, head);
     uint32_t id, len;

@@ -16,9 +16,9 @@
 #define BP_E820_TABLE     0x2d0
 #define E820_ENTRY_SIZE   20
 
-static uint64_t read64(uintptr_t address) { return *(volatile uint64_t *)address; }
-static uint32_t read32(uintptr_t address) { return *(volatile uint32_t *)address; }
-static uint8_t read8(uintptr_t address) { return *(volatile uint8_t *)address; }
+static uint64_t read64(uintptr_t address) { return *(volatile uint64_t*)address; }
+static uint32_t read32(uintptr_t address) { return *(volatile uint32_t*)address; }
+static uint8_t read8(uintptr_t address) { return *(volatile uint8_t*)address; }
 
 static void put_signature(uintptr_t address, int length) {
     uart_putc('"');
@@ -28,7 +28,7 @@ static void put_signature(uintptr_t address, int length) {
 
 int main(uintptr_t boot_params) {
     uart_puts("cmdline: ");
-    uart_puts((const char *)(uintptr_t)read32(boot_params + BP_CMD_LINE_PTR));
+    uart_puts((const char*)(uintptr_t)read32(boot_params + BP_CMD_LINE_PTR));
     uart_putc('\n');
 
     uint8_t entries = read8(boot_params + BP_E820_ENTRIES);

@@ -6,10 +6,9 @@
 #include "layout.h"
 
 void main(void) {
-    volatile uint64_t *counter = (volatile uint64_t *)GUEST_MAILBOX;
-    volatile uint32_t *magic = (volatile uint32_t *)(GUEST_MAILBOX + 8);
+    volatile uint64_t* counter = (volatile uint64_t*)GUEST_MAILBOX;
+    volatile uint32_t* magic = (volatile uint32_t*)(GUEST_MAILBOX + 8);
     *counter = 0;
     *magic = 0xC0C0C0C0u;
-    for (;;)
-        *counter = *counter + 1;
+    for (;;) *counter = *counter + 1;
 }

@@ -26,12 +26,12 @@
 #define FW_CFG_SIGNATURE    0x00
 #define FW_CFG_RAM_SIZE     0x03
 #define FW_CFG_NB_CPUS      0x05
-#define MMIO_GAP_START   0xC0000000ull  /* where QEMU's pc and vmm4j stop low RAM */
+#define MMIO_GAP_START      0xC0000000ull /* where QEMU's pc and vmm4j stop low RAM */
 #define DEBUG_EXIT_PORT     0xf4
 #define EXIT_PASS           0x21u
 #define EXIT_FAIL_BASE      0x40u
 #define MAX_CPUS            64
-#define AP_TIMEOUT_MS       10000  /* APs report in milliseconds on hardware, far later when emulated */
+#define AP_TIMEOUT_MS       10000 /* APs report in milliseconds on hardware, far later when emulated */
 #define TESTDEV_IOPORT      0xe0
 #define TESTDEV_FLUSH       0xe4
 #define TESTDEV_BYTE        0xe8
@@ -57,13 +57,13 @@ struct mb_mmap {
 extern char ap_trampoline[], ap_trampoline_end[];
 static volatile uint32_t reported[MAX_CPUS];
 static uint32_t failures, tests;
-static int harness_mode;  /* module 0 is a kvm-unit-tests environment file */
+static int harness_mode; /* module 0 is a kvm-unit-tests environment file */
 
 void ap_main(uint32_t apic_id) {
     if (apic_id < MAX_CPUS) reported[apic_id] = 1;
 }
 
-static void check(int ok, const char *what) {
+static void check(int ok, const char* what) {
     tests++;
     if (!ok) failures++;
     if (!ok || harness_mode) {
@@ -74,7 +74,7 @@ static void check(int ok, const char *what) {
 }
 
 /* Whether text of len bytes is NAME=VALUE lines, NAME being [A-Za-z_][A-Za-z0-9_]*; returns the line count. */
-static uint32_t environment_lines(const char *text, uint32_t len) {
+static uint32_t environment_lines(const char* text, uint32_t len) {
     uint32_t lines = 0, at = 0;
     while (at < len) {
         uint32_t name = 0;
@@ -125,7 +125,7 @@ static uint64_t fw_cfg_read(uint16_t key, int bytes) {
     return value;
 }
 
-static int starts_with(const char *s, const char *prefix) {
+static int starts_with(const char* s, const char* prefix) {
     while (*prefix) {
         if (*s++ != *prefix++) return 0;
     }
@@ -135,9 +135,9 @@ static int starts_with(const char *s, const char *prefix) {
 /* Copies the AP trampoline to page 0 and starts every AP at SIPI vector 0; returns how many reported. */
 static uint32_t start_aps(uint32_t cpus) {
     uintptr_t zero = 0;
-    __asm__("" : "+r"(zero));  /* page 0 is RAM here: keep the compiler from treating it as NULL */
-    volatile char *page0 = (volatile char *)zero;
-    for (char *p = ap_trampoline; p < ap_trampoline_end; p++) *page0++ = *p;
+    __asm__("" : "+r"(zero)); /* page 0 is RAM here: keep the compiler from treating it as NULL */
+    volatile char* page0 = (volatile char*)zero;
+    for (char* p = ap_trampoline; p < ap_trampoline_end; p++) *page0++ = *p;
     lapic_enable(0xFF);
     lapic_start_other_cpus(0);
     uint32_t bsp = lapic_id();
@@ -153,7 +153,7 @@ static uint32_t start_aps(uint32_t cpus) {
     uart_puts("smp: bsp=");
     uart_put_dec(bsp);
     uart_puts(" aps=");
-    const char *separator = "";
+    const char* separator = "";
     for (uint32_t id = 0; id < MAX_CPUS; id++) {
         if (id != bsp && reported[id]) {
             uart_puts(separator);
@@ -179,8 +179,8 @@ static void test_pc_testdev(void) {
     /* String I/O: two dwords out (the last one stays), two dwords in. */
     static uint32_t out[2] = {0x11111111u, 0xCAFEF00Du};
     static uint32_t in[2];
-    const void *src = out;
-    void *dst = in;
+    const void* src = out;
+    void* dst = in;
     uint32_t count = 2;
     __asm__ volatile("cld; rep outsl" : "+S"(src), "+c"(count) : "d"(TESTDEV_IOPORT) : "memory");
     count = 2;
@@ -198,7 +198,7 @@ static void test_pc_testdev(void) {
     uart_putc('\n');
 }
 
-void mb_main(uint32_t magic, const struct mb_info *info) {
+void mb_main(uint32_t magic, const struct mb_info* info) {
     uart_puts("multiboot: magic=");
     uart_put_hex32(magic);
     uart_putc('\n');
@@ -210,8 +210,8 @@ void mb_main(uint32_t magic, const struct mb_info *info) {
     uint32_t need = MB_INFO_MEMORY | MB_INFO_CMDLINE | MB_INFO_MODS | MB_INFO_MMAP;
     uint32_t environ_lines = 0;
     if ((info->flags & MB_INFO_MODS) && info->mods_count >= 1) {
-        const struct mb_module *mod = (const struct mb_module *)info->mods_addr;
-        environ_lines = environment_lines((const char *)mod->start, mod->end - mod->start);
+        const struct mb_module* mod = (const struct mb_module*)info->mods_addr;
+        environ_lines = environment_lines((const char*)mod->start, mod->end - mod->start);
         harness_mode = environ_lines > 0;
     }
     check((info->flags & need) == need, "info flags");
@@ -246,7 +246,7 @@ void mb_main(uint32_t magic, const struct mb_info *info) {
     uint32_t entries = 0, page0_ram = 0;
     uint64_t ram_bytes = 0, ram_top = 0;
     for (uint32_t at = info->mmap_addr; at < info->mmap_addr + info->mmap_length;) {
-        const struct mb_mmap *e = (const struct mb_mmap *)at;
+        const struct mb_mmap* e = (const struct mb_mmap*)at;
         uint64_t addr = ((uint64_t)e->addr_high << 32) | e->addr_low;
         uint64_t len = ((uint64_t)e->len_high << 32) | e->len_low;
         if (e->type == 1) {
@@ -266,20 +266,20 @@ void mb_main(uint32_t magic, const struct mb_info *info) {
     check(entries >= 2 && ram_bytes <= ram && ram_bytes + 0x200000 >= ram && ram_top + 0x100000 >= low_ram && page0_ram,
           "memory map");
 
-    const char *cmdline = (const char *)info->cmdline;
+    const char* cmdline = (const char*)info->cmdline;
     uart_puts("multiboot: cmdline=");
     uart_puts(cmdline);
     uart_putc('\n');
     check(cmdline[0] != 0, "command line");
 
     /* The whole line first: in harness mode every check prints a line of its own. */
-    const struct mb_module *mod = info->mods_count >= 1 ? (const struct mb_module *)info->mods_addr : 0;
-    const char *data = mod ? (const char *)mod->start : 0;
+    const struct mb_module* mod = info->mods_count >= 1 ? (const struct mb_module*)info->mods_addr : 0;
+    const char* data = mod ? (const char*)mod->start : 0;
     uart_puts("multiboot: mods=");
     uart_put_dec(info->mods_count);
     if (mod) {
         uart_puts(" mod0=");
-        uart_puts((const char *)mod->string);
+        uart_puts((const char*)mod->string);
         uart_puts(" size=");
         uart_put_dec(mod->end - mod->start);
         uart_puts(" data=");
@@ -297,7 +297,7 @@ void mb_main(uint32_t magic, const struct mb_info *info) {
         if (!harness_mode) check(mod->end - mod->start >= 12 && starts_with(data, "vmm4j-module"), "module contents");
     }
 
-    const char *clock = clock_source();  /* first: it prints a line of its own when there is none */
+    const char* clock = clock_source(); /* first: it prints a line of its own when there is none */
     uart_puts("multiboot: clock=");
     uart_puts(clock);
     uart_putc('\n');

@@ -9,9 +9,9 @@
 #include "io.h"
 #include "uart.h"
 
-#define COM1     0x3f8
-#define LSR      5
-#define LSR_DATA 0x01
+#define COM1             0x3f8
+#define LSR              5
+#define LSR_DATA         0x01
 #define INPUT_TIMEOUT_MS 30000
 
 /* The next byte from COM1, or -1 when none came before `deadline` (clock.h). */

@@ -12,11 +12,11 @@
 #include "layout.h"
 #include "uart.h"
 
-#define REPORTS          (GUEST_MAILBOX + 0x100)   /* u32 per APIC id */
-#define REPORTED(id)     (0xA9000000u | (id))
-#define DONE_MAGIC       0x5D0E5D0Eu
-#define MAX_CPUS         64
-#define AP_TIMEOUT_MS    10000  /* APs report in milliseconds on hardware, far later when emulated */
+#define REPORTS       (GUEST_MAILBOX + 0x100) /* u32 per APIC id */
+#define REPORTED(id)  (0xA9000000u | (id))
+#define DONE_MAGIC    0x5D0E5D0Eu
+#define MAX_CPUS      64
+#define AP_TIMEOUT_MS 10000 /* APs report in milliseconds on hardware, far later when emulated */
 
 extern char ap_trampoline[];
 
@@ -24,7 +24,7 @@ void ap_main(uint32_t apic_id) {
     if (apic_id < MAX_CPUS) mmio_write32(REPORTS + 4 * apic_id, REPORTED(apic_id));
 }
 
-static void cpuid(uint32_t leaf, uint32_t *ebx) {
+static void cpuid(uint32_t leaf, uint32_t* ebx) {
     uint32_t eax = leaf, ecx = 0, edx;
     __asm__ volatile("cpuid" : "+a"(eax), "=b"(*ebx), "+c"(ecx), "=d"(edx));
 }
@@ -56,7 +56,7 @@ int main(void) {
     uart_puts(" bsp=");
     uart_put_dec(bsp);
     uart_puts(" aps=");
-    const char *separator = "";
+    const char* separator = "";
     for (uint32_t id = 0; id < cpus; id++) {
         if (id != bsp && mmio_read32(REPORTS + 4 * id) == REPORTED(id)) {
             uart_puts(separator);

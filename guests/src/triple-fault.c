@@ -10,11 +10,10 @@ struct __attribute__((packed)) idt_desc {
     uint32_t base;
 };
 
-static const struct idt_desc empty_idt = { 0, 0 };
+static const struct idt_desc empty_idt = {0, 0};
 
 void main(void) {
     uart_puts("triple-fault: going down\n");
     __asm__ volatile("lidt %0\n\tud2" : : "m"(empty_idt) : "memory");
-    for (;;)
-        __asm__ volatile("cli; hlt");
+    for (;;) __asm__ volatile("cli; hlt");
 }

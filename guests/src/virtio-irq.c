@@ -22,33 +22,39 @@
 #include "uart.h"
 #include "virtio.h"
 
-#define MAILBOX_BASE   (GUEST_MAILBOX + 0x0)
-#define MAILBOX_GSI    (GUEST_MAILBOX + 0x4)
-#define MAILBOX_READY  (GUEST_MAILBOX + 0xC)
-#define MAILBOX_MAGIC  0x56495251u /* "VIRQ" */
+#define MAILBOX_BASE  (GUEST_MAILBOX + 0x0)
+#define MAILBOX_GSI   (GUEST_MAILBOX + 0x4)
+#define MAILBOX_READY (GUEST_MAILBOX + 0xC)
+#define MAILBOX_MAGIC 0x56495251u /* "VIRQ" */
 
-#define VECTOR         0x30
-#define SPURIOUS       0xFF
-#define IOAPIC         0xFEC00000u
-#define IOAPIC_WINDOW  0x10
-#define DEBUG_EXIT     0xf4
-#define EXIT_PASS      0x21
-#define EXIT_FAIL      0x40
+#define VECTOR        0x30
+#define SPURIOUS      0xFF
+#define IOAPIC        0xFEC00000u
+#define IOAPIC_WINDOW 0x10
+#define DEBUG_EXIT    0xf4
+#define EXIT_PASS     0x21
+#define EXIT_FAIL     0x40
 
-#define RING           0x100000u
-#define BUFFER         0x200000u
-#define BYTES          32
-#define REQUESTS       2
+#define RING     0x100000u
+#define BUFFER   0x200000u
+#define BYTES    32
+#define REQUESTS 2
 
-struct gate { uint16_t offset_low, selector; uint8_t zero, type; uint16_t offset_high; } __attribute__((packed));
-struct table_register { uint16_t limit; uint32_t base; } __attribute__((packed));
+struct gate {
+    uint16_t offset_low, selector;
+    uint8_t zero, type;
+    uint16_t offset_high;
+} __attribute__((packed));
+struct table_register {
+    uint16_t limit;
+    uint32_t base;
+} __attribute__((packed));
 
 extern char isr_stubs[];
 static struct gate idt[256];
 static const uint64_t gdt[3] = {
-    0,
-    0x00CF9A000000FFFFull, /* 0x08: flat 32-bit code, as FlatBinaryBoot's CS */
-    0x00CF92000000FFFFull, /* 0x10: flat data */
+    0, 0x00CF9A000000FFFFull, /* 0x08: flat 32-bit code, as FlatBinaryBoot's CS */
+    0x00CF92000000FFFFull,    /* 0x10: flat data */
 };
 
 static uint32_t base;
@@ -63,7 +69,7 @@ static void __attribute__((noreturn)) finish(uint8_t code) {
     __builtin_unreachable();
 }
 
-static void __attribute__((noreturn)) fail(uint8_t step, const char *what) {
+static void __attribute__((noreturn)) fail(uint8_t step, const char* what) {
     uart_puts("virtio-irq: FAIL ");
     uart_puts(what);
     uart_putc('\n');
@@ -80,7 +86,7 @@ void isr_dispatch(uint32_t vector) {
         lapic_eoi();
         return;
     }
-    if (vector == SPURIOUS) {  /* no EOI for the spurious vector */
+    if (vector == SPURIOUS) { /* no EOI for the spurious vector */
         spurious++;
         return;
     }
@@ -99,16 +105,19 @@ static void load_tables(void) {
         idt[v].type = 0x8E; /* present, DPL 0, 32-bit interrupt gate */
         idt[v].offset_high = (uint16_t)(handler >> 16);
     }
-    struct table_register gdtr = { sizeof gdt - 1, (uint32_t)gdt };
-    struct table_register idtr = { sizeof idt - 1, (uint32_t)idt };
+    struct table_register gdtr = {sizeof gdt - 1, (uint32_t)gdt};
+    struct table_register idtr = {sizeof idt - 1, (uint32_t)idt};
     /* The VMM gives CS 0x08 and data 0x10 without a GDT; an interrupt reloads CS, so make it real. */
-    __asm__ volatile("lgdt %0\n\t"
-                     "ljmp $0x08, $1f\n"
-                     "1:\tmovw $0x10, %%ax\n\t"
-                     "movw %%ax, %%ds\n\tmovw %%ax, %%es\n\tmovw %%ax, %%ss\n\t"
-                     "movw %%ax, %%fs\n\tmovw %%ax, %%gs\n\t"
-                     "lidt %1"
-                     : : "m"(gdtr), "m"(idtr) : "eax", "memory");
+    __asm__ volatile(
+        "lgdt %0\n\t"
+        "ljmp $0x08, $1f\n"
+        "1:\tmovw $0x10, %%ax\n\t"
+        "movw %%ax, %%ds\n\tmovw %%ax, %%es\n\tmovw %%ax, %%ss\n\t"
+        "movw %%ax, %%fs\n\tmovw %%ax, %%gs\n\t"
+        "lidt %1"
+        :
+        : "m"(gdtr), "m"(idtr)
+        : "eax", "memory");
 }
 
 static void ioapic_write(uint32_t reg, uint32_t value) {
@@ -135,19 +144,19 @@ void main(void) {
     }
 
     load_tables();
-    outb(0x21, 0xff);  /* mask both 8259s: the GSI reaches the CPU through the IOAPIC only */
+    outb(0x21, 0xff); /* mask both 8259s: the GSI reaches the CPU through the IOAPIC only */
     outb(0xa1, 0xff);
     lapic_enable(SPURIOUS);
     if (gsi >= ((ioapic_read(1) >> 16) & 0xff) + 1) fail(3, "GSI beyond the IOAPIC's entries");
-    ioapic_write(0x11 + 2 * gsi, 0u << 24);  /* destination: APIC id 0 */
-    ioapic_write(0x10 + 2 * gsi, VECTOR);    /* fixed, physical, active high, edge, unmasked */
+    ioapic_write(0x11 + 2 * gsi, 0u << 24); /* destination: APIC id 0 */
+    ioapic_write(0x10 + 2 * gsi, VECTOR);   /* fixed, physical, active high, edge, unmasked */
 
     struct vq q;
     if (virtio_negotiate(base, 0) < 0 || virtio_setup_queue(&q, base, RING, 0) < 0) fail(4, "rng setup");
     wr(base, R_STATUS, 0xf);
 
     for (uint32_t n = 1; n <= REQUESTS; n++) {
-        volatile uint8_t *buffer = (volatile uint8_t *)(BUFFER + n * 0x100);
+        volatile uint8_t* buffer = (volatile uint8_t*)(BUFFER + n * 0x100);
         zero(buffer, BYTES);
         uint16_t head = (uint16_t)(n - 1);
         virtq_set_desc(&q, head, (uint32_t)buffer, BYTES, F_WRITE, 0);

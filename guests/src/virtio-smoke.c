@@ -10,11 +10,11 @@
 #include "uart.h"
 #include "virtio.h"
 
-#define SLOT(n) (0xC0000000u + (n) * 0x1000u)
-#define RINGS 0x100000u   /* 16 KiB per queue */
+#define SLOT(n) (0xC0000000u + (n)*0x1000u)
+#define RINGS   0x100000u /* 16 KiB per queue */
 #define BUFFERS 0x200000u /* 4 KiB per device slot */
 
-static int setup_queue(struct vq *q, uint32_t base, uint32_t slot, uint32_t index) {
+static int setup_queue(struct vq* q, uint32_t base, uint32_t slot, uint32_t index) {
     return virtio_setup_queue(q, base, RINGS + slot * 0x10000u + index * 0x4000u, index);
 }
 
@@ -23,15 +23,19 @@ static void ack_interrupt(uint32_t base) {
     wr(base, R_INTERRUPT_ACK, isr);
 }
 
-static void fail(const char *what) {
+static void fail(const char* what) {
     uart_puts("virtio-smoke: FAIL ");
     uart_puts(what);
     uart_putc('\n');
 }
 
-struct blk_req { uint32_t type; uint32_t reserved; uint64_t sector; };
+struct blk_req {
+    uint32_t type;
+    uint32_t reserved;
+    uint64_t sector;
+};
 
-static int32_t blk_request(struct vq *q, volatile struct blk_req *hdr, volatile uint8_t *status, uint32_t type,
+static int32_t blk_request(struct vq* q, volatile struct blk_req* hdr, volatile uint8_t* status, uint32_t type,
                            uint32_t sector, uint32_t data, uint32_t len, int device_writes) {
     hdr->type = type;
     hdr->reserved = 0;
@@ -55,11 +59,11 @@ static void test_blk(uint32_t base, uint32_t slot) {
     wr(base, R_STATUS, 0xf);
     uint32_t capacity = rd(base, R_CONFIG);
     uint32_t buffers = BUFFERS + slot * 0x1000u;
-    volatile struct blk_req *hdr = (volatile struct blk_req *)buffers;
-    volatile uint8_t *status = (volatile uint8_t *)(buffers + 0x20);
-    volatile uint8_t *out = (volatile uint8_t *)(buffers + 0x200);
-    volatile uint8_t *in = (volatile uint8_t *)(buffers + 0x400);
-    volatile char *id = (volatile char *)(buffers + 0x600);
+    volatile struct blk_req* hdr = (volatile struct blk_req*)buffers;
+    volatile uint8_t* status = (volatile uint8_t*)(buffers + 0x20);
+    volatile uint8_t* out = (volatile uint8_t*)(buffers + 0x200);
+    volatile uint8_t* in = (volatile uint8_t*)(buffers + 0x400);
+    volatile char* id = (volatile char*)(buffers + 0x600);
     for (uint32_t i = 0; i < 512; i++) {
         out[i] = (uint8_t)(i * 13 + 7);
         in[i] = 0;
@@ -75,7 +79,7 @@ static void test_blk(uint32_t base, uint32_t slot) {
         if (in[i] != out[i]) return fail("blk compare");
     }
     uart_puts(" read ok match ok");
-    zero((volatile uint8_t *)id, 21);
+    zero((volatile uint8_t*)id, 21);
     if (blk_request(&q, hdr, status, 8, 0, (uint32_t)id, 20, 1) != 0) return fail("blk get-id");
     uart_puts(" id ");
     for (int i = 0; i < 20 && id[i]; i++) uart_putc(id[i]);
@@ -88,7 +92,7 @@ static void test_rng(uint32_t base, uint32_t slot) {
     struct vq q;
     if (virtio_negotiate(base, 0) < 0 || setup_queue(&q, base, slot, 0) < 0) return fail("rng setup");
     wr(base, R_STATUS, 0xf);
-    volatile uint8_t *buffer = (volatile uint8_t *)(BUFFERS + slot * 0x1000u);
+    volatile uint8_t* buffer = (volatile uint8_t*)(BUFFERS + slot * 0x1000u);
     zero(buffer, 32);
     virtq_set_desc(&q, 0, (uint32_t)buffer, 32, F_WRITE, 0);
     int32_t got = virtq_submit_poll(&q, 0);
@@ -108,10 +112,10 @@ static void test_console(uint32_t base, uint32_t slot) {
     }
     wr(base, R_STATUS, 0xf);
     static const char hello[] = "hello from the guest console\n";
-    volatile char *buffers = (volatile char *)(BUFFERS + slot * 0x1000u);
-    volatile char *line = buffers;
-    volatile char *input = buffers + 0x100;
-    volatile char *echo = buffers + 0x200;
+    volatile char* buffers = (volatile char*)(BUFFERS + slot * 0x1000u);
+    volatile char* line = buffers;
+    volatile char* input = buffers + 0x100;
+    volatile char* echo = buffers + 0x200;
     uint32_t n = 0;
     for (; hello[n]; n++) line[n] = hello[n];
     virtq_set_desc(&tx, 0, (uint32_t)line, n, 0, 0);

@@ -170,7 +170,8 @@ struct Vm {
         disk = ::dup(backing.file.get());
         block = static_cast<BlockDevice*>(&hub->add(std::make_unique<BlockDevice>(
             hub->context(0xd0000050, 5), "virtio-blk stress", std::move(backing), false, "stress")));
-        rng = static_cast<RngDevice*>(&hub->add(std::make_unique<RngDevice>(hub->context(0xd0001050, 6), "virtio-rng")));
+        rng =
+            static_cast<RngDevice*>(&hub->add(std::make_unique<RngDevice>(hub->context(0xd0001050, 6), "virtio-rng")));
         console = static_cast<ConsoleDevice*>(
             &hub->add(std::make_unique<ConsoleDevice>(hub->context(0xd0002050, 7), "virtio-console", 1)));
     }
@@ -241,20 +242,21 @@ struct Vm {
 // the lock as Java's NativeHandle does, so close() (the writer) never overlaps a ring.
 class Doorbells {
 public:
-    Doorbells(Vm& vm, std::shared_mutex& lock) : thread_([this, &vm, &lock] {
-        std::minstd_rand random(7);
-        while (!stop_.load()) {
-            {
-                std::shared_lock<std::shared_mutex> held(lock);
-                if (vm.hub == nullptr) return;
-                vm.block->notify(0);
-                vm.rng->notify(0);
-                vm.console->notify(random() % 2);
-                vm.block->acknowledge(vm.block->interrupt_status());
-            }
-            std::this_thread::sleep_for(std::chrono::microseconds(random() % 50));
-        }
-    }) {}
+    Doorbells(Vm& vm, std::shared_mutex& lock)
+        : thread_([this, &vm, &lock] {
+              std::minstd_rand random(7);
+              while (!stop_.load()) {
+                  {
+                      std::shared_lock<std::shared_mutex> held(lock);
+                      if (vm.hub == nullptr) return;
+                      vm.block->notify(0);
+                      vm.rng->notify(0);
+                      vm.console->notify(random() % 2);
+                      vm.block->acknowledge(vm.block->interrupt_status());
+                  }
+                  std::this_thread::sleep_for(std::chrono::microseconds(random() % 50));
+              }
+          }) {}
     ~Doorbells() {
         stop_.store(true);
         thread_.join();
@@ -265,9 +267,7 @@ private:
     std::thread thread_;
 };
 
-std::chrono::microseconds random_delay(std::minstd_rand& random) {
-    return std::chrono::microseconds(random() % 400);
-}
+std::chrono::microseconds random_delay(std::minstd_rand& random) { return std::chrono::microseconds(random() % 400); }
 
 class StressTest : public ::testing::Test {
 protected:

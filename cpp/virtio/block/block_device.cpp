@@ -99,9 +99,7 @@ const char* BlockDevice::handle(const Chain& chain, uint32_t& used_length) {
             result = transfer(false, header.sector, data_bytes);
             if (result == kOk) written_to_guest = data_bytes;
             break;
-        case kOut:
-            result = read_only_ ? uint8_t(kIoError) : transfer(true, header.sector, data_bytes);
-            break;
+        case kOut: result = read_only_ ? uint8_t(kIoError) : transfer(true, header.sector, data_bytes); break;
         case kFlush:
             if (!read_only_ && ::fdatasync(file_.get()) < 0) result = kIoError;
             break;
@@ -119,9 +117,7 @@ const char* BlockDevice::handle(const Chain& chain, uint32_t& used_length) {
             written_to_guest = copied;
             break;
         }
-        default:
-            result = kUnsupported;
-            break;
+        default: result = kUnsupported; break;
     }
     *status = result;
     used_length = static_cast<uint32_t>(written_to_guest + 1);

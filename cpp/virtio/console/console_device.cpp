@@ -48,8 +48,8 @@ void ConsoleDevice::process(uint16_t index) {
         for (const Segment& segment : chain.segments) {
             if (segment.length == 0 || upcall == nullptr || output_key_ < 0) continue;
             try {
-                upcall(output_key_, 0, reinterpret_cast<int64_t>(segment.host), static_cast<int32_t>(segment.length),
-                       1, 0);
+                upcall(output_key_, 0, reinterpret_cast<int64_t>(segment.host), static_cast<int32_t>(segment.length), 1,
+                       0);
             } catch (...) {
                 // Java catches its own failures; output is dropped rather than breaking the device.
             }

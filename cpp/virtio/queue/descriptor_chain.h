@@ -12,16 +12,16 @@ namespace vmm4j::virtio {
 // Why a chain was refused. Each one breaks the queue: the device then needs a reset.
 enum class ChainError {
     None,
-    HeadOutOfRange,       // the avail ring names a descriptor beyond the table
-    NextOutOfRange,       // a next index beyond the (direct or indirect) table
-    TooLong,              // more descriptors than the queue size: a loop, or simply too many
-    AddressOutOfRange,    // a buffer or indirect table outside guest RAM
-    LengthOverflow,       // address + length wraps, or the chain's bytes exceed 4 GiB
-    NestedIndirect,       // an indirect descriptor inside an indirect table
-    IndirectWithNext,     // INDIRECT together with NEXT (forbidden, §2.7.5.3.1)
+    HeadOutOfRange,     // the avail ring names a descriptor beyond the table
+    NextOutOfRange,     // a next index beyond the (direct or indirect) table
+    TooLong,            // more descriptors than the queue size: a loop, or simply too many
+    AddressOutOfRange,  // a buffer or indirect table outside guest RAM
+    LengthOverflow,     // address + length wraps, or the chain's bytes exceed 4 GiB
+    NestedIndirect,     // an indirect descriptor inside an indirect table
+    IndirectWithNext,   // INDIRECT together with NEXT (forbidden, §2.7.5.3.1)
     IndirectNotNegotiated,
-    BadIndirectLength,    // zero, not a multiple of 16, or more entries than the queue size
-    ReadableAfterWritable // a device-readable buffer after a device-writable one (§2.7.4.2)
+    BadIndirectLength,     // zero, not a multiple of 16, or more entries than the queue size
+    ReadableAfterWritable  // a device-readable buffer after a device-writable one (§2.7.4.2)
 };
 
 const char* describe(ChainError error) noexcept;

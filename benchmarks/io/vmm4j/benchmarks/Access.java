@@ -15,6 +15,7 @@ public enum Access {
     public static final int PORT = 0x510;
     /** An MMIO address far above the 128 MiB of RAM, in no memory slot. */
     public static final long MMIO_ADDRESS = 0xd000_0000L;
+
     public static final long MMIO_LENGTH = 0x1000;
 
     public final String label;

@@ -54,7 +54,8 @@ public final class BenchmarkMain {
     record QemuUser(String benchmark, String param, Set<String> values) {}
 
     static final List<QemuUser> QEMU_USERS = List.of(
-            new QemuUser(QemuBootBenchmark.class.getName() + ".bootToDebugExit", "vmm", Set.of("qemu-pc", "qemu-microvm")),
+            new QemuUser(
+                    QemuBootBenchmark.class.getName() + ".bootToDebugExit", "vmm", Set.of("qemu-pc", "qemu-microvm")),
             new QemuUser(LinuxBootBenchmark.class.getName() + ".startToFirstLine", "path", Set.of("qemu-microvm")));
 
     private BenchmarkMain() {}
@@ -85,12 +86,34 @@ public final class BenchmarkMain {
         if (!needQemu.isEmpty()) {
             String qemu = System.getProperty("vmm4j.qemu", "qemu-system-x86_64");
             if (!isExecutable(qemu)) {
-                System.err.println("benchmarks/run: " + String.join(", ", needQemu) + (needQemu.size() == 1 ? " runs " : " run ") + qemu
+                System.err.println("benchmarks/run: " + String.join(", ", needQemu)
+                        + (needQemu.size() == 1 ? " runs " : " run ") + qemu
                         + ", which is not " + (qemu.contains("/") ? "an executable file" : "on the PATH") + ".\n"
-                        + "  Install Debian's QEMU (this script installs nothing):  apt-get install -y qemu-system-x86\n"
-                        + "  or point -Dvmm4j.qemu=/path/to/qemu-system-x86_64 at one (in JAVA_OPTS),\n"
-                        + "  or leave QEMU out: -p vmm=vmm4j (QemuBoot), -p path=vmm4j-decompressed,vmm4j-bzimage"
-                        + " (LinuxBoot), or name only other benchmarks.");
+                        + "  Install"
+                        + " Debian's"
+                        + " QEMU"
+                        + " (this"
+                        + " script"
+                        + " installs"
+                        + " nothing):"
+                        + "  apt-get"
+                        + " install"
+                        + " -y qemu-system-x86\n"
+                        + "  or point"
+                        + " -Dvmm4j.qemu=/path/to/qemu-system-x86_64"
+                        + " at one"
+                        + " (in JAVA_OPTS),\n"
+                        + "  or leave"
+                        + " QEMU"
+                        + " out: -p"
+                        + " vmm=vmm4j"
+                        + " (QemuBoot),"
+                        + " -p path=vmm4j-decompressed,vmm4j-bzimage"
+                        + " (LinuxBoot),"
+                        + " or name"
+                        + " only"
+                        + " other"
+                        + " benchmarks.");
                 System.exit(2);
             }
         }
@@ -122,11 +145,18 @@ public final class BenchmarkMain {
     /** The QEMU-running benchmarks that the includes, excludes and parameters select (JMH's find() semantics). */
     static List<String> qemuUsers(List<String> includes, List<String> excludes, Map<String, String[]> params) {
         return QEMU_USERS.stream()
-                .filter(user -> includes.stream().anyMatch(regex -> Pattern.compile(regex).matcher(user.benchmark()).find()))
-                .filter(user -> excludes.stream().noneMatch(regex -> Pattern.compile(regex).matcher(user.benchmark()).find()))
+                .filter(user -> includes.stream()
+                        .anyMatch(regex ->
+                                Pattern.compile(regex).matcher(user.benchmark()).find()))
+                .filter(user -> excludes.stream()
+                        .noneMatch(regex ->
+                                Pattern.compile(regex).matcher(user.benchmark()).find()))
                 .filter(user -> !params.containsKey(user.param())
                         || Arrays.stream(params.get(user.param())).anyMatch(user.values()::contains))
-                .map(user -> user.benchmark().substring(user.benchmark().lastIndexOf('.', user.benchmark().lastIndexOf('.') - 1) + 1))
+                .map(user -> user.benchmark()
+                        .substring(user.benchmark()
+                                        .lastIndexOf('.', user.benchmark().lastIndexOf('.') - 1)
+                                + 1))
                 .collect(Collectors.toList());
     }
 

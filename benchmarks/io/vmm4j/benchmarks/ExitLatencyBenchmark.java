@@ -145,8 +145,8 @@ public class ExitLatencyBenchmark {
         RawBatch(Access access) {
             kvm = (int) RawKvm.check("open /dev/kvm", RawKvm.raw_kvm_open(Kvm.DEFAULT_DEVICE.toString()));
             byte[] image = access.guest.image();
-            long created = RawKvm.raw_exit_context_create(kvm, image, image.length, access.rawKind, access.target(),
-                    LoopGuests.MEMORY_SIZE);
+            long created = RawKvm.raw_exit_context_create(
+                    kvm, image, image.length, access.rawKind, access.target(), LoopGuests.MEMORY_SIZE);
             if (created < 0) RawKvm.raw_kvm_close(kvm);
             context = RawKvm.check("create raw VM", created);
         }

@@ -48,6 +48,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class LifecycleBenchmark {
     /** Port writes the guest makes before HLT. */
     static final int EXITS = 1;
+
     static final int RAW_C = 0;
     static final int VMM4J = 1;
 
@@ -78,8 +79,9 @@ public class LifecycleBenchmark {
     }
 
     private int raw() {
-        return (int) RawKvm.check("raw lifecycle", RawKvm.raw_lifecycle_once(rawKvm, image, image.length,
-                LoopGuests.MEMORY_SIZE, Access.PORT, EXITS));
+        return (int) RawKvm.check(
+                "raw lifecycle",
+                RawKvm.raw_lifecycle_once(rawKvm, image, image.length, LoopGuests.MEMORY_SIZE, Access.PORT, EXITS));
     }
 
     private int vmm4j() {

@@ -9,11 +9,14 @@ import io.vmm4j.arch.x86.FlatBinaryBoot;
 final class LoopGuests {
     /** Guest RAM of every benchmark VM: 128 MiB, as in the issue. */
     static final long MEMORY_SIZE = 128L << 20;
-    static final VmConfig CONFIG = VmConfig.builder().vcpuCount(1).memorySize(MEMORY_SIZE).build();
+
+    static final VmConfig CONFIG =
+            VmConfig.builder().vcpuCount(1).memorySize(MEMORY_SIZE).build();
     /** The value the write loops write (EAX). */
     static final long VALUE = 0x5a;
     /** GPA of the word the spin guest writes 'SPIN' to once it runs. */
     static final long SPIN_MARKER_ADDRESS = 0x6008;
+
     static final int SPIN_MARKER = 0x5350494E;
 
     private LoopGuests() {}

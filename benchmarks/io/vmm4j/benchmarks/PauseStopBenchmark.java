@@ -49,7 +49,8 @@ public class PauseStopBenchmark {
             vm.start();
             long deadline = System.nanoTime() + START_TIMEOUT_NANOS;
             while (vm.memory().readInt(LoopGuests.SPIN_MARKER_ADDRESS) != LoopGuests.SPIN_MARKER) {
-                if (System.nanoTime() - deadline > 0) throw new IllegalStateException("spin guest did not start: " + vm);
+                if (System.nanoTime() - deadline > 0)
+                    throw new IllegalStateException("spin guest did not start: " + vm);
                 Thread.onSpinWait();
             }
             return vm;

@@ -48,7 +48,9 @@ final class RatioTable {
             }
             if (values.isEmpty()) return Optional.empty();
             double[] array = values.stream().mapToDouble(Double::doubleValue).toArray();
-            return Optional.of(new Figure(Rounds.median(array), values.stream().mapToDouble(d -> d).min().orElseThrow(),
+            return Optional.of(new Figure(
+                    Rounds.median(array),
+                    values.stream().mapToDouble(d -> d).min().orElseThrow(),
                     values.stream().mapToDouble(d -> d).max().orElseThrow()));
         }
 
@@ -72,17 +74,21 @@ final class RatioTable {
         List<String> notes = new ArrayList<>();
         out.append("==== vmm4j against baselines measured in this run ====\n");
         if (System.getenv("VMM4J_IN_KVM_VM") != null) {
-            out.append("In the nested-KVM test VM: every instruction is emulated, so these figures are functional, not\n"
-                    + "performance. Only ratios of the same code at two sizes carry over to hardware.\n");
+            out.append(
+                    "In the nested-KVM test VM: every instruction is emulated, so these figures are functional, not\n"
+                            + "performance. Only ratios of the same code at two sizes carry over to hardware.\n");
         }
         if (exits(results, out) | lifecycle(results, out) | control(results, out)) {
-            notes.add("Exits, lifecycle: median of the per-iteration values [lowest-highest iteration]. A per-iteration\n"
-                    + "figure is the median over that iteration's rounds; a ratio is taken within each round\n"
-                    + "(raw C and vmm4j run back to back).");
+            notes.add(
+                    "Exits, lifecycle: median of the per-iteration values [lowest-highest iteration]. A per-iteration\n"
+                            + "figure is the median over that iteration's rounds; a ratio is taken within each round\n"
+                            + "(raw C and vmm4j run back to back).");
         }
         if (virtio(results, out)) {
-            notes.add("virtio-blk: median of the per-iteration requests/s [lowest-highest iteration]; GiB/s = requests/s\n"
-                    + "x request size / 2^30. Each benchmark call runs virtio and a C pread/pwrite baseline on the same\n"
+            notes.add("virtio-blk: median of the per-iteration requests/s [lowest-highest iteration]; GiB/s ="
+                    + " requests/s\n"
+                    + "x request size / 2^30. Each benchmark call runs virtio and a C pread/pwrite baseline on the"
+                    + " same\n"
                     + "file back to back, alternating which goes first; the ratio is taken per iteration.");
         }
         if (notify(results, out)) {
@@ -90,16 +96,22 @@ final class RatioTable {
                     + "thread, without the guest's ioeventfd exit and KVM's irqfd injection. No target in the issue.");
         }
         if (qemuBoot(results, out)) {
-            notes.add("Boot to isa-debug-exit: mean of the single shots [fastest-slowest], each a fresh process; the ratio\n"
-                    + "is QEMU mean / vmm4j mean (above 1: vmm4j is faster), its range [fastest QEMU / slowest vmm4j -\n"
+            notes.add("Boot to isa-debug-exit: mean of the single shots [fastest-slowest], each a fresh process; the"
+                    + " ratio\n"
+                    + "is QEMU mean / vmm4j mean (above 1: vmm4j is faster), its range [fastest QEMU / slowest"
+                    + " vmm4j -\n"
                     + "slowest QEMU / fastest vmm4j].");
         }
         if (linuxBoot(results, out)) {
-            notes.add("Linux boot: one cold single shot per case. The end is the kernel's first line ('Linux version ...')\n"
-                    + "on the serial console; 'first \\n' is the first line of any kind (under QEMU the 16-bit setup\n"
+            notes.add("Linux boot: one cold single shot per case. The end is the kernel's first line ('Linux version"
+                    + " ...')\n"
+                    + "on the serial console; 'first \\n"
+                    + "' is the first line of any kind (under QEMU the 16-bit setup\n"
                     + "code's EDD probe). vmm4j is timed from start(), QEMU from process start, so QEMU's figure\n"
-                    + "includes its loading of the kernel: compare it with vmm4j's 'with build'. Build = LinuxVmBuilder.build\n"
-                    + "(load, and decompress on the host), the first in the fork (cold) and the median of the next ones (warm).");
+                    + "includes its loading of the kernel: compare it with vmm4j's 'with build'. Build ="
+                    + " LinuxVmBuilder.build\n"
+                    + "(load, and decompress on the host), the first in the fork (cold) and the median of the next"
+                    + " ones (warm).");
         }
         if (notes.isEmpty()) out.append("(no benchmark with a known table row ran)\n");
         out.append("\n");
@@ -114,12 +126,21 @@ final class RatioTable {
             Optional<RunResult> result = find(results, EXIT, "access", access.name());
             if (result.isEmpty()) continue;
             if (!header) {
-                out.append(String.format(Locale.ROOT, "%n%-26s %-22s %-22s %-22s %-8s %s%n",
-                        "Exit round trip (us/exit)", "raw C", "vmm4j", "vmm4j / raw C", "target", "verdict"));
+                out.append(String.format(
+                        Locale.ROOT,
+                        "%n%-26s %-22s %-22s %-22s %-8s %s%n",
+                        "Exit round trip (us/exit)",
+                        "raw C",
+                        "vmm4j",
+                        "vmm4j / raw C",
+                        "target",
+                        "verdict"));
                 header = true;
             }
             Optional<Figure> raw = Figure.of(result.get(), "rawC");
-            String[][] rows = {{"nativeDevice", "nativeOverRawC", "native dev"}, {"javaDevice", "javaOverRawC", "Java dev"}};
+            String[][] rows = {
+                {"nativeDevice", "nativeOverRawC", "native dev"}, {"javaDevice", "javaOverRawC", "Java dev"}
+            };
             for (String[] row : rows) {
                 Optional<Figure> vmm = Figure.of(result.get(), row[0]);
                 Optional<Figure> ratio = Figure.of(result.get(), row[1]);
@@ -129,8 +150,14 @@ final class RatioTable {
                     out.append(String.format(Locale.ROOT, "%-26s (no samples)%n", label));
                     continue;
                 }
-                out.append(String.format(Locale.ROOT, "%-26s %-22s %-22s %-22s <= %-5.2f %s%n", label,
-                        raw.get().show("%6.2f"), vmm.get().show("%6.2f"), ratio.get().show("%6.3fx"), target,
+                out.append(String.format(
+                        Locale.ROOT,
+                        "%-26s %-22s %-22s %-22s <= %-5.2f %s%n",
+                        label,
+                        raw.get().show("%6.2f"),
+                        vmm.get().show("%6.2f"),
+                        ratio.get().show("%6.3fx"),
+                        target,
                         verdict(ratio.get(), target, true)));
             }
         }
@@ -140,8 +167,15 @@ final class RatioTable {
     private static boolean lifecycle(Collection<RunResult> results, StringBuilder out) {
         Optional<RunResult> result = find(results, LIFECYCLE);
         if (result.isEmpty()) return false;
-        out.append(String.format(Locale.ROOT, "%n%-26s %-22s %-22s %-22s %-8s %s%n",
-                "VM lifecycle (us/VM)", "raw C", "vmm4j", "rate vmm4j / raw C", "target", "verdict"));
+        out.append(String.format(
+                Locale.ROOT,
+                "%n%-26s %-22s %-22s %-22s %-8s %s%n",
+                "VM lifecycle (us/VM)",
+                "raw C",
+                "vmm4j",
+                "rate vmm4j / raw C",
+                "target",
+                "verdict"));
         Optional<Figure> raw = Figure.of(result.get(), "rawC");
         Optional<Figure> vmm = Figure.of(result.get(), "vmm4j");
         Optional<Figure> rate = Figure.of(result.get(), "rateVmm4jOverRawC");
@@ -149,11 +183,22 @@ final class RatioTable {
             out.append("create+run to HLT+close    (no samples)\n");
             return true;
         }
-        out.append(String.format(Locale.ROOT, "%-26s %-22s %-22s %-22s >= %-5.2f %s%n", "create+run to HLT+close",
-                raw.get().show("%6.0f"), vmm.get().show("%6.0f"), rate.get().show("%6.3fx"), LIFECYCLE_RATE_TARGET,
+        out.append(String.format(
+                Locale.ROOT,
+                "%-26s %-22s %-22s %-22s >= %-5.2f %s%n",
+                "create+run to HLT+close",
+                raw.get().show("%6.0f"),
+                vmm.get().show("%6.0f"),
+                rate.get().show("%6.3fx"),
+                LIFECYCLE_RATE_TARGET,
                 verdict(rate.get(), LIFECYCLE_RATE_TARGET, false)));
-        out.append(String.format(Locale.ROOT, "%-26s %6.0f VMs/s%10s %6.0f VMs/s%n", "  as a rate (from medians)",
-                1e6 / raw.get().value, "", 1e6 / vmm.get().value));
+        out.append(String.format(
+                Locale.ROOT,
+                "%-26s %6.0f VMs/s%10s %6.0f VMs/s%n",
+                "  as a rate (from medians)",
+                1e6 / raw.get().value,
+                "",
+                1e6 / vmm.get().value));
         return true;
     }
 
@@ -164,16 +209,34 @@ final class RatioTable {
             Optional<RunResult> result = find(results, row[0]);
             if (result.isEmpty()) continue;
             if (!header) {
-                out.append(String.format(Locale.ROOT, "%n%-26s %7s %8s %8s %8s %8s %8s  %-10s %s%n",
-                        "Control, spinning VM (us)", "samples", "mean", "p50", "p90", "p99", "max", "target",
+                out.append(String.format(
+                        Locale.ROOT,
+                        "%n%-26s %7s %8s %8s %8s %8s %8s  %-10s %s%n",
+                        "Control, spinning VM (us)",
+                        "samples",
+                        "mean",
+                        "p50",
+                        "p90",
+                        "p99",
+                        "max",
+                        "target",
                         "verdict"));
                 header = true;
             }
             Statistics s = result.get().getPrimaryResult().getStatistics();
             double p99 = s.getPercentile(99);
-            out.append(String.format(Locale.ROOT, "%-26s %7d %8.1f %8.1f %8.1f %8.1f %8.1f  p99 <= %-4.0f %s%n",
-                    row[1], s.getN(), s.getMean(), s.getPercentile(50), s.getPercentile(90), p99, s.getMax(),
-                    CONTROL_TARGET_MICROS, p99 <= CONTROL_TARGET_MICROS ? "PASS" : "MISS"));
+            out.append(String.format(
+                    Locale.ROOT,
+                    "%-26s %7d %8.1f %8.1f %8.1f %8.1f %8.1f  p99 <= %-4.0f %s%n",
+                    row[1],
+                    s.getN(),
+                    s.getMean(),
+                    s.getPercentile(50),
+                    s.getPercentile(90),
+                    p99,
+                    s.getMax(),
+                    CONTROL_TARGET_MICROS,
+                    p99 <= CONTROL_TARGET_MICROS ? "PASS" : "MISS"));
         }
         return header;
     }
@@ -187,25 +250,31 @@ final class RatioTable {
     private static Optional<Figure> primary(RunResult result) {
         List<Double> values = new ArrayList<>();
         for (BenchmarkResult fork : result.getBenchmarkResults()) {
-            for (IterationResult iteration : fork.getIterationResults()) values.add(iteration.getPrimaryResult().getScore());
+            for (IterationResult iteration : fork.getIterationResults())
+                values.add(iteration.getPrimaryResult().getScore());
         }
         if (values.isEmpty()) return Optional.empty();
         double[] array = values.stream().mapToDouble(Double::doubleValue).toArray();
-        return Optional.of(new Figure(Rounds.median(array), Arrays.stream(array).min().orElseThrow(),
+        return Optional.of(new Figure(
+                Rounds.median(array),
+                Arrays.stream(array).min().orElseThrow(),
                 Arrays.stream(array).max().orElseThrow()));
     }
 
     /** numerator / denominator of the medians, over the widest range their iterations allow. */
     private static Figure ratio(Figure numerator, Figure denominator) {
-        return new Figure(numerator.value / denominator.value, numerator.low / denominator.high,
+        return new Figure(
+                numerator.value / denominator.value,
+                numerator.low / denominator.high,
                 numerator.high / denominator.low);
     }
 
     private static boolean virtio(Collection<RunResult> results, StringBuilder out) {
         boolean header = false;
         Object[][] cases = {
-                {"random4k", BlockThroughputBenchmark.SMALL, "4 KiB random"},
-                {"sequential1m", BlockThroughputBenchmark.LARGE, "1 MiB sequential"}};
+            {"random4k", BlockThroughputBenchmark.SMALL, "4 KiB random"},
+            {"sequential1m", BlockThroughputBenchmark.LARGE, "1 MiB sequential"}
+        };
         for (Object[] c : cases) {
             for (String direction : new String[] {"read", "write"}) {
                 for (String guestWait : new String[] {"haltPoll", "sleep"}) {
@@ -213,8 +282,14 @@ final class RatioTable {
                             find(results, BLOCK + c[0], "direction", direction, "guestWait", guestWait);
                     if (result.isEmpty()) continue;
                     if (!header) {
-                        out.append(String.format(Locale.ROOT, "%n%-36s %-22s %-22s %-22s %-8s %s%n",
-                                "virtio-blk (requests/s)", "raw pread/pwrite", "virtio", "virtio / raw", "target",
+                        out.append(String.format(
+                                Locale.ROOT,
+                                "%n%-36s %-22s %-22s %-22s %-8s %s%n",
+                                "virtio-blk (requests/s)",
+                                "raw pread/pwrite",
+                                "virtio",
+                                "virtio / raw",
+                                "target",
                                 "verdict"));
                         header = true;
                     }
@@ -241,42 +316,87 @@ final class RatioTable {
         }
         String target = haltPoll ? String.format(Locale.ROOT, ">= %-5.2f", VIRTIO_BLK_TARGET) : "-";
         String verdict = haltPoll ? verdict(ratio.get(), VIRTIO_BLK_TARGET, false) : "";
-        out.append(String.format(Locale.ROOT, "%-36s %-22s %-22s %-22s %-8s %s%n", label, raw.get().show("%7.0f"),
-                virtio.get().show("%7.0f"), ratio.get().show("%6.3fx"), target, verdict));
+        out.append(String.format(
+                Locale.ROOT,
+                "%-36s %-22s %-22s %-22s %-8s %s%n",
+                label,
+                raw.get().show("%7.0f"),
+                virtio.get().show("%7.0f"),
+                ratio.get().show("%6.3fx"),
+                target,
+                verdict));
         double gib = (double) bytes / (1L << 30);
-        out.append(String.format(Locale.ROOT, "%-36s %7.3f GiB/s%9s %7.3f GiB/s%n", "  GiB/s (from medians)",
-                raw.get().value * gib, "", virtio.get().value * gib));
+        out.append(String.format(
+                Locale.ROOT,
+                "%-36s %7.3f GiB/s%9s %7.3f GiB/s%n",
+                "  GiB/s (from medians)",
+                raw.get().value * gib,
+                "",
+                virtio.get().value * gib));
     }
 
     private static boolean notify(Collection<RunResult> results, StringBuilder out) {
         Optional<RunResult> result = findMode(results, NOTIFY, Mode.SampleTime);
         if (result.isEmpty()) return false;
-        out.append(String.format(Locale.ROOT, "%n%-26s %7s %8s %8s %8s %8s %8s  %s%n", "virtio notify->irq (us)",
-                "samples", "mean", "p50", "p90", "p99", "max", "target"));
+        out.append(String.format(
+                Locale.ROOT,
+                "%n%-26s %7s %8s %8s %8s %8s %8s  %s%n",
+                "virtio notify->irq (us)",
+                "samples",
+                "mean",
+                "p50",
+                "p90",
+                "p99",
+                "max",
+                "target"));
         Statistics s = result.get().getPrimaryResult().getStatistics();
-        out.append(String.format(Locale.ROOT, "%-26s %7d %8.1f %8.1f %8.1f %8.1f %8.1f  (none)%n", "rng request, I/O thread",
-                s.getN(), s.getMean(), s.getPercentile(50), s.getPercentile(90), s.getPercentile(99), s.getMax()));
+        out.append(String.format(
+                Locale.ROOT,
+                "%-26s %7d %8.1f %8.1f %8.1f %8.1f %8.1f  (none)%n",
+                "rng request, I/O thread",
+                s.getN(),
+                s.getMean(),
+                s.getPercentile(50),
+                s.getPercentile(90),
+                s.getPercentile(99),
+                s.getMax()));
         return true;
     }
 
     private static boolean qemuBoot(Collection<RunResult> results, StringBuilder out) {
         Optional<RunResult> vmm4j = find(results, QEMU_BOOT, "vmm", "vmm4j");
         String[][] peers = {{"qemu-pc", "QEMU -M pc"}, {"qemu-microvm", "QEMU -M microvm"}};
-        if (vmm4j.isEmpty() && Arrays.stream(peers).allMatch(p -> find(results, QEMU_BOOT, "vmm", p[0]).isEmpty())) {
+        if (vmm4j.isEmpty()
+                && Arrays.stream(peers)
+                        .allMatch(p -> find(results, QEMU_BOOT, "vmm", p[0]).isEmpty())) {
             return false;
         }
-        out.append(String.format(Locale.ROOT, "%n%-26s %6s %-22s %-22s%n", "Start to debug-exit (ms)", "boots",
-                "mean [fastest-slowest]", "QEMU / vmm4j (>1: vmm4j faster)"));
+        out.append(String.format(
+                Locale.ROOT,
+                "%n%-26s %6s %-22s %-22s%n",
+                "Start to debug-exit (ms)",
+                "boots",
+                "mean [fastest-slowest]",
+                "QEMU / vmm4j (>1: vmm4j faster)"));
         Optional<Figure> base = vmm4j.map(RatioTable::shots);
-        out.append(String.format(Locale.ROOT, "%-26s %6s %-22s%n", "vmm4j qemu-system-x86_64",
-                vmm4j.map(r -> Long.toString(r.getPrimaryResult().getStatistics().getN())).orElse("-"),
+        out.append(String.format(
+                Locale.ROOT,
+                "%-26s %6s %-22s%n",
+                "vmm4j qemu-system-x86_64",
+                vmm4j.map(r -> Long.toString(
+                                r.getPrimaryResult().getStatistics().getN()))
+                        .orElse("-"),
                 base.map(f -> f.show("%7.1f")).orElse("(not run)")));
         for (String[] peer : peers) {
             Optional<RunResult> result = find(results, QEMU_BOOT, "vmm", peer[0]);
             if (result.isEmpty()) continue;
             Figure figure = shots(result.get());
-            out.append(String.format(Locale.ROOT, "%-26s %6d %-22s %s%n", peer[1],
-                    result.get().getPrimaryResult().getStatistics().getN(), figure.show("%7.1f"),
+            out.append(String.format(
+                    Locale.ROOT,
+                    "%-26s %6d %-22s %s%n",
+                    peer[1],
+                    result.get().getPrimaryResult().getStatistics().getN(),
+                    figure.show("%7.1f"),
                     base.map(b -> ratio(figure, b).show("%6.2fx")).orElse("(no vmm4j figure)")));
         }
         return true;
@@ -290,9 +410,10 @@ final class RatioTable {
 
     private static boolean linuxBoot(Collection<RunResult> results, StringBuilder out) {
         String[][] paths = {
-                {"vmm4j-decompressed", "vmm4j, decompressed on host"},
-                {"vmm4j-bzimage", "vmm4j, bzImage (guest)"},
-                {"qemu-microvm", "QEMU -M microvm (bzImage)"}};
+            {"vmm4j-decompressed", "vmm4j, decompressed on host"},
+            {"vmm4j-bzimage", "vmm4j, bzImage (guest)"},
+            {"qemu-microvm", "QEMU -M microvm (bzImage)"}
+        };
         double[] line = new double[paths.length];
         double[] withBuild = new double[paths.length];
         boolean any = false;
@@ -301,8 +422,15 @@ final class RatioTable {
             Optional<RunResult> result = find(results, LINUX_BOOT, "path", paths[i][0]);
             if (result.isEmpty()) continue;
             if (!any) {
-                out.append(String.format(Locale.ROOT, "%n%-29s %11s %11s %11s %11s %11s%n", "Linux boot (s), 1 shot each",
-                        "to 1st line", "first \\n", "build cold", "build warm", "with build"));
+                out.append(String.format(
+                        Locale.ROOT,
+                        "%n%-29s %11s %11s %11s %11s %11s%n",
+                        "Linux boot (s), 1 shot each",
+                        "to 1st line",
+                        "first \\n",
+                        "build cold",
+                        "build warm",
+                        "with build"));
                 any = true;
             }
             line[i] = result.get().getPrimaryResult().getScore();
@@ -310,24 +438,34 @@ final class RatioTable {
             Optional<Figure> warm = Figure.of(result.get(), "buildWarmSeconds");
             Optional<Figure> newline = Figure.of(result.get(), "firstNewlineSeconds");
             withBuild[i] = line[i] + cold.map(Figure::value).orElse(0.0);
-            out.append(String.format(Locale.ROOT, "%-29s %11.2f %11s %11s %11s %11.2f%n", paths[i][1], line[i],
-                    seconds(newline), seconds(cold), seconds(warm), withBuild[i]));
+            out.append(String.format(
+                    Locale.ROOT,
+                    "%-29s %11.2f %11s %11s %11s %11.2f%n",
+                    paths[i][1],
+                    line[i],
+                    seconds(newline),
+                    seconds(cold),
+                    seconds(warm),
+                    withBuild[i]));
         }
         if (!any) return false;
-        String[][] ratios = {{"0", "1", "host-decompressed / bzImage"}, {"0", "2", "vmm4j decompressed / QEMU"},
-                {"1", "2", "vmm4j bzImage / QEMU"}};
+        String[][] ratios = {
+            {"0", "1", "host-decompressed / bzImage"},
+            {"0", "2", "vmm4j decompressed / QEMU"},
+            {"1", "2", "vmm4j bzImage / QEMU"}
+        };
         boolean ratioHeader = false;
         for (String[] r : ratios) {
             int a = Integer.parseInt(r[0]);
             int b = Integer.parseInt(r[1]);
             if (Double.isNaN(line[a]) || Double.isNaN(line[b])) continue;
             if (!ratioHeader) {
-                out.append(String.format(Locale.ROOT, "%-29s %11s %11s%n", "  time ratios (<1: faster)", "to 1st line",
-                        "with build"));
+                out.append(String.format(
+                        Locale.ROOT, "%-29s %11s %11s%n", "  time ratios (<1: faster)", "to 1st line", "with build"));
                 ratioHeader = true;
             }
-            out.append(String.format(Locale.ROOT, "  %-27s %10.3fx %10.3fx%n", r[2], line[a] / line[b],
-                    withBuild[a] / withBuild[b]));
+            out.append(String.format(
+                    Locale.ROOT, "  %-27s %10.3fx %10.3fx%n", r[2], line[a] / line[b], withBuild[a] / withBuild[b]));
         }
         return true;
     }
@@ -338,8 +476,10 @@ final class RatioTable {
 
     /** The result of {@code benchmark} in {@code mode}. */
     private static Optional<RunResult> findMode(Collection<RunResult> results, String benchmark, Mode mode) {
-        return results.stream().filter(r -> r.getParams().getBenchmark().equals(benchmark)
-                && r.getParams().getMode() == mode).findFirst();
+        return results.stream()
+                .filter(r -> r.getParams().getBenchmark().equals(benchmark)
+                        && r.getParams().getMode() == mode)
+                .findFirst();
     }
 
     /** The result of {@code benchmark} run with the given parameter name/value pairs. */

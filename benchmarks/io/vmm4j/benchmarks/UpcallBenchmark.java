@@ -2,7 +2,6 @@ package io.vmm4j.benchmarks;
 
 import io.vmm4j.api.AddressSpace;
 import io.vmm4j.api.Hypervisor;
-import io.vmm4j.api.IoDevice;
 import io.vmm4j.api.Vcpu;
 import io.vmm4j.api.VirtualMachine;
 import io.vmm4j.kvm.Kvm;

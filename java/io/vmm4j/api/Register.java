@@ -2,5 +2,22 @@ package io.vmm4j.api;
 
 /** The general-purpose x86-64 registers, in KVM's {@code kvm_regs} order. */
 public enum Register {
-    RAX, RBX, RCX, RDX, RSI, RDI, RSP, RBP, R8, R9, R10, R11, R12, R13, R14, R15, RIP, RFLAGS
+    RAX,
+    RBX,
+    RCX,
+    RDX,
+    RSI,
+    RDI,
+    RSP,
+    RBP,
+    R8,
+    R9,
+    R10,
+    R11,
+    R12,
+    R13,
+    R14,
+    R15,
+    RIP,
+    RFLAGS
 }

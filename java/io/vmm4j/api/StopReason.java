@@ -12,8 +12,8 @@ import java.util.OptionalLong;
  * @param cause the exception a device threw, for {@link Kind#DEVICE_FAILURE}
  * @param exitValue the value the guest wrote to end itself, for {@link Kind#GUEST_EXIT}
  */
-public record StopReason(Kind kind, int vcpuId, Optional<VcpuExit> exit, Optional<Throwable> cause,
-        OptionalLong exitValue) {
+public record StopReason(
+        Kind kind, int vcpuId, Optional<VcpuExit> exit, Optional<Throwable> cause, OptionalLong exitValue) {
 
     public enum Kind {
         /** {@link VirtualMachine#stop()} or {@link VirtualMachine#close()} was called. */

@@ -53,7 +53,9 @@ public sealed interface VcpuExit {
 
         @Override
         public boolean equals(Object other) {
-            return other instanceof InternalError that && suberror == that.suberror && Arrays.equals(data, that.data)
+            return other instanceof InternalError that
+                    && suberror == that.suberror
+                    && Arrays.equals(data, that.data)
                     && Arrays.equals(instruction, that.instruction);
         }
 
@@ -64,8 +66,10 @@ public sealed interface VcpuExit {
 
         @Override
         public String toString() {
-            StringBuilder text = new StringBuilder("InternalError[suberror=").append(suberror)
-                    .append(suberror == EMULATION ? " (emulation failure)" : "").append(", instruction=");
+            StringBuilder text = new StringBuilder("InternalError[suberror=")
+                    .append(suberror)
+                    .append(suberror == EMULATION ? " (emulation failure)" : "")
+                    .append(", instruction=");
             if (instruction.length == 0) text.append("unavailable");
             for (int i = 0; i < instruction.length; i++) {
                 text.append(i == 0 ? "" : " ").append(String.format("%02x", instruction[i] & 0xff));

@@ -44,6 +44,7 @@ public sealed interface VirtioDeviceConfig {
 
         /** The size of the sectors the guest addresses. */
         public static final int SECTOR_SIZE = 512;
+
         private static final int S_IFMT = 0170000;
         private static final int S_IFBLK = 0060000;
 
@@ -61,23 +62,34 @@ public sealed interface VirtioDeviceConfig {
             try {
                 attributes = Files.readAttributes(path, BasicFileAttributes.class);
             } catch (IOException e) {
-                throw problem(e instanceof NoSuchFileException ? "does not exist" : "cannot be examined: " + FileErrors.strerror(e), e);
+                throw problem(
+                        e instanceof NoSuchFileException
+                                ? "does not exist"
+                                : "cannot be examined: " + FileErrors.strerror(e),
+                        e);
             }
             if (attributes.isDirectory()) throw problem("is a directory", null);
-            if (!attributes.isRegularFile() && !isBlockDevice()) throw problem("is neither a file nor a block device", null);
-            Set<OpenOption> access = readOnly ? Set.of(StandardOpenOption.READ)
+            if (!attributes.isRegularFile() && !isBlockDevice())
+                throw problem("is neither a file nor a block device", null);
+            Set<OpenOption> access = readOnly
+                    ? Set.of(StandardOpenOption.READ)
                     : Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE);
-            try (FileChannel file = FileChannel.open(path, access)) {  // never CREATE: a missing file stays missing
+            try (FileChannel file = FileChannel.open(path, access)) { // never CREATE: a missing file stays missing
                 if (!attributes.isRegularFile()) return;
                 long size = file.size();
                 if (size == 0) throw problem("is empty", null);
                 if (size % SECTOR_SIZE != 0) {
-                    throw problem("has " + size + " bytes, not a whole number of " + SECTOR_SIZE
-                            + "-byte sectors (the guest could not reach the last " + size % SECTOR_SIZE + ")", null);
+                    throw problem(
+                            "has " + size + " bytes, not a whole number of " + SECTOR_SIZE
+                                    + "-byte sectors (the guest could not reach the last " + size % SECTOR_SIZE + ")",
+                            null);
                 }
             } catch (IOException e) {
-                throw problem((readOnly ? "cannot be read: " : "cannot be opened for reading and writing: ") + FileErrors.strerror(e)
-                        + (readOnly ? "" : " (add ,ro for a read-only disk)"), e);
+                throw problem(
+                        (readOnly ? "cannot be read: " : "cannot be opened for reading and writing: ")
+                                + FileErrors.strerror(e)
+                                + (readOnly ? "" : " (add ,ro for a read-only disk)"),
+                        e);
             }
         }
 

@@ -28,8 +28,14 @@ import java.util.Objects;
  *     on x86 the names are those of {@code io.vmm4j.arch.x86.CpuModel} (QEMU's: host, max, qemu64,
  *     kvm64), and an unknown name fails VM creation. The default, host, is all KVM supports.
  */
-public record VmConfig(int vcpuCount, long memorySize, boolean irqchip, Map<String, Boolean> cpuFeatures,
-        List<Integer> ioThreadCpus, Pit pit, String cpuModel) {
+public record VmConfig(
+        int vcpuCount,
+        long memorySize,
+        boolean irqchip,
+        Map<String, Boolean> cpuFeatures,
+        List<Integer> ioThreadCpus,
+        Pit pit,
+        String cpuModel) {
     public static final long PAGE_SIZE = 4096;
     public static final String DEFAULT_CPU_MODEL = "host";
 

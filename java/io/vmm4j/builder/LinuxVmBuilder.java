@@ -46,7 +46,7 @@ public final class LinuxVmBuilder {
     private boolean virtioOnCommandLine;
     private OutputStream console = OutputStream.nullOutputStream();
     private final List<VirtioDeviceConfig> virtioDevices = new ArrayList<>();
-    private ParsedKernel parsedKernel;  // kept by checkInputs: decompressing again would be wasted
+    private ParsedKernel parsedKernel; // kept by checkInputs: decompressing again would be wasted
 
     private LinuxVmBuilder(Path kernel) {
         this.kernel = Objects.requireNonNull(kernel, "kernel");
@@ -125,7 +125,7 @@ public final class LinuxVmBuilder {
         initrd.ifPresent(KernelLoader::checkInitrd);
         for (int index = 0; index < virtioDevices.size(); index++) {
             VirtioDeviceConfig device = virtioDevices.get(index);
-            MemoryLayout.virtioSlot(device, index);  // the slot addVirtioDevice will take, or the error it would give
+            MemoryLayout.virtioSlot(device, index); // the slot addVirtioDevice will take, or the error it would give
             if (device instanceof VirtioDeviceConfig.Block disk) disk.checkBackingFile();
         }
         return this;
@@ -134,8 +134,11 @@ public final class LinuxVmBuilder {
     /** A VM ready to start; on any failure nothing is left open. */
     public LinuxVm build(Hypervisor hypervisor) {
         checkInputs();
-        VirtualMachine vm = hypervisor.createVm(VmConfig.builder().vcpuCount(vcpuCount).memoryMiB(memoryMiB)
-                .irqchip(true).build());
+        VirtualMachine vm = hypervisor.createVm(VmConfig.builder()
+                .vcpuCount(vcpuCount)
+                .memoryMiB(memoryMiB)
+                .irqchip(true)
+                .build());
         try {
             SerialPort com1 = PcPlatform.install(vm, console);
             virtioDevices.forEach(vm::addVirtioDevice);
@@ -148,12 +151,13 @@ public final class LinuxVmBuilder {
                 line.add(VirtioMmioKernelParameters.of(vm.virtioDevices()));
             }
             BootOptions options = BootOptions.of(line).withAcpiRsdp(AcpiTables.rsdpAddress());
-            if (initrd.isPresent()) options = options.withInitrd(KernelLoader.loadInitrd(vm.memory(), initrd.get(), loaded));
+            if (initrd.isPresent())
+                options = options.withInitrd(KernelLoader.loadInitrd(vm.memory(), initrd.get(), loaded));
             LinuxBootSetup.EntryState entry = LinuxBootSetup.prepare(vm.memory(), loaded, options);
             for (int id = 0; id < vcpuCount; id++) {
                 Vcpu vcpu = vm.createVcpu(id);
                 BootCpuState.apply(vcpu, true);
-                if (id == 0) entry.applyTo(vcpu);  // the APs wait for INIT/SIPI from the kernel
+                if (id == 0) entry.applyTo(vcpu); // the APs wait for INIT/SIPI from the kernel
             }
             return new LinuxVm(vm, com1, loaded);
         } catch (RuntimeException e) {

@@ -53,7 +53,7 @@ public final class Arguments {
         } catch (NumberFormatException e) {
             // reported below, with the range
         }
-        throw new UsageException(option + " must be a whole number from " + min + " to " + max + ", was '"
-                + value + "'");
+        throw new UsageException(
+                option + " must be a whole number from " + min + " to " + max + ", was '" + value + "'");
     }
 }

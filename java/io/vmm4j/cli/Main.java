@@ -15,7 +15,7 @@ public final class Main {
     static final int EXIT_OK = 0;
     static final int EXIT_FAILURE = 1;
     static final int EXIT_USAGE = 2;
-    static final int EXIT_INTERRUPTED = 128 + 2;  // SIGINT, as a shell reports it
+    static final int EXIT_INTERRUPTED = 128 + 2; // SIGINT, as a shell reports it
 
     private final PrintStream out;
     private final PrintStream err;
@@ -84,6 +84,7 @@ public final class Main {
     private String usage() {
         StringBuilder text = new StringBuilder("Usage: vmm4j COMMAND [options]\n\nCommands:\n");
         commands.values().forEach(c -> text.append(String.format("  %-8s%s\n", c.name(), c.summary())));
-        return text.append("\nRun 'vmm4j COMMAND --help' for a command's options.\n").toString();
+        return text.append("\nRun 'vmm4j COMMAND --help' for a command's options.\n")
+                .toString();
     }
 }

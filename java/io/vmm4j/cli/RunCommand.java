@@ -1,23 +1,22 @@
 package io.vmm4j.cli;
 
 import io.vmm4j.api.Hypervisor;
+import io.vmm4j.api.HypervisorUnavailableException;
 import io.vmm4j.api.SerialPort;
+import io.vmm4j.api.StopReason;
+import io.vmm4j.api.Vcpu;
+import io.vmm4j.api.VirtioDeviceConfig;
+import io.vmm4j.api.VirtualMachine;
+import io.vmm4j.api.VmConfig;
 import io.vmm4j.api.VmmException;
+import io.vmm4j.arch.x86.FlatBinaryBoot;
 import io.vmm4j.arch.x86.IsaPorts;
 import io.vmm4j.arch.x86.MemoryLayout;
 import io.vmm4j.builder.LinuxVmBuilder;
 import io.vmm4j.builder.LinuxVmBuilder.LinuxVm;
-import java.io.IOException;
-import java.util.function.Function;
-import io.vmm4j.api.HypervisorUnavailableException;
-import io.vmm4j.api.StopReason;
-import io.vmm4j.api.Vcpu;
-import io.vmm4j.api.VirtualMachine;
-import io.vmm4j.api.VirtioDeviceConfig;
-import io.vmm4j.api.VmConfig;
-import io.vmm4j.arch.x86.FlatBinaryBoot;
 import io.vmm4j.guests.BundledGuest;
 import io.vmm4j.kvm.Kvm;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,13 +25,14 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /** {@code vmm4j run}: boots a guest with COM1 on standard output and waits for it to stop. */
 final class RunCommand implements Command {
     static final int DEFAULT_MEMORY_MIB = 128;
     static final int MAX_MEMORY_MIB = (int) (MemoryLayout.MAX_RAM >> 20);
-    static final int MAX_CPUS = 255;  // what the MADT's 8-bit APIC ids allow
+    static final int MAX_CPUS = 255; // what the MADT's 8-bit APIC ids allow
     private static final String READ_ONLY_SUFFIX = ",ro";
 
     /** The bundled guests that need no device but COM1, each with the CPU mode it starts in. */
@@ -86,11 +86,55 @@ final class RunCommand implements Command {
                 + "  --kernel FILE   a Linux kernel to boot instead\n"
                 + "  --initrd FILE   an initial RAM disk for the kernel\n"
                 + "  --cmdline TEXT  the kernel command line (default: " + LinuxVmBuilder.DEFAULT_COMMAND_LINE + ")\n"
-                + "  --cpus N        vCPUs for the kernel (default 1)\n"
-                + "  --disk FILE[,ro]  a virtio-blk disk backed by FILE (a file of whole 512-byte sectors, or a\n"
-                + "                  block device), read-only with ,ro; repeatable: the guest sees /dev/vda, /dev/vdb...\n"
-                + "  --rng           a virtio-rng device (the host's getrandom), the guest's /dev/hwrng\n"
-                + "  --mem MiB       guest memory in MiB (default " + DEFAULT_MEMORY_MIB + ")\n"
+                + "  --cpus"
+                + " N   "
+                + "     vCPUs"
+                + " for the"
+                + " kernel"
+                + " (default"
+                + " 1)\n"
+                + "  --disk"
+                + " FILE[,ro]"
+                + "  a virtio-blk"
+                + " disk"
+                + " backed"
+                + " by FILE"
+                + " (a file"
+                + " of whole"
+                + " 512-byte"
+                + " sectors,"
+                + " or a\n"
+                + "     "
+                + "     "
+                + "     "
+                + "   block"
+                + " device),"
+                + " read-only"
+                + " with"
+                + " ,ro;"
+                + " repeatable:"
+                + " the guest"
+                + " sees"
+                + " /dev/vda,"
+                + " /dev/vdb...\n"
+                + "  --rng"
+                + "     "
+                + "     "
+                + " a virtio-rng"
+                + " device"
+                + " (the"
+                + " host's"
+                + " getrandom),"
+                + " the guest's"
+                + " /dev/hwrng\n"
+                + "  --mem"
+                + " MiB "
+                + "     "
+                + " guest"
+                + " memory"
+                + " in MiB"
+                + " (default"
+                + " " + DEFAULT_MEMORY_MIB + ")\n"
                 + "  -h, --help      show this help\n"
                 + "\n"
                 + "Exit status: 0 when the guest halts (a kernel: powers off or reboots), 1 when it stops\n"
@@ -130,28 +174,38 @@ final class RunCommand implements Command {
             }
         }
         if (kernel == null) {
-            if (initrd != null || cpus != 1 || !commandLine.equals(LinuxVmBuilder.DEFAULT_COMMAND_LINE)
-                    || !disks.isEmpty() || rng) {
+            if (initrd != null
+                    || cpus != 1
+                    || !commandLine.equals(LinuxVmBuilder.DEFAULT_COMMAND_LINE)
+                    || !disks.isEmpty()
+                    || rng) {
                 throw new UsageException("--initrd, --cmdline, --cpus, --disk and --rng go with --kernel");
             }
             return boot(bootGuest(guest == null ? StandaloneGuest.HELLO : guest, memoryMiB, out), false, out, err);
         }
         if (guest != null) throw new UsageException("--guest and --kernel exclude each other");
-        LinuxVmBuilder linux = LinuxVmBuilder.kernel(kernel).commandLine(commandLine).vcpus(cpus).memoryMiB(memoryMiB)
+        LinuxVmBuilder linux = LinuxVmBuilder.kernel(kernel)
+                .commandLine(commandLine)
+                .vcpus(cpus)
+                .memoryMiB(memoryMiB)
                 .console(out);
         if (initrd != null) linux.initrd(initrd);
         disks.forEach(linux::virtio);
         if (rng) linux.virtio(new VirtioDeviceConfig.Rng("rng"));
         try {
-            linux.checkInputs();  // before KVM is opened: bad input is reported as such on any host
+            linux.checkInputs(); // before KVM is opened: bad input is reported as such on any host
         } catch (VmmException | IllegalArgumentException e) {
             err.println("vmm4j run: " + e.getMessage());
             return Main.EXIT_FAILURE;
         }
-        return boot(kvm -> {
-            LinuxVm built = linux.build(kvm);
-            return new Prepared(built.vm(), built.console());
-        }, true, out, err);
+        return boot(
+                kvm -> {
+                    LinuxVm built = linux.build(kvm);
+                    return new Prepared(built.vm(), built.console());
+                },
+                true,
+                out,
+                err);
     }
 
     /** {@code FILE} or {@code FILE,ro}; the file itself is checked with the other inputs, before KVM. */
@@ -167,7 +221,8 @@ final class RunCommand implements Command {
 
     private static Function<Hypervisor, Prepared> bootGuest(StandaloneGuest guest, int memoryMiB, PrintStream out) {
         return kvm -> {
-            VirtualMachine vm = kvm.createVm(VmConfig.builder().memoryMiB(memoryMiB).build());
+            VirtualMachine vm =
+                    kvm.createVm(VmConfig.builder().memoryMiB(memoryMiB).build());
             try {
                 SerialPort com1 = vm.addSerialPort("com1", IsaPorts.COM1, out);
                 FlatBinaryBoot.load(vm, guest.image.image());
@@ -184,14 +239,18 @@ final class RunCommand implements Command {
         for (StandaloneGuest guest : StandaloneGuest.values()) {
             if (guest.image.fileName().equals(name)) return guest;
         }
-        boolean bundled = Arrays.stream(BundledGuest.values()).anyMatch(g -> g.fileName().equals(name));
-        throw new UsageException("--guest " + (bundled ? "'" + name + "' needs devices that run does not attach"
-                : "'" + name + "' is not a bundled guest") + "; choose one of " + StandaloneGuest.names());
+        boolean bundled =
+                Arrays.stream(BundledGuest.values()).anyMatch(g -> g.fileName().equals(name));
+        throw new UsageException("--guest "
+                + (bundled
+                        ? "'" + name + "' needs devices that run does not attach"
+                        : "'" + name + "' is not a bundled guest")
+                + "; choose one of " + StandaloneGuest.names());
     }
 
     /** Prepares a VM with {@code prepare}, runs it, and turns its end into an exit status. */
-    private int boot(Function<Hypervisor, Prepared> prepare, boolean operatingSystem, PrintStream out,
-            PrintStream err) {
+    private int boot(
+            Function<Hypervisor, Prepared> prepare, boolean operatingSystem, PrintStream out, PrintStream err) {
         Prepared prepared;
         try (Hypervisor kvm = Kvm.open(kvmDevice)) {
             prepared = prepare.apply(kvm);
@@ -199,7 +258,7 @@ final class RunCommand implements Command {
             err.println("vmm4j run: KVM is unavailable at " + kvmDevice + ": " + e.getMessage());
             return Main.EXIT_FAILURE;
         } catch (VmmException | IllegalArgumentException e) {
-            err.println("vmm4j run: " + e.getMessage());  // a kernel too large for --mem, say: one line
+            err.println("vmm4j run: " + e.getMessage()); // a kernel too large for --mem, say: one line
             return Main.EXIT_FAILURE;
         }
         VirtualMachine vm = prepared.vm();
@@ -231,14 +290,16 @@ final class RunCommand implements Command {
 
     /** Standard input to COM1, from a daemon thread that ends with the JVM or the VM. */
     private static void forwardInput(SerialPort com1) {
-        Thread forwarder = new Thread(() -> {
-            byte[] buffer = new byte[256];
-            try {
-                for (int n; (n = System.in.read(buffer)) > 0; ) com1.sendInput(Arrays.copyOf(buffer, n));
-            } catch (IOException | IllegalStateException closed) {
-                // end of input, or the VM is gone
-            }
-        }, "vmm4j-console-input");
+        Thread forwarder = new Thread(
+                () -> {
+                    byte[] buffer = new byte[256];
+                    try {
+                        for (int n; (n = System.in.read(buffer)) > 0; ) com1.sendInput(Arrays.copyOf(buffer, n));
+                    } catch (IOException | IllegalStateException closed) {
+                        // end of input, or the VM is gone
+                    }
+                },
+                "vmm4j-console-input");
         forwarder.setDaemon(true);
         forwarder.start();
     }
@@ -249,7 +310,7 @@ final class RunCommand implements Command {
                 return Main.EXIT_OK;
             case SHUTDOWN:
             case SYSTEM_RESET:
-                if (operatingSystem) return Main.EXIT_OK;  // powered off or rebooted: how an OS ends
+                if (operatingSystem) return Main.EXIT_OK; // powered off or rebooted: how an OS ends
                 err.println("vmm4j run: the guest stopped without halting: " + reason);
                 return Main.EXIT_FAILURE;
             case STOP_REQUESTED:

@@ -66,7 +66,8 @@ public final class NativeCore {
 
     public static native long vmm4j_system_check_extension(long system, int capability);
 
-    public static native long vmm4j_system_supported_cpuid(long system, @Cast("int64_t*") long[] entries, int maxEntries);
+    public static native long vmm4j_system_supported_cpuid(
+            long system, @Cast("int64_t*") long[] entries, int maxEntries);
 
     public static native long vmm4j_vm_create(long system);
 
@@ -98,11 +99,11 @@ public final class NativeCore {
 
     public static native long vmm4j_vm_request_stop(long vm);
 
-    public static native long vmm4j_memory_read(long vm, long guestAddress, @Cast("int8_t*") byte[] destination, int offset,
-            int length);
+    public static native long vmm4j_memory_read(
+            long vm, long guestAddress, @Cast("int8_t*") byte[] destination, int offset, int length);
 
-    public static native long vmm4j_memory_write(long vm, long guestAddress, @Cast("const int8_t*") byte[] source, int offset,
-            int length);
+    public static native long vmm4j_memory_write(
+            long vm, long guestAddress, @Cast("const int8_t*") byte[] source, int offset, int length);
 
     public static native long vmm4j_memory_read_value(long vm, long guestAddress, int size);
 
@@ -116,7 +117,8 @@ public final class NativeCore {
 
     public static native long vmm4j_memory_region_size(long vm, int index);
 
-    public static native long vmm4j_memory_get_dirty_log(long vm, int index, @Cast("int64_t*") long[] bitmap, int words);
+    public static native long vmm4j_memory_get_dirty_log(
+            long vm, int index, @Cast("int64_t*") long[] bitmap, int words);
 
     public static native long vmm4j_vcpu_create(long vm, int id, int key);
 
@@ -159,8 +161,8 @@ public final class NativeCore {
 
     public static final int VIRTIO_QUEUE_SLOTS = 4;
 
-    public static native long vmm4j_virtio_add_block(long vm, long notifyAddress, int gsi, String path, int readOnly,
-            String id);
+    public static native long vmm4j_virtio_add_block(
+            long vm, long notifyAddress, int gsi, String path, int readOnly, String id);
 
     public static native long vmm4j_virtio_add_rng(long vm, long notifyAddress, int gsi);
 
@@ -168,8 +170,8 @@ public final class NativeCore {
 
     public static native long vmm4j_virtio_block_capacity(long device);
 
-    public static native long vmm4j_virtio_activate(long device, @Cast("const int64_t*") long[] queues, int count,
-            long features);
+    public static native long vmm4j_virtio_activate(
+            long device, @Cast("const int64_t*") long[] queues, int count, long features);
 
     public static native long vmm4j_virtio_reset(long device);
 
@@ -181,8 +183,8 @@ public final class NativeCore {
 
     public static native long vmm4j_virtio_failure(long device, @Cast("int8_t*") byte[] buffer, int capacity);
 
-    public static native long vmm4j_virtio_console_input(long device, @Cast("const int8_t*") byte[] bytes, int offset,
-            int length);
+    public static native long vmm4j_virtio_console_input(
+            long device, @Cast("const int8_t*") byte[] bytes, int offset, int length);
 
     public static native long vmm4j_virtio_copy_out(long address, @Cast("int8_t*") byte[] destination, int length);
 

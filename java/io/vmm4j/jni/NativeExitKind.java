@@ -19,6 +19,7 @@ public final class NativeExitKind {
 
     /** Slots of the exit info block; mirrors vmm4j::ExitInfo. */
     public static final int SLOT_ADDRESS = 1;
+
     public static final int SLOT_SIZE = 2;
     public static final int SLOT_DATA = 3;
     public static final int SLOT_COUNT = 4;

@@ -21,9 +21,11 @@ public final class NativeLibrary {
     /** @throws HypervisorUnavailableException if the library did not load on this platform */
     public static void ensureLoaded() {
         if (LOAD_FAILURE != null) {
-            throw new HypervisorUnavailableException("load native library",
+            throw new HypervisorUnavailableException(
+                    "load native library",
                     "vmm4j's native library could not be loaded on " + System.getProperty("os.name") + "/"
-                            + System.getProperty("os.arch") + ": " + LOAD_FAILURE, LOAD_FAILURE);
+                            + System.getProperty("os.arch") + ": " + LOAD_FAILURE,
+                    LOAD_FAILURE);
         }
     }
 }

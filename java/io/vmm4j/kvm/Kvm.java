@@ -40,8 +40,8 @@ public final class Kvm {
     public static void ensureAvailability() {
         if (UNAVAILABILITY_CAUSE instanceof HypervisorUnavailableException unavailable) throw unavailable;
         if (UNAVAILABILITY_CAUSE != null) {
-            throw new HypervisorUnavailableException("open " + DEFAULT_DEVICE, "KVM is unavailable: "
-                    + UNAVAILABILITY_CAUSE, UNAVAILABILITY_CAUSE);
+            throw new HypervisorUnavailableException(
+                    "open " + DEFAULT_DEVICE, "KVM is unavailable: " + UNAVAILABILITY_CAUSE, UNAVAILABILITY_CAUSE);
         }
     }
 

@@ -69,8 +69,8 @@ final class KvmHypervisor implements Hypervisor {
     public synchronized VirtualMachine createVm(VmConfig config) {
         if (system == 0) throw new IllegalStateException("hypervisor " + device + " is closed");
         if (config.vcpuCount() > capabilities.maxVcpus()) {
-            throw new IllegalArgumentException("vcpuCount " + config.vcpuCount() + " exceeds the " + capabilities.maxVcpus()
-                    + " vCPUs KVM allows per VM");
+            throw new IllegalArgumentException("vcpuCount " + config.vcpuCount() + " exceeds the "
+                    + capabilities.maxVcpus() + " vCPUs KVM allows per VM");
         }
         return new KvmVirtualMachine(this, Native.check(NativeCore.vmm4j_vm_create(system)), config);
     }

@@ -4,17 +4,17 @@ import static io.vmm4j.jni.NativeExitKind.*;
 
 import io.vmm4j.api.AddressSpace;
 import io.vmm4j.api.DescriptorTable;
+import io.vmm4j.api.Register;
 import io.vmm4j.api.Registers;
 import io.vmm4j.api.Segment;
 import io.vmm4j.api.SpecialRegisters;
 import io.vmm4j.api.Vcpu;
 import io.vmm4j.api.VcpuExit;
+import io.vmm4j.api.VmmException;
 import io.vmm4j.arch.x86.CpuidEntry;
 import io.vmm4j.jni.IoUpcallHandler;
 import io.vmm4j.jni.NativeCore;
 import io.vmm4j.jni.NativeExitKind;
-import io.vmm4j.api.VmmException;
-import io.vmm4j.api.Register;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.LongBuffer;
@@ -41,7 +41,9 @@ final class KvmVcpu implements Vcpu, IoUpcallHandler {
         this.vmHandle = vmHandle;
         this.id = id;
         this.vcpu = vcpu;
-        this.exitInfo = NativeCore.vmm4j_vcpu_exit_info(vcpu).capacity(NativeCore.EXIT_INFO_SLOTS).asBuffer();
+        this.exitInfo = NativeCore.vmm4j_vcpu_exit_info(vcpu)
+                .capacity(NativeCore.EXIT_INFO_SLOTS)
+                .asBuffer();
     }
 
     @Override
@@ -89,7 +91,8 @@ final class KvmVcpu implements Vcpu, IoUpcallHandler {
                 long[] data = new long[(int) slot(SLOT_DATA_COUNT)];
                 for (int i = 0; i < data.length; i++) data[i] = slot(SLOT_EXTRA_DATA + i);
                 int suberror = (int) slot(SLOT_REASON);
-                byte[] instruction = suberror == VcpuExit.InternalError.EMULATION ? failedInstruction(data) : new byte[0];
+                byte[] instruction =
+                        suberror == VcpuExit.InternalError.EMULATION ? failedInstruction(data) : new byte[0];
                 return new VcpuExit.InternalError(suberror, data, instruction);
             }
             case FAIL_ENTRY:
@@ -111,7 +114,10 @@ final class KvmVcpu implements Vcpu, IoUpcallHandler {
      */
     private byte[] failedInstruction(long[] data) {
         if (data.length >= 3 && (data[0] & EMULATION_FLAG_INSTRUCTION_BYTES) != 0) {
-            ByteBuffer words = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(data[1]).putLong(data[2]);
+            ByteBuffer words = ByteBuffer.allocate(16)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putLong(data[1])
+                    .putLong(data[2]);
             int size = Math.min(words.get(0) & 0xff, MAX_INSTRUCTION_BYTES);
             return Arrays.copyOfRange(words.array(), 1, 1 + size);
         }
@@ -140,8 +146,11 @@ final class KvmVcpu implements Vcpu, IoUpcallHandler {
     @Override
     public int onAccess(int deviceKey, long address, int size, boolean isWrite, long data) {
         if (deviceKey < 0) {
-            vm.reportUnclaimed(deviceKey == NativeCore.UNCLAIMED_PIO_KEY ? AddressSpace.PIO : AddressSpace.MMIO,
-                    address, size, isWrite);
+            vm.reportUnclaimed(
+                    deviceKey == NativeCore.UNCLAIMED_PIO_KEY ? AddressSpace.PIO : AddressSpace.MMIO,
+                    address,
+                    size,
+                    isWrite);
             return 0;
         }
         DeviceEndpoint device = vm.device(deviceKey);
@@ -187,10 +196,24 @@ final class KvmVcpu implements Vcpu, IoUpcallHandler {
         Segment[] segments = new Segment[SEGMENT_COUNT];
         for (int i = 0; i < SEGMENT_COUNT; i++) segments[i] = unpackSegment(s, i * SEGMENT_SLOTS);
         int rest = SEGMENT_COUNT * SEGMENT_SLOTS;
-        return new SpecialRegisters(segments[0], segments[1], segments[2], segments[3], segments[4], segments[5],
-                segments[6], segments[7], new DescriptorTable(s[rest], (int) s[rest + 1]),
-                new DescriptorTable(s[rest + 2], (int) s[rest + 3]), s[rest + 4], s[rest + 5], s[rest + 6],
-                s[rest + 7], s[rest + 8], s[rest + 9], s[rest + 10]);
+        return new SpecialRegisters(
+                segments[0],
+                segments[1],
+                segments[2],
+                segments[3],
+                segments[4],
+                segments[5],
+                segments[6],
+                segments[7],
+                new DescriptorTable(s[rest], (int) s[rest + 1]),
+                new DescriptorTable(s[rest + 2], (int) s[rest + 3]),
+                s[rest + 4],
+                s[rest + 5],
+                s[rest + 6],
+                s[rest + 7],
+                s[rest + 8],
+                s[rest + 9],
+                s[rest + 10]);
     }
 
     @Override
@@ -216,16 +239,34 @@ final class KvmVcpu implements Vcpu, IoUpcallHandler {
     // Attribute packing mirrors pack_segment_attributes() in cpp/jni/native_api.cpp.
     private static Segment unpackSegment(long[] s, int at) {
         long a = s[at + 2];
-        return new Segment(s[at], (int) s[at + 1], (int) (a & 0xffff), (int) ((a >> 16) & 0xf), bit(a, 20),
-                (int) ((a >> 21) & 3), bit(a, 23), bit(a, 24), bit(a, 25), bit(a, 26), bit(a, 27), bit(a, 28));
+        return new Segment(
+                s[at],
+                (int) s[at + 1],
+                (int) (a & 0xffff),
+                (int) ((a >> 16) & 0xf),
+                bit(a, 20),
+                (int) ((a >> 21) & 3),
+                bit(a, 23),
+                bit(a, 24),
+                bit(a, 25),
+                bit(a, 26),
+                bit(a, 27),
+                bit(a, 28));
     }
 
     private static void packSegment(Segment g, long[] s, int at) {
         s[at] = g.base();
         s[at + 1] = Integer.toUnsignedLong(g.limit());
-        s[at + 2] = (g.selector() & 0xffffL) | (long) (g.type() & 0xf) << 16 | flag(g.present(), 20)
-                | (long) (g.dpl() & 3) << 21 | flag(g.db(), 23) | flag(g.system(), 24) | flag(g.longMode(), 25)
-                | flag(g.granularity(), 26) | flag(g.available(), 27) | flag(g.unusable(), 28);
+        s[at + 2] = (g.selector() & 0xffffL)
+                | (long) (g.type() & 0xf) << 16
+                | flag(g.present(), 20)
+                | (long) (g.dpl() & 3) << 21
+                | flag(g.db(), 23)
+                | flag(g.system(), 24)
+                | flag(g.longMode(), 25)
+                | flag(g.granularity(), 26)
+                | flag(g.available(), 27)
+                | flag(g.unusable(), 28);
     }
 
     private static boolean bit(long value, int position) {
@@ -263,8 +304,11 @@ final class KvmVcpu implements Vcpu, IoUpcallHandler {
     }
 
     private VmmException refusedMsr(String ioctl, int index) {
-        return new VmmException(ioctl, 0, ioctl + " on " + this + " stopped at MSR 0x" + Integer.toHexString(index)
-                + ", which KVM does not accept");
+        return new VmmException(
+                ioctl,
+                0,
+                ioctl + " on " + this + " stopped at MSR 0x" + Integer.toHexString(index)
+                        + ", which KVM does not accept");
     }
 
     @Override
@@ -282,8 +326,8 @@ final class KvmVcpu implements Vcpu, IoUpcallHandler {
     @Override
     public void setLocalApicState(byte[] registers) {
         if (registers.length != NativeCore.LAPIC_SIZE) {
-            throw new IllegalArgumentException("a local APIC page is " + NativeCore.LAPIC_SIZE + " bytes, not "
-                    + registers.length);
+            throw new IllegalArgumentException(
+                    "a local APIC page is " + NativeCore.LAPIC_SIZE + " bytes, not " + registers.length);
         }
         vmHandle.call(handle -> NativeCore.vmm4j_vcpu_set_lapic(vcpu, registers));
     }

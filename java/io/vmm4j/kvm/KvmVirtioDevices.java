@@ -48,8 +48,13 @@ final class KvmVirtioDevices {
         VirtioDeviceModel model;
         long device;
         if (config instanceof VirtioDeviceConfig.Block block) {
-            device = vm.call(h -> NativeCore.vmm4j_virtio_add_block(h, notify, slot.irq(),
-                    block.path().toAbsolutePath().toString(), block.readOnly() ? 1 : 0, block.serial()));
+            device = vm.call(h -> NativeCore.vmm4j_virtio_add_block(
+                    h,
+                    notify,
+                    slot.irq(),
+                    block.path().toAbsolutePath().toString(),
+                    block.readOnly() ? 1 : 0,
+                    block.serial()));
             long capacity = vm.call(h -> NativeCore.vmm4j_virtio_block_capacity(device));
             model = new BlockModel(capacity, block.readOnly(), QUEUE_MAX_SIZE);
         } else if (config instanceof VirtioDeviceConfig.Rng) {

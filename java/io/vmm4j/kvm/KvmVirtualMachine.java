@@ -8,7 +8,6 @@ import io.vmm4j.api.SerialPort;
 import io.vmm4j.api.StatefulDevice;
 import io.vmm4j.api.StopReason;
 import io.vmm4j.api.Vcpu;
-import io.vmm4j.api.VcpuExit;
 import io.vmm4j.api.VirtioConsole;
 import io.vmm4j.api.VirtioDeviceConfig;
 import io.vmm4j.api.VirtioMmioSlot;
@@ -17,8 +16,8 @@ import io.vmm4j.api.VmConfig;
 import io.vmm4j.api.VmState;
 import io.vmm4j.api.VmmException;
 import io.vmm4j.arch.x86.CpuFeature;
-import io.vmm4j.arch.x86.CpuidEntry;
 import io.vmm4j.arch.x86.CpuModel;
+import io.vmm4j.arch.x86.CpuidEntry;
 import io.vmm4j.arch.x86.CpuidFilter;
 import io.vmm4j.arch.x86.IsaPorts;
 import io.vmm4j.arch.x86.MemoryLayout;
@@ -97,7 +96,9 @@ final class KvmVirtualMachine implements VirtualMachine {
             this.cpuFeatures = CpuidFilter.featuresByName(config.cpuFeatures());
             if (config.irqchip()) createIrqchip(config.pit());
             if (!config.ioThreadCpus().isEmpty()) {
-                int[] cpus = config.ioThreadCpus().stream().mapToInt(Integer::intValue).toArray();
+                int[] cpus = config.ioThreadCpus().stream()
+                        .mapToInt(Integer::intValue)
+                        .toArray();
                 handle.call(vm -> NativeCore.vmm4j_vm_set_io_thread_cpus(vm, cpus, cpus.length));
             }
             // One slot per region: RAM splits around the MMIO gap for large guests.
@@ -169,8 +170,8 @@ final class KvmVirtualMachine implements VirtualMachine {
     }
 
     @Override
-    public synchronized void addIoDevice(String deviceName, AddressSpace space, long base, long length,
-            IoDevice device) {
+    public synchronized void addIoDevice(
+            String deviceName, AddressSpace space, long base, long length, IoDevice device) {
         Objects.requireNonNull(device, "device");
         int key = registerDevice(deviceName, device, new IoDeviceEndpoint(deviceName, device));
         try {
@@ -258,8 +259,8 @@ final class KvmVirtualMachine implements VirtualMachine {
             var attached = virtio.attach(slot);
             devices.add(new IoDeviceEndpoint(config.name(), attached.transport()));
             int key = devices.size() - 1;
-            handle.call(vm -> NativeCore.vmm4j_vm_add_java_device(vm, NativeCore.SPACE_MMIO, slot.base(), slot.size(),
-                    key));
+            handle.call(vm ->
+                    NativeCore.vmm4j_vm_add_java_device(vm, NativeCore.SPACE_MMIO, slot.base(), slot.size(), key));
         } catch (RuntimeException e) {
             devicesByName.remove(config.name());
             throw e;
@@ -342,8 +343,8 @@ final class KvmVirtualMachine implements VirtualMachine {
             int kind = vcpu.runNative(NativeCore.RUN_MANAGED);
             reason = reasonFor(vcpu, kind);
         } catch (Throwable t) {
-            reason = new StopReason(StopReason.Kind.VCPU_FAILURE, vcpu.id(), Optional.empty(), Optional.of(t),
-                    OptionalLong.empty());
+            reason = new StopReason(
+                    StopReason.Kind.VCPU_FAILURE, vcpu.id(), Optional.empty(), Optional.of(t), OptionalLong.empty());
         }
         if (reason != null) {
             LOG.debug("{} vCPU {} stops the VM: {}", name, vcpu.id(), reason);
@@ -360,8 +361,12 @@ final class KvmVirtualMachine implements VirtualMachine {
             case NativeExitKind.STOPPED:
                 return null;
             case NativeExitKind.DEVICE_ERROR:
-                return new StopReason(StopReason.Kind.DEVICE_FAILURE, vcpu.id(), Optional.empty(),
-                        Optional.of(deviceFailure(vcpu)), OptionalLong.empty());
+                return new StopReason(
+                        StopReason.Kind.DEVICE_FAILURE,
+                        vcpu.id(),
+                        Optional.empty(),
+                        Optional.of(deviceFailure(vcpu)),
+                        OptionalLong.empty());
             case NativeExitKind.SHUTDOWN:
                 stopKind = StopReason.Kind.SHUTDOWN;
                 break;
@@ -378,8 +383,8 @@ final class KvmVirtualMachine implements VirtualMachine {
                 stopKind = StopReason.Kind.VCPU_FAILURE;
                 break;
         }
-        return new StopReason(stopKind, vcpu.id(), Optional.of(vcpu.decodeExit(kind)), Optional.empty(),
-                OptionalLong.empty());
+        return new StopReason(
+                stopKind, vcpu.id(), Optional.of(vcpu.decodeExit(kind)), Optional.empty(), OptionalLong.empty());
     }
 
     private synchronized void vcpuThreadEnded() {
@@ -412,8 +417,11 @@ final class KvmVirtualMachine implements VirtualMachine {
         }
         long parked = handle.call(vm -> NativeCore.vmm4j_vm_pause(vm, PAUSE_TIMEOUT_MILLIS));
         if (parked == 0) {
-            throw new VmmException("pause", 0, name + ": vCPUs did not park within " + PAUSE_TIMEOUT_MILLIS
-                    + " ms; a device may be blocking a vCPU thread");
+            throw new VmmException(
+                    "pause",
+                    0,
+                    name + ": vCPUs did not park within " + PAUSE_TIMEOUT_MILLIS
+                            + " ms; a device may be blocking a vCPU thread");
         }
     }
 
@@ -439,7 +447,7 @@ final class KvmVirtualMachine implements VirtualMachine {
             threads = List.copyOf(vcpuThreads);
         }
         requestStop(StopReason.requested());
-        if (threads.contains(Thread.currentThread())) return;  // a device stopping its own VM
+        if (threads.contains(Thread.currentThread())) return; // a device stopping its own VM
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_TIMEOUT_MILLIS);
         for (Thread thread : threads) {
             try {
@@ -449,8 +457,11 @@ final class KvmVirtualMachine implements VirtualMachine {
                 throw new VmmException("stop", name + ": interrupted while waiting for vCPU threads", e);
             }
             if (thread.isAlive()) {
-                throw new VmmException("stop", 0, name + ": " + thread.getName() + " did not stop within "
-                        + STOP_TIMEOUT_MILLIS + " ms; a device may be blocking it");
+                throw new VmmException(
+                        "stop",
+                        0,
+                        name + ": " + thread.getName() + " did not stop within " + STOP_TIMEOUT_MILLIS
+                                + " ms; a device may be blocking it");
             }
         }
     }
@@ -466,8 +477,12 @@ final class KvmVirtualMachine implements VirtualMachine {
     /** A manual run hit a device failure: stop the VM and describe the failure to the caller. */
     RuntimeException failOnDeviceError(KvmVcpu vcpu) {
         RuntimeException failure = deviceFailure(vcpu);
-        requestStop(new StopReason(StopReason.Kind.DEVICE_FAILURE, vcpu.id(), Optional.empty(),
-                Optional.of(failure), OptionalLong.empty()));
+        requestStop(new StopReason(
+                StopReason.Kind.DEVICE_FAILURE,
+                vcpu.id(),
+                Optional.empty(),
+                Optional.of(failure),
+                OptionalLong.empty()));
         finishStop(StopReason.Kind.DEVICE_FAILURE);
         return failure;
     }
@@ -475,22 +490,36 @@ final class KvmVirtualMachine implements VirtualMachine {
     private RuntimeException deviceFailure(KvmVcpu vcpu) {
         Throwable cause = deviceFailures.remove(vcpu.id());
         int key = vcpu.failedDeviceKey();
-        String device = key >= 0 && key < devices.size() ? "device '" + devices.get(key).name() + "'" : "a device";
-        return new VmmException("device access", name + " vCPU " + vcpu.id() + ": " + device + " failed"
-                + (cause == null ? "" : ": " + cause), cause);
+        String device =
+                key >= 0 && key < devices.size() ? "device '" + devices.get(key).name() + "'" : "a device";
+        return new VmmException(
+                "device access",
+                name + " vCPU " + vcpu.id() + ": " + device + " failed" + (cause == null ? "" : ": " + cause),
+                cause);
     }
 
     void recordDeviceFailure(KvmVcpu vcpu, DeviceEndpoint device, boolean isWrite, long offset, Throwable cause) {
-        LOG.debug("{}: device '{}' threw on {} at offset 0x{}", name, device.name(), isWrite ? "write" : "read",
-                Long.toHexString(offset), cause);
+        LOG.debug(
+                "{}: device '{}' threw on {} at offset 0x{}",
+                name,
+                device.name(),
+                isWrite ? "write" : "read",
+                Long.toHexString(offset),
+                cause);
         deviceFailures.put(vcpu.id(), cause);
     }
 
     void reportUnclaimed(AddressSpace space, long address, int size, boolean isWrite) {
         if (!LOG.isDebugEnabled() || loggedUnclaimed.size() >= MAX_LOGGED_UNCLAIMED) return;
         if (loggedUnclaimed.add(space + ":" + address)) {
-            LOG.debug("{}: unclaimed {} {} of {} bytes at 0x{} ({})", name, space, isWrite ? "write" : "read", size,
-                    Long.toHexString(address), isWrite ? "ignored" : "reads as all ones");
+            LOG.debug(
+                    "{}: unclaimed {} {} of {} bytes at 0x{} ({})",
+                    name,
+                    space,
+                    isWrite ? "write" : "read",
+                    size,
+                    Long.toHexString(address),
+                    isWrite ? "ignored" : "reads as all ones");
         }
     }
 
@@ -523,16 +552,16 @@ final class KvmVirtualMachine implements VirtualMachine {
         for (DeviceSnapshot snapshot : snapshots) {
             Object device = devicesByName.get(snapshot.deviceName());
             if (!(device instanceof StatefulDevice)) {
-                throw new IllegalArgumentException("snapshot names device '" + snapshot.deviceName()
-                        + "', which " + name + " has no stateful device called");
+                throw new IllegalArgumentException("snapshot names device '" + snapshot.deviceName() + "', which "
+                        + name + " has no stateful device called");
             }
             if (!seen.add(snapshot.deviceName())) {
                 throw new IllegalArgumentException("snapshot names device '" + snapshot.deviceName() + "' twice");
             }
         }
         for (DeviceSnapshot snapshot : snapshots) {
-            ((StatefulDevice) devicesByName.get(snapshot.deviceName())).restoreState(snapshot.version(),
-                    snapshot.state());
+            ((StatefulDevice) devicesByName.get(snapshot.deviceName()))
+                    .restoreState(snapshot.version(), snapshot.state());
         }
     }
 
@@ -549,8 +578,10 @@ final class KvmVirtualMachine implements VirtualMachine {
         try {
             stop();
         } catch (RuntimeException e) {
-            LOG.warn("{}: closing while vCPU threads are still running; native resources are kept to stay safe",
-                    name, e);
+            LOG.warn(
+                    "{}: closing while vCPU threads are still running; native resources are kept to stay safe",
+                    name,
+                    e);
             synchronized (this) {
                 closed = true;
             }

@@ -1,7 +1,7 @@
 package io.vmm4j.kvm;
 
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 import io.vmm4j.jni.Native;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.LongConsumer;
 import java.util.function.LongUnaryOperator;
 

@@ -16,20 +16,27 @@ class VmConfigTest {
 
     @Test
     void zeroMemoryIsRefused() {
-        var error = assertThrows(IllegalArgumentException.class, () -> VmConfig.builder().memorySize(0).build());
+        var error = assertThrows(
+                IllegalArgumentException.class,
+                () -> VmConfig.builder().memorySize(0).build());
         assertTrue(error.getMessage().contains("memorySize"), error.getMessage());
     }
 
     @Test
     void memoryMustBePageAligned() {
-        var error = assertThrows(IllegalArgumentException.class,
+        var error = assertThrows(
+                IllegalArgumentException.class,
                 () -> VmConfig.builder().memorySize((1L << 20) + 1).build());
         assertTrue(error.getMessage().contains("4096"), error.getMessage());
     }
 
     @Test
     void atLeastOneVcpu() {
-        assertThrows(IllegalArgumentException.class, () -> VmConfig.builder().vcpuCount(0).build());
-        assertThrows(IllegalArgumentException.class, () -> VmConfig.builder().memorySize(-4096).build());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> VmConfig.builder().vcpuCount(0).build());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> VmConfig.builder().memorySize(-4096).build());
     }
 }

@@ -45,16 +45,21 @@ import org.junit.jupiter.params.provider.ValueSource;
 @RequiresKvm
 class FullLinuxBootTest {
     private static final String MARKER = "VMM4J-FULL-BOOT-OK";
-    private static final String COMMAND_LINE = LinuxVmBuilder.DEFAULT_COMMAND_LINE + " rdinit=/init vmm4j.test=full-boot";
+    private static final String COMMAND_LINE =
+            LinuxVmBuilder.DEFAULT_COMMAND_LINE + " rdinit=/init vmm4j.test=full-boot";
     private static final long MEMORY_MIB = 256;
     /** In dependency order, as modprobe would load them. */
-    private static final List<String> MODULES = List.of("virtio_ring", "virtio", "virtio_mmio", "virtio_blk", "virtio-rng");
+    private static final List<String> MODULES =
+            List.of("virtio_ring", "virtio", "virtio_mmio", "virtio_blk", "virtio-rng");
+
     private static final String DISK_FILE_TEXT = "a file on a virtio-blk disk";
     /** A Linux boot takes about 40 s in the nested VM, where every instruction is emulated. */
     private static final Duration BOOT = Duration.ofMinutes(4);
+
     private static final long CLOCK_TOLERANCE_SECONDS = 5;
 
-    private static final String INIT = String.join("\n",
+    private static final String INIT = String.join(
+            "\n",
             "#!/bin/busybox sh",
             "/bin/busybox --install -s /bin",
             "export PATH=/bin",
@@ -82,15 +87,20 @@ class FullLinuxBootTest {
         Path disk = ext4Disk(dir);
         Path initrd = Files.write(dir.resolve("initramfs.cpio"), initramfs());
         ConsoleCapture console = new ConsoleCapture();
-        try (LinuxVm linux = LinuxVmBuilder.kernel(DebianPackages.kernel()).initrd(initrd).commandLine(COMMAND_LINE)
-                .vcpus(vcpus).memoryMiB(MEMORY_MIB)
+        try (LinuxVm linux = LinuxVmBuilder.kernel(DebianPackages.kernel())
+                .initrd(initrd)
+                .commandLine(COMMAND_LINE)
+                .vcpus(vcpus)
+                .memoryMiB(MEMORY_MIB)
                 .virtio(new VirtioDeviceConfig.Block("disk", disk, true))
                 .virtio(new VirtioDeviceConfig.Rng("rng"))
-                .console(console).build(kvm)) {
+                .console(console)
+                .build(kvm)) {
             linux.vm().start();
             long hostSeconds = awaitDateLine(linux, console);
-            StopReason reason = linux.vm().awaitStop(BOOT).orElseThrow(
-                    () -> new AssertionError("no reboot within " + BOOT + ":\n" + console.text()));
+            StopReason reason = linux.vm()
+                    .awaitStop(BOOT)
+                    .orElseThrow(() -> new AssertionError("no reboot within " + BOOT + ":\n" + console.text()));
             String log = console.text();
             assertEarlyLog(log);
             if (reason.kind() == StopReason.Kind.INTERNAL_ERROR && isKvmPvmHost() && !log.contains(MARKER)) {
@@ -111,10 +121,14 @@ class FullLinuxBootTest {
             assertEquals("virtio_rng.0", field(log, "VMM4J-RNG-CURRENT"), log);
             String random = field(log, "VMM4J-RNG");
             assertTrue(random.matches("[0-9a-f]{32}") && !random.equals("0".repeat(32)), "16 random bytes: " + random);
-            assertTrue(Pattern.compile("rtc_cmos 00:0\\d: registered as rtc0").matcher(log).find(),
+            assertTrue(
+                    Pattern.compile("rtc_cmos 00:0\\d: registered as rtc0")
+                            .matcher(log)
+                            .find(),
                     "rtc_cmos bound to the ACPI PNP0B00 device:\n" + log);
             long guestSeconds = Long.parseLong(field(log, "VMM4J-DATE"));
-            assertTrue(Math.abs(guestSeconds - hostSeconds) <= CLOCK_TOLERANCE_SECONDS,
+            assertTrue(
+                    Math.abs(guestSeconds - hostSeconds) <= CLOCK_TOLERANCE_SECONDS,
                     "guest date -u +%s " + guestSeconds + ", host " + hostSeconds + ":\n" + log);
         }
     }
@@ -133,14 +147,18 @@ class FullLinuxBootTest {
         assertTrue(log.contains("Linux version "), log);
         assertTrue(log.contains("Command line: " + COMMAND_LINE + "\n"), "command line differs:\n" + log);
         for (E820Entry entry : E820Map.forMemory(MEMORY_MIB << 20).entries()) {
-            String line = String.format("BIOS-e820: [mem 0x%016x-0x%016x] %s", entry.address(), entry.end() - 1,
-                    entry.type() == E820Entry.RAM ? "usable" : "reserved");
+            String line = String.format(
+                    "BIOS-e820: [mem 0x%016x-0x%016x] %s",
+                    entry.address(), entry.end() - 1, entry.type() == E820Entry.RAM ? "usable" : "reserved");
             assertTrue(log.contains(line), "missing e820 line '" + line + "':\n" + log);
         }
         assertTrue(log.contains("ACPI: RSDP 0x00000000000E0000 000024 (v02 " + AcpiPlatform.DEFAULT_OEM_ID + ")"), log);
         for (String table : new String[] {"XSDT", "FACP", "DSDT", "APIC"}) {
-            assertTrue(log.lines().anyMatch(l -> l.contains("ACPI: " + table + " 0x")
-                    && l.contains(AcpiPlatform.DEFAULT_OEM_ID + " " + AcpiPlatform.DEFAULT_OEM_TABLE_ID)),
+            assertTrue(
+                    log.lines()
+                            .anyMatch(l -> l.contains("ACPI: " + table + " 0x")
+                                    && l.contains(
+                                            AcpiPlatform.DEFAULT_OEM_ID + " " + AcpiPlatform.DEFAULT_OEM_TABLE_ID)),
                     "no " + table + " line with our OEM ids:\n" + log);
         }
     }
@@ -151,13 +169,15 @@ class FullLinuxBootTest {
     }
 
     private static String field(String log, String name) {
-        Matcher match = Pattern.compile("(?m)^" + Pattern.quote(name) + " (.*)$").matcher(log);
+        Matcher match =
+                Pattern.compile("(?m)^" + Pattern.quote(name) + " (.*)$").matcher(log);
         if (!match.find()) throw new AssertionError("no '" + name + "' line from the guest:\n" + log);
         return match.group(1).strip();
     }
 
     private static byte[] initramfs() throws IOException {
-        Initramfs image = new Initramfs().directory("bin")
+        Initramfs image = new Initramfs()
+                .directory("bin")
                 .file("bin/busybox", 0755, Files.readAllBytes(DebianPackages.busybox()))
                 .file("init", 0755, INIT.getBytes(StandardCharsets.US_ASCII))
                 .directory("modules");
@@ -172,8 +192,10 @@ class FullLinuxBootTest {
         Path content = Files.createDirectories(dir.resolve("disk-content"));
         Files.writeString(content.resolve("hello.txt"), DISK_FILE_TEXT + "\n");
         Path image = dir.resolve("disk.ext4");
-        Process mke2fs = new ProcessBuilder(mke2fs(), "-q", "-F", "-t", "ext4", "-d", content.toString(),
-                image.toString(), "8M").redirectErrorStream(true).start();
+        Process mke2fs = new ProcessBuilder(
+                        mke2fs(), "-q", "-F", "-t", "ext4", "-d", content.toString(), image.toString(), "8M")
+                .redirectErrorStream(true)
+                .start();
         String output = new String(mke2fs.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(mke2fs.waitFor(60, TimeUnit.SECONDS), "mke2fs finished");
         assertEquals(0, mke2fs.exitValue(), "mke2fs: " + output);

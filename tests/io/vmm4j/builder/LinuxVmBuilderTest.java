@@ -23,11 +23,16 @@ class LinuxVmBuilderTest {
     @Test
     void thePvhEntryBootsTheSameKernelAndVirtioDevicesCanBeNamedOnTheCommandLine(Hypervisor kvm) throws Exception {
         ConsoleCapture console = new ConsoleCapture();
-        try (LinuxVm linux = LinuxVmBuilder.kernel(DebianPackages.kernel()).pvh(true).virtioOnCommandLine(true)
-                .virtio(new VirtioDeviceConfig.Rng("rng")).memoryMiB(MEMORY_MIB).console(console).build(kvm)) {
+        try (LinuxVm linux = LinuxVmBuilder.kernel(DebianPackages.kernel())
+                .pvh(true)
+                .virtioOnCommandLine(true)
+                .virtio(new VirtioDeviceConfig.Rng("rng"))
+                .memoryMiB(MEMORY_MIB)
+                .console(console)
+                .build(kvm)) {
             linux.vm().start();
-            String expected = "Command line: " + LinuxVmBuilder.DEFAULT_COMMAND_LINE
-                    + " virtio_mmio.device=4K@0xc0000000:5\n";
+            String expected =
+                    "Command line: " + LinuxVmBuilder.DEFAULT_COMMAND_LINE + " virtio_mmio.device=4K@0xc0000000:5\n";
             assertTrue(console.awaitLine("Command line: ", EARLY_LOG), "no command line:\n" + console.text());
             assertTrue(console.text().contains(expected), "expected '" + expected + "' in:\n" + console.text());
             linux.vm().stop();

@@ -30,9 +30,16 @@ class CliLoggingTest {
     void aWarningIsOneLineOnStderrWhenTheHostNameDoesNotResolve() throws Exception {
         assumeTrue(canUnshare(), "needs unshare -un (root) to give the JVM a host name that does not resolve");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process process = new ProcessBuilder("unshare", "-un", "sh", "-c",
-                "hostname no-such-host.invalid && exec \"$0\" \"$@\"", java, "-cp",
-                System.getProperty("java.class.path"), Child.class.getName())
+        Process process = new ProcessBuilder(
+                        "unshare",
+                        "-un",
+                        "sh",
+                        "-c",
+                        "hostname no-such-host.invalid && exec \"$0\" \"$@\"",
+                        java,
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        Child.class.getName())
                 .start();
         process.getOutputStream().close();
         assertEquals(true, process.waitFor(60, TimeUnit.SECONDS), "child JVM finished");
@@ -45,7 +52,9 @@ class CliLoggingTest {
 
     private static boolean canUnshare() {
         try {
-            Process probe = new ProcessBuilder(List.of("unshare", "-un", "true")).redirectErrorStream(true).start();
+            Process probe = new ProcessBuilder(List.of("unshare", "-un", "true"))
+                    .redirectErrorStream(true)
+                    .start();
             probe.getInputStream().readAllBytes();
             return probe.waitFor(10, TimeUnit.SECONDS) && probe.exitValue() == 0;
         } catch (IOException e) {

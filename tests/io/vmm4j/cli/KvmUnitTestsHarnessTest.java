@@ -30,13 +30,26 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class KvmUnitTestsHarnessTest {
     /** x86/run with scripts/runtime.bash: "-kernel T.flat -smp N [qemu_params] -append 'ARGS'" follows this. */
-    private static final List<String> X86_RUN = List.of("--no-reboot", "-nodefaults", "-global",
-            "kvm-pit.lost_tick_policy=discard", "-device", "pc-testdev", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x4",
-            "-display", "none", "-serial", "stdio", "-machine", "accel=kvm");
+    private static final List<String> X86_RUN = List.of(
+            "--no-reboot",
+            "-nodefaults",
+            "-global",
+            "kvm-pit.lost_tick_policy=discard",
+            "-device",
+            "pc-testdev",
+            "-device",
+            "isa-debug-exit,iobase=0xf4,iosize=0x4",
+            "-display",
+            "none",
+            "-serial",
+            "stdio",
+            "-machine",
+            "accel=kvm");
     /** The kernel name runtime.bash's premature_failure passes: the command line must fail on it alone. */
     private static final String NO_FILE = "_NO_FILE_4Uhere_";
     /** scripts/vmm.bash, qemu_parse_premature_failure: grep -q -e "[Cc]ould not \\(load\\|open\\) kernel" ... */
-    private static final Pattern KERNEL_LOAD_TRIED = Pattern.compile("[Cc]ould not (load|open) kernel|error loading|failed to load");
+    private static final Pattern KERNEL_LOAD_TRIED =
+            Pattern.compile("[Cc]ould not (load|open) kernel|error loading|failed to load");
 
     @TempDir
     Path dir;
@@ -53,8 +66,11 @@ class KvmUnitTestsHarnessTest {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         List<String> command = new ArrayList<>(List.of("qemu"));
         command.addAll(args);
-        int status = new Main(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true,
-                StandardCharsets.UTF_8), Kvm.DEFAULT_DEVICE).run(command.toArray(String[]::new));
+        int status = new Main(
+                        new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8),
+                        Kvm.DEFAULT_DEVICE)
+                .run(command.toArray(String[]::new));
         return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
@@ -73,13 +89,19 @@ class KvmUnitTestsHarnessTest {
 
     /** The environment file initrd_create writes: env lines of QEMU_ACCEL, QEMU_VERSION_STRING, KERNEL_... */
     private Path environ() throws IOException {
-        return Files.writeString(dir.resolve("environ"), "QEMU_ACCEL=kvm\nQEMU_VERSION_STRING=" + qemu("-h").out()
-                .lines().findFirst().orElse("") + "\nKERNEL_VERSION_STRING=6.1.0\nKERNEL_VERSION=6\nKERNEL_PATCHLEVEL=1\n");
+        return Files.writeString(
+                dir.resolve("environ"),
+                "QEMU_ACCEL=kvm\nQEMU_VERSION_STRING="
+                        + qemu("-h").out().lines().findFirst().orElse("")
+                        + "\nKERNEL_VERSION_STRING=6.1.0\nKERNEL_VERSION=6\nKERNEL_PATCHLEVEL=1\n");
     }
 
     /** True when runtime.bash would skip the test as a premature failure of QEMU. */
     private static boolean prematureFailure(Run run) {
-        return run.both().lines().noneMatch(line -> line.contains(NO_FILE) && KERNEL_LOAD_TRIED.matcher(line).find());
+        return run.both()
+                .lines()
+                .noneMatch(line -> line.contains(NO_FILE)
+                        && KERNEL_LOAD_TRIED.matcher(line).find());
     }
 
     @Test
@@ -110,8 +132,11 @@ class KvmUnitTestsHarnessTest {
         //   smp=${smp##* }; smp=${smp/\(}; smp=${smp/\)}
         Run run = qemu("-kernel", NO_FILE, "-smp", "1024");
         assertEquals(1, run.status());
-        String line = run.both().lines().filter(l -> l.contains("SMP CPUs")).findFirst().orElseThrow(() ->
-                new AssertionError("no 'SMP CPUs' line: " + run.both()));
+        String line = run.both()
+                .lines()
+                .filter(l -> l.contains("SMP CPUs"))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no 'SMP CPUs' line: " + run.both()));
         String max = line.substring(line.lastIndexOf(' ') + 1).replace("(", "").replace(")", "");
         assertEquals("255", max, line);
         assertFalse(prematureFailure(qemu("-kernel", NO_FILE, "-smp", max)), "the maximum itself is accepted");
@@ -121,11 +146,26 @@ class KvmUnitTestsHarnessTest {
     void everyQemuParamsOfTheTestTableThatVmm4jSupportsPassesThePrematureFailureProbe() throws IOException {
         Path environ = environ();
         // runtime.bash: premature_failure runs the whole command line with _NO_FILE_4Uhere_ as the kernel.
-        for (String params : List.of("", "-cpu qemu64,+x2apic,+tsc-deadline", "-cpu qemu64,-x2apic,+tsc-deadline",
-                "-cpu qemu64,+x2apic", "-cpu qemu64", "-cpu max", "-cpu host", "-cpu max,+svm -m 4g",
-                "-cpu max,+svm -overcommit cpu-pm=on -m 4g", "-cpu qemu64,+pcid,+invpcid", "-cpu qemu64,-pcid,+invpcid",
-                "-cpu qemu64,+umip", "-cpu kvm64,+rdtscp", "-cpu max,+vmx -m 2048", "-m 2048", "-M q35",
-                "-machine pit=off", "-enable-kvm -m 2048 -cpu host", "--append 10000000")) {
+        for (String params : List.of(
+                "",
+                "-cpu qemu64,+x2apic,+tsc-deadline",
+                "-cpu qemu64,-x2apic,+tsc-deadline",
+                "-cpu qemu64,+x2apic",
+                "-cpu qemu64",
+                "-cpu max",
+                "-cpu host",
+                "-cpu max,+svm -m 4g",
+                "-cpu max,+svm -overcommit cpu-pm=on -m 4g",
+                "-cpu qemu64,+pcid,+invpcid",
+                "-cpu qemu64,-pcid,+invpcid",
+                "-cpu qemu64,+umip",
+                "-cpu kvm64,+rdtscp",
+                "-cpu max,+vmx -m 2048",
+                "-m 2048",
+                "-M q35",
+                "-machine pit=off",
+                "-enable-kvm -m 2048 -cpu host",
+                "--append 10000000")) {
             Run run = qemu(testCommand(NO_FILE, 2, params, "", environ));
             assertFalse(prematureFailure(run), params + " -> " + run.both());
             assertEquals(1, run.both().lines().count(), run.both());
@@ -136,8 +176,11 @@ class KvmUnitTestsHarnessTest {
     void whatVmm4jCannotDoIsOneLineTheHarnessReportsAsTheSkipReason() throws IOException {
         Path environ = environ();
         // runtime.bash prints the last line of a premature failure as the SKIP reason.
-        for (String params : List.of("-cpu qemu64 -machine kernel_irqchip=split", "-cpu max,vendor=GenuineIntel",
-                "-cpu kvm64,hv_vpindex,hv_synic -device hyperv-testdev", "-machine vmport=on -cpu max",
+        for (String params : List.of(
+                "-cpu qemu64 -machine kernel_irqchip=split",
+                "-cpu max,vendor=GenuineIntel",
+                "-cpu kvm64,hv_vpindex,hv_synic -device hyperv-testdev",
+                "-machine vmport=on -cpu max",
                 "-M q35,kernel-irqchip=split -device intel-iommu,intremap=on,eim=off -device edu",
                 "-cpu IvyBridge,phys-bits=36,host-phys-bits=off")) {
             Run run = qemu(testCommand(NO_FILE, 1, params, "", environ));
@@ -152,7 +195,8 @@ class KvmUnitTestsHarnessTest {
         Run run = qemu("-global", "PIIX4_PM.disable_s3=1", "-kernel", NO_FILE);
         assertEquals(1, run.status());
         assertEquals(1, run.err().lines().count(), run.err());
-        assertTrue(run.err().contains("PIIX4_PM.disable_s3=1") && run.err().contains("kvm-pit.lost_tick_policy"),
+        assertTrue(
+                run.err().contains("PIIX4_PM.disable_s3=1") && run.err().contains("kvm-pit.lost_tick_policy"),
                 run.err());
         assertFalse(prematureFailure(qemu("-global", "kvm-pit.lost_tick_policy=delay", "-kernel", NO_FILE)));
     }
@@ -162,8 +206,8 @@ class KvmUnitTestsHarnessTest {
     void aMultibootTestRunsAndPassesAsTheHarnessJudgesIt() throws IOException {
         Path kernel = Files.write(dir.resolve("mbtest.flat"), BundledGuest.MULTIBOOT.image());
         Path environ = environ();
-        Run run = qemu(testCommand(kernel.toString(), 2, "-cpu qemu64,+x2apic,+tsc-deadline -machine pit=off",
-                "first second", environ));
+        Run run = qemu(testCommand(
+                kernel.toString(), 2, "-cpu qemu64,+x2apic,+tsc-deadline -machine pit=off", "first second", environ));
         String console = run.out();
         // vmm.bash, qemu_fixup_return_code: status 1 with nothing on stderr is SUCCESS; with stderr, a QEMU failure.
         assertEquals(1, run.status(), "console:\n" + console + "\nstderr:\n" + run.err());
@@ -183,7 +227,9 @@ class KvmUnitTestsHarnessTest {
         // qemu64 (SSE3, CX16; x2apic as under KVM), +tsc-deadline, and the hypervisor bit; nothing in leaf 7;
         // LM, SYSCALL, NX and LAHF_LM, no SVM: QEMU's qemu64 under KVM.
         assertTrue(console.contains("cpuid: 1.ecx=0x81202001 "), console);
-        assertTrue(console.contains(" 7.ebx=0x00000000 7.ecx=0x00000000 80000001.ecx=0x00000001 80000001.edx=0x20100800\n"),
+        assertTrue(
+                console.contains(
+                        " 7.ebx=0x00000000 7.ecx=0x00000000 80000001.ecx=0x00000001 80000001.edx=0x20100800\n"),
                 console);
     }
 

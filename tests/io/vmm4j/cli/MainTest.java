@@ -161,8 +161,9 @@ class MainTest {
 
     /** A small ELF vmlinux: enough for the kernel check to pass, so the options after it are checked. */
     private static Path kernel(Path directory) throws Exception {
-        return Files.write(directory.resolve("vmlinux"), TestImages.elf(0x100_0000, 0x100_0000, 0x100_0000,
-                new byte[0x1000], 0, null));
+        return Files.write(
+                directory.resolve("vmlinux"),
+                TestImages.elf(0x100_0000, 0x100_0000, 0x100_0000, new byte[0x1000], 0, null));
     }
 
     private static Outcome runWithDisk(Path directory, String disk) throws Exception {
@@ -180,7 +181,8 @@ class MainTest {
     @Test
     void aMissingOrEmptyInitrdIsOneLineBeforeKvmIsOpened(@TempDir Path directory) throws Exception {
         Path missing = directory.resolve("initrd.img");
-        Outcome absent = vmm4jWithoutKvm("run", "--kernel", kernel(directory).toString(), "--initrd", missing.toString());
+        Outcome absent =
+                vmm4jWithoutKvm("run", "--kernel", kernel(directory).toString(), "--initrd", missing.toString());
         assertEquals(1, absent.status());
         assertEquals(1, absent.err().lines().count(), absent.err());
         absent.assertErrorMentions(missing + ": no such file");
@@ -203,7 +205,8 @@ class MainTest {
         Path empty = Files.write(directory.resolve("empty.img"), new byte[0]);
         assertDiskRefused(runWithDisk(directory, empty.toString()), empty, "is empty");
         Path odd = Files.write(directory.resolve("odd.img"), new byte[1000]);
-        assertDiskRefused(runWithDisk(directory, odd + ",ro"), odd, "1000 bytes, not a whole number of 512-byte sectors");
+        assertDiskRefused(
+                runWithDisk(directory, odd + ",ro"), odd, "1000 bytes, not a whole number of 512-byte sectors");
         Path fifo = directory.resolve("fifo");
         if (new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0) {
             assertDiskRefused(runWithDisk(directory, fifo.toString()), fifo, "is neither a file nor a block device");
@@ -224,8 +227,8 @@ class MainTest {
     void goodDisksAndRngPassTheChecksAndOnlyThenIsKvmOpened(@TempDir Path directory) throws Exception {
         Path root = Files.write(directory.resolve("root.img"), new byte[8192]);
         Path data = Files.write(directory.resolve("data,ro.img"), new byte[512]);
-        Outcome outcome = vmm4jWithoutKvm("run", "--kernel", kernel(directory).toString(), "--disk", root + ",ro",
-                "--disk=" + data, "--rng");
+        Outcome outcome = vmm4jWithoutKvm(
+                "run", "--kernel", kernel(directory).toString(), "--disk", root + ",ro", "--disk=" + data, "--rng");
         assertEquals(1, outcome.status(), outcome.err());
         assertEquals(1, outcome.err().lines().count(), outcome.err());
         outcome.assertErrorMentions("KVM is unavailable at " + NO_KVM);
@@ -243,13 +246,16 @@ class MainTest {
         Outcome withoutKernel = vmm4jWithoutKvm("run", "--rng");
         assertEquals(2, withoutKernel.status());
         withoutKernel.assertErrorMentions("--disk and --rng go with --kernel");
-        assertEquals(2, vmm4jWithoutKvm("run", "--disk", kernel(directory).toString()).status());
+        assertEquals(
+                2,
+                vmm4jWithoutKvm("run", "--disk", kernel(directory).toString()).status());
     }
 
     @Test
     void moreDisksThanVirtioSlotsAreRefusedBeforeKvm(@TempDir Path directory) throws Exception {
         Path disk = Files.write(directory.resolve("disk.img"), new byte[512]);
-        List<String> args = new ArrayList<>(List.of("run", "--kernel", kernel(directory).toString()));
+        List<String> args =
+                new ArrayList<>(List.of("run", "--kernel", kernel(directory).toString()));
         for (int i = 0; i <= MemoryLayout.MAX_VIRTIO_DEVICES; i++) args.addAll(List.of("--disk", disk + ",ro"));
         Outcome outcome = vmm4jWithoutKvm(args.toArray(String[]::new));
         assertEquals(1, outcome.status(), outcome.err());

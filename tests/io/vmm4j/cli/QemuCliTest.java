@@ -23,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 class QemuCliTest {
     /** The multiboot kernel writes 0x21 to isa-debug-exit when every check passes: (0x21 << 1) | 1. */
     private static final int PASS_STATUS = 67;
+
     private static final String MODULE_TEXT = "vmm4j-module-ok\nsecond line\n";
 
     @TempDir
@@ -35,8 +36,11 @@ class QemuCliTest {
         String[] command = new String[args.length + 1];
         command[0] = "qemu";
         System.arraycopy(args, 0, command, 1, args.length);
-        return new Main(new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8), Kvm.DEFAULT_DEVICE).run(command);
+        return new Main(
+                        new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8),
+                        Kvm.DEFAULT_DEVICE)
+                .run(command);
     }
 
     private String out() {
@@ -60,16 +64,31 @@ class QemuCliTest {
     void multibootKernelRunsAsKvmUnitTestsRunsIt() throws IOException {
         Path kernel = kernel();
         Path module = module();
-        int status = qemu("-kernel", kernel.toString(), "-smp", "2", "-m", "64", "-append", "first second",
-                "-initrd", module + " arg1", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x4", "-serial", "stdio");
+        int status = qemu(
+                "-kernel",
+                kernel.toString(),
+                "-smp",
+                "2",
+                "-m",
+                "64",
+                "-append",
+                "first second",
+                "-initrd",
+                module + " arg1",
+                "-device",
+                "isa-debug-exit,iobase=0xf4,iosize=0x4",
+                "-serial",
+                "stdio");
         String console = out();
         assertEquals(PASS_STATUS, status, "console:\n" + console + "\nstderr:\n" + err());
         assertTrue(console.contains("multiboot: magic=0x2badb002\n"), console);
         assertTrue(console.contains("fw_cfg: signature=QEMU ram=67108864 cpus=2\n"), console);
         assertTrue(console.contains("multiboot: mem_lower=639 mem_upper=64512\n"), console);
         assertTrue(console.contains("multiboot: cmdline=" + kernel + " first second\n"), console);
-        assertTrue(console.contains("multiboot: mods=1 mod0=" + module + " arg1 size=" + MODULE_TEXT.length()
-                + " data=vmm4j-module-ok\n"), console);
+        assertTrue(
+                console.contains("multiboot: mods=1 mod0=" + module + " arg1 size=" + MODULE_TEXT.length()
+                        + " data=vmm4j-module-ok\n"),
+                console);
         // vmm4j passes KVM's paravirt CPUID on, so the kernel bounds its waits by kvmclock (guests/README.md).
         assertTrue(console.contains("multiboot: clock=kvmclock\n"), console);
         assertTrue(console.contains("smp: bsp=0 aps=1\n"), console);
@@ -81,11 +100,40 @@ class QemuCliTest {
     @Test
     @RequiresKvm
     void pcTestdevPortsAndTheRestOfTheHarnessOptions() throws IOException {
-        int status = qemu("--no-reboot", "-nodefaults", "-device", "pc-testdev", "-device",
-                "isa-debug-exit,iobase=0xf4,iosize=0x4", "-vnc", "none", "-display", "none", "-vga", "none",
-                "-chardev", "stdio,id=s0", "-serial", "chardev:s0", "-mon", "chardev=s0,mode=readline",
-                "-machine", "accel=kvm", "-enable-kvm", "-name", "unit", "-cpu", "host,+x2apic,-pdpe1gb",
-                "-smp", "4", "-m", "32M", "-kernel", kernel().toString(), "-initrd", module().toString());
+        int status = qemu(
+                "--no-reboot",
+                "-nodefaults",
+                "-device",
+                "pc-testdev",
+                "-device",
+                "isa-debug-exit,iobase=0xf4,iosize=0x4",
+                "-vnc",
+                "none",
+                "-display",
+                "none",
+                "-vga",
+                "none",
+                "-chardev",
+                "stdio,id=s0",
+                "-serial",
+                "chardev:s0",
+                "-mon",
+                "chardev=s0,mode=readline",
+                "-machine",
+                "accel=kvm",
+                "-enable-kvm",
+                "-name",
+                "unit",
+                "-cpu",
+                "host,+x2apic,-pdpe1gb",
+                "-smp",
+                "4",
+                "-m",
+                "32M",
+                "-kernel",
+                kernel().toString(),
+                "-initrd",
+                module().toString());
         String console = out();
         assertEquals(PASS_STATUS, status, "console:\n" + console + "\nstderr:\n" + err());
         assertTrue(console.contains("pc-testdev: scratch=0xcafe5a0d\n"), console);
@@ -96,8 +144,7 @@ class QemuCliTest {
     @Test
     @RequiresKvm
     void withoutSerialStdioTheConsoleGoesNowhereButTheStatusStays() throws IOException {
-        int status = qemu("-kernel", kernel().toString(), "-initrd", module().toString(), "-device",
-                "isa-debug-exit");
+        int status = qemu("-kernel", kernel().toString(), "-initrd", module().toString(), "-device", "isa-debug-exit");
         assertEquals(PASS_STATUS, status, err());
         assertEquals("", out());
     }
@@ -105,13 +152,24 @@ class QemuCliTest {
     @Test
     @RequiresKvm
     void memoryAboveTheMmioGapIsReportedLikeQemu() throws IOException {
-        int status = qemu("-kernel", kernel().toString(), "-m", "4G", "-serial", "stdio",
-                "-device", "isa-debug-exit,iobase=0xf4,iosize=0x4", "-initrd", module().toString());
+        int status = qemu(
+                "-kernel",
+                kernel().toString(),
+                "-m",
+                "4G",
+                "-serial",
+                "stdio",
+                "-device",
+                "isa-debug-exit,iobase=0xf4,iosize=0x4",
+                "-initrd",
+                module().toString());
         String console = out();
         assertEquals(PASS_STATUS, status, "console:\n" + console + "\nstderr:\n" + err());
         assertTrue(console.contains("fw_cfg: signature=QEMU ram=4294967296 cpus=1\n"), console);
         // mem_upper counts the RAM from 1 MiB up to the MMIO gap at 3 GiB, as QEMU reports it.
-        assertTrue(console.contains("multiboot: mem_lower=639 mem_upper=" + ((0xC000_0000L >> 10) - 1024) + "\n"), console);
+        assertTrue(
+                console.contains("multiboot: mem_lower=639 mem_upper=" + ((0xC000_0000L >> 10) - 1024) + "\n"),
+                console);
     }
 
     @Test
@@ -148,9 +206,14 @@ class QemuCliTest {
 
     @Test
     void unsupportedValuesFailWithOneLine() {
-        for (String[] args : List.of(new String[] {"-machine", "accel=tcg"}, new String[] {"-M", "isapc"},
-                new String[] {"-cpu", "host,+nosuchfeature"}, new String[] {"-cpu", "pentium"},
-                new String[] {"-m", "lots"}, new String[] {"-serial", "pty"}, new String[] {"-display", "gtk"})) {
+        for (String[] args : List.of(
+                new String[] {"-machine", "accel=tcg"},
+                new String[] {"-M", "isapc"},
+                new String[] {"-cpu", "host,+nosuchfeature"},
+                new String[] {"-cpu", "pentium"},
+                new String[] {"-m", "lots"},
+                new String[] {"-serial", "pty"},
+                new String[] {"-display", "gtk"})) {
             err.reset();
             String[] command = {args[0], args[1], "-kernel", "x.elf"};
             assertEquals(1, qemu(command), String.join(" ", args));
@@ -167,8 +230,11 @@ class QemuCliTest {
         assertEquals(1, qemu("-kernel", bad.toString(), "-device", "isa-debug-exit"));
         List<String> lines = err().lines().toList();
         assertEquals(1, lines.size(), err());
-        assertTrue(lines.get(0).contains(bad.toString()) && lines.get(0).contains("offset 0x40")
-                && lines.get(0).contains("checksum"), lines.get(0));
+        assertTrue(
+                lines.get(0).contains(bad.toString())
+                        && lines.get(0).contains("offset 0x40")
+                        && lines.get(0).contains("checksum"),
+                lines.get(0));
     }
 
     @Test
@@ -193,7 +259,8 @@ class QemuCliTest {
         Path absent = dir.resolve("environ");
         assertEquals(1, qemu("-kernel", kernel().toString(), "-initrd", absent.toString()));
         assertEquals(1, err().lines().count(), err());
-        assertTrue(err().contains("could not load multiboot module '" + absent + "' (-initrd): No such file or directory"),
+        assertTrue(
+                err().contains("could not load multiboot module '" + absent + "' (-initrd): No such file or directory"),
                 err());
     }
 

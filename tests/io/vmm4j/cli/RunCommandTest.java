@@ -31,7 +31,8 @@ class RunCommandTest {
     private static final String[] MODULES = {
         "kernel/drivers/virtio/virtio_ring.ko", "kernel/drivers/virtio/virtio.ko",
         "kernel/drivers/virtio/virtio_mmio.ko", "kernel/drivers/block/virtio_blk.ko",
-        "kernel/drivers/char/hw_random/virtio-rng.ko"};
+        "kernel/drivers/char/hw_random/virtio-rng.ko"
+    };
 
     @Test
     @RequiresKvm
@@ -44,17 +45,30 @@ class RunCommandTest {
 
         ConsoleCapture console = new ConsoleCapture();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        FutureTask<Integer> run = new FutureTask<>(() -> new Main(new PrintStream(console, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8), Kvm.DEFAULT_DEVICE).run("run",
-                "--kernel", DebianPackages.kernel().toString(), "--initrd", initrd.toString(), "--mem", "256",
-                "--disk", disk + ",ro", "--rng", "--cmdline", "console=ttyS0 reboot=k panic=-1 pci=off rdinit=/init"));
+        FutureTask<Integer> run = new FutureTask<>(() -> new Main(
+                        new PrintStream(console, true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8),
+                        Kvm.DEFAULT_DEVICE)
+                .run(
+                        "run",
+                        "--kernel",
+                        DebianPackages.kernel().toString(),
+                        "--initrd",
+                        initrd.toString(),
+                        "--mem",
+                        "256",
+                        "--disk",
+                        disk + ",ro",
+                        "--rng",
+                        "--cmdline",
+                        "console=ttyS0 reboot=k panic=-1 pci=off rdinit=/init"));
         Thread runner = new Thread(run, "vmm4j-run-command-test");
         runner.start();
         int status;
         try {
             status = run.get(BOUND_SECONDS, TimeUnit.SECONDS);
         } catch (TimeoutException e) {
-            runner.interrupt();  // awaitStop returns, and the command closes its VM
+            runner.interrupt(); // awaitStop returns, and the command closes its VM
             runner.join(30_000);
             throw new AssertionError("vmm4j run did not end within " + BOUND_SECONDS + " s:\n" + console.text());
         } catch (ExecutionException e) {
@@ -78,8 +92,13 @@ class RunCommandTest {
         }
         StringBuilder init = new StringBuilder("#!/bin/busybox sh\n/bin/busybox --install -s /bin\n")
                 .append("mount -t devtmpfs dev /dev\nmount -t proc proc /proc\nmount -t sysfs sys /sys\n");
-        Initramfs image = new Initramfs().directory("bin").directory("dev").directory("proc").directory("sys")
-                .directory("lib").file("bin/busybox", 0755, Files.readAllBytes(DebianPackages.busybox()));
+        Initramfs image = new Initramfs()
+                .directory("bin")
+                .directory("dev")
+                .directory("proc")
+                .directory("sys")
+                .directory("lib")
+                .file("bin/busybox", 0755, Files.readAllBytes(DebianPackages.busybox()));
         for (String module : MODULES) {
             String name = Path.of(module).getFileName().toString();
             image.file("lib/" + name, 0644, Files.readAllBytes(modules.resolve(module)));
@@ -92,6 +111,7 @@ class RunCommandTest {
                 .append("echo \"rng=$(cat /sys/class/misc/hw_random/rng_current)\"\n")
                 .append("echo \"hwrng-bytes=$(head -c 64 /dev/hwrng | wc -c)\"\n")
                 .append("reboot -f\n");
-        return image.file("init", 0755, init.toString().getBytes(StandardCharsets.US_ASCII)).toBytes();
+        return image.file("init", 0755, init.toString().getBytes(StandardCharsets.US_ASCII))
+                .toBytes();
     }
 }

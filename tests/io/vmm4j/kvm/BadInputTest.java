@@ -39,7 +39,8 @@ class BadInputTest {
     void aRegularFileAtTheDevicePathIsNotKvm(@TempDir Path dir) throws Exception {
         Path file = Files.writeString(dir.resolve("kvm"), "");
         var error = assertThrows(HypervisorUnavailableException.class, () -> Kvm.open(file));
-        assertTrue(error.getMessage().contains(file + " is a regular file, not the KVM character device"),
+        assertTrue(
+                error.getMessage().contains(file + " is a regular file, not the KVM character device"),
                 error.getMessage());
         assertTrue(Kvm.probe(file) instanceof HypervisorUnavailableException);
         assertEquals(0, Files.size(file), "the file was written");
@@ -62,7 +63,8 @@ class BadInputTest {
     @Test
     @RequiresKvm
     void vcpuIdsOutsideTheConfiguredCountAreRefused(Hypervisor kvm) {
-        try (VirtualMachine vm = kvm.createVm(VmConfig.builder().vcpuCount(2).memoryMiB(2).build())) {
+        try (VirtualMachine vm =
+                kvm.createVm(VmConfig.builder().vcpuCount(2).memoryMiB(2).build())) {
             var error = assertThrows(IllegalArgumentException.class, () -> vm.createVcpu(2));
             assertTrue(error.getMessage().contains("ids 0 to 1"), error.getMessage());
             assertThrows(IllegalArgumentException.class, () -> vm.createVcpu(-1));
@@ -77,8 +79,10 @@ class BadInputTest {
     void moreVcpusThanKvmAllowsIsRefused() {
         try (Hypervisor kvm = Kvm.open()) {
             int tooMany = kvm.capabilities().maxVcpus() + 1;
-            assertThrows(IllegalArgumentException.class,
-                    () -> kvm.createVm(VmConfig.builder().vcpuCount(tooMany).memoryMiB(2).build()));
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> kvm.createVm(
+                            VmConfig.builder().vcpuCount(tooMany).memoryMiB(2).build()));
         }
     }
 
@@ -100,6 +104,8 @@ class BadInputTest {
         Hypervisor kvm = Kvm.open();
         kvm.close();
         kvm.close();
-        assertThrows(IllegalStateException.class, () -> kvm.createVm(VmConfig.builder().memoryMiB(2).build()));
+        assertThrows(
+                IllegalStateException.class,
+                () -> kvm.createVm(VmConfig.builder().memoryMiB(2).build()));
     }
 }

@@ -1,7 +1,6 @@
 package io.vmm4j.kvm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vmm4j.api.Hypervisor;
 import io.vmm4j.api.StopReason;

@@ -54,8 +54,13 @@ class DeviceBusTest {
             run.vm.addIoDevice("echo", AddressSpace.MMIO, ECHO_BASE, 0x1000, echo);
             assertEquals(StopReason.Kind.HALTED, run.runToStop().kind());
             assertEquals("mmio-echo: 0xedcba987 0x5a\n", run.console());
-            assertEquals(List.of("write +0 size 4 0x12345678", "read +0 size 4", "read +8 size 1",
-                    "write +4 size 4 0xcafef00d"), echo.accesses);
+            assertEquals(
+                    List.of(
+                            "write +0 size 4 0x12345678",
+                            "read +0 size 4",
+                            "read +8 size 1",
+                            "write +4 size 4 0xcafef00d"),
+                    echo.accesses);
         }
     }
 
@@ -94,17 +99,21 @@ class DeviceBusTest {
     void overlappingRangesAreRefused(Hypervisor kvm) {
         try (GuestRun run = GuestRun.protectedMode(kvm, BundledGuest.SPIN)) {
             run.vm.addIoDevice("first", AddressSpace.MMIO, ECHO_BASE, 0x1000, new EchoDevice());
-            AddressConflictException conflict = assertThrows(AddressConflictException.class,
+            AddressConflictException conflict = assertThrows(
+                    AddressConflictException.class,
                     () -> run.vm.addIoDevice("second", AddressSpace.MMIO, ECHO_BASE + 0xfff, 0x10, new EchoDevice()));
             assertTrue(conflict.getMessage().contains("0xd0000fff"), conflict.getMessage());
             // The serial port already claims 0x3f8-0x3ff.
-            assertThrows(AddressConflictException.class,
+            assertThrows(
+                    AddressConflictException.class,
                     () -> run.vm.addIoDevice("third", AddressSpace.PIO, 0x3fc, 2, new EchoDevice()));
             // The same range in the other address space is fine.
             run.vm.addIoDevice("pio-echo", AddressSpace.PIO, ECHO_BASE & 0xffff, 0x10, new EchoDevice());
-            assertThrows(IllegalArgumentException.class,
+            assertThrows(
+                    IllegalArgumentException.class,
                     () -> run.vm.addIoDevice("empty", AddressSpace.MMIO, 0xE000_0000L, 0, new EchoDevice()));
-            assertThrows(IllegalArgumentException.class,
+            assertThrows(
+                    IllegalArgumentException.class,
                     () -> run.vm.addIoDevice("pio-echo", AddressSpace.MMIO, 0xE000_0000L, 8, new EchoDevice()),
                     "duplicate name");
         }
@@ -120,11 +129,13 @@ class DeviceBusTest {
             assertEquals(MemoryLayout.VIRTIO_MMIO_BASE + MemoryLayout.VIRTIO_MMIO_SIZE, rng.base());
             assertEquals(blk.irq() + 1, rng.irq());
             assertEquals(List.of(blk, rng), run.vm.virtioDevices());
-            assertThrows(IllegalArgumentException.class,
-                    () -> run.vm.addVirtioDevice(new VirtioDeviceConfig.Console("rng")), "duplicate name");
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> run.vm.addVirtioDevice(new VirtioDeviceConfig.Console("rng")),
+                    "duplicate name");
             run.vm.start();
-            assertThrows(IllegalStateException.class,
-                    () -> run.vm.addVirtioDevice(new VirtioDeviceConfig.Console("late")));
+            assertThrows(
+                    IllegalStateException.class, () -> run.vm.addVirtioDevice(new VirtioDeviceConfig.Console("late")));
         }
     }
 }

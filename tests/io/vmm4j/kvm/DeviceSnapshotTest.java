@@ -55,8 +55,11 @@ class DeviceSnapshotTest {
                 GuestRun target = GuestRun.protectedMode(kvm, BundledGuest.MMIO_LOOP)) {
             Latch latch = new Latch();
             source.vm.addIoDevice("latch", AddressSpace.MMIO, 0xD000_0000L, 8, latch);
-            source.vcpu.setRegisters(source.vcpu.registers().with(io.vmm4j.api.Register.RCX, 1)
-                    .with(io.vmm4j.api.Register.RDX, 0xD000_0000L).with(io.vmm4j.api.Register.RAX, 0x7777));
+            source.vcpu.setRegisters(source.vcpu
+                    .registers()
+                    .with(io.vmm4j.api.Register.RCX, 1)
+                    .with(io.vmm4j.api.Register.RDX, 0xD000_0000L)
+                    .with(io.vmm4j.api.Register.RAX, 0x7777));
             source.vcpu.run();
             assertEquals(0x7777, latch.value);
             source.vm.stop();
@@ -71,11 +74,14 @@ class DeviceSnapshotTest {
             assertEquals(0x7777, restored.value);
             assertArrayEquals(latch.saveState(), restored.saveState());
 
-            assertThrows(IllegalArgumentException.class,
+            assertThrows(
+                    IllegalArgumentException.class,
                     () -> target.vm.restoreDevices(List.of(new DeviceSnapshot("missing", 1, new byte[8]))));
-            assertThrows(IllegalArgumentException.class,
+            assertThrows(
+                    IllegalArgumentException.class,
                     () -> target.vm.restoreDevices(List.of(new DeviceSnapshot("latch", 1, new byte[3]))));
-            assertThrows(IllegalArgumentException.class,
+            assertThrows(
+                    IllegalArgumentException.class,
                     () -> target.vm.restoreDevices(List.of(new DeviceSnapshot("com1", 1, new byte[8]))),
                     "the native UART is not a Java stateful device");
         }

@@ -60,7 +60,8 @@ class GuestBootTest {
         try (GuestRun run = GuestRun.protectedMode(kvm, BundledGuest.MMIO_FETCH)) {
             StopReason reason = run.runToStop();
             assertEquals(StopReason.Kind.INTERNAL_ERROR, reason.kind());
-            VcpuExit.InternalError error = (VcpuExit.InternalError) reason.exit().orElseThrow();
+            VcpuExit.InternalError error =
+                    (VcpuExit.InternalError) reason.exit().orElseThrow();
             assertEquals(VcpuExit.InternalError.EMULATION, error.suberror());
             assertTrue(reason.toString().contains("emulation failure"), reason.toString());
         }

@@ -22,12 +22,13 @@ class GuestMemoryTest {
 
     @Test
     void valuesAreLittleEndianAndBulkMatchesPrimitives(Hypervisor kvm) {
-        try (VirtualMachine vm = kvm.createVm(VmConfig.builder().memorySize(SIZE).build())) {
+        try (VirtualMachine vm =
+                kvm.createVm(VmConfig.builder().memorySize(SIZE).build())) {
             GuestMemory memory = vm.memory();
             assertEquals(SIZE, memory.size());
             memory.writeLong(0x1000, 0x1122334455667788L);
-            assertArrayEquals(new byte[] {(byte) 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11},
-                    memory.read(0x1000, 8));
+            assertArrayEquals(
+                    new byte[] {(byte) 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11}, memory.read(0x1000, 8));
             assertEquals(0x55667788, memory.readInt(0x1000));
             assertEquals((short) 0x7788, memory.readShort(0x1000));
             assertEquals((byte) 0x88, memory.readByte(0x1000));
@@ -41,7 +42,8 @@ class GuestMemoryTest {
 
     @Test
     void accessesOutsideGuestMemoryAreRefusedWithTheirRange(Hypervisor kvm) {
-        try (VirtualMachine vm = kvm.createVm(VmConfig.builder().memorySize(SIZE).build())) {
+        try (VirtualMachine vm =
+                kvm.createVm(VmConfig.builder().memorySize(SIZE).build())) {
             GuestMemory memory = vm.memory();
             memory.writeInt(SIZE - 4, 0x01020304);
             var error = assertThrows(GuestMemoryAccessException.class, () -> memory.readInt(SIZE - 2));
@@ -81,13 +83,14 @@ class GuestMemoryTest {
 
     @Test
     void hostWritesAreReportedDirtyToo(Hypervisor kvm) {
-        try (VirtualMachine vm = kvm.createVm(VmConfig.builder().memorySize(SIZE).build())) {
+        try (VirtualMachine vm =
+                kvm.createVm(VmConfig.builder().memorySize(SIZE).build())) {
             GuestMemory memory = vm.memory();
-            memory.writeLong(0x5000, 1);  // before tracking: not reported
+            memory.writeLong(0x5000, 1); // before tracking: not reported
             memory.enableDirtyTracking();
             assertTrue(memory.getAndClearDirtyPages().isEmpty(), "a fresh log");
-            memory.writeInt(0x3ffe, 0x01020304);  // straddles pages 3 and 4
-            memory.write(0x9000, new byte[0x2000]);  // pages 9 and 10
+            memory.writeInt(0x3ffe, 0x01020304); // straddles pages 3 and 4
+            memory.write(0x9000, new byte[0x2000]); // pages 9 and 10
             BitSet dirty = memory.getAndClearDirtyPages();
             BitSet expected = new BitSet();
             expected.set(3, 5);

@@ -24,21 +24,24 @@ class IoThreadAffinityTest {
     @Test
     void theIoThreadRunsOnlyOnTheConfiguredCpu(Hypervisor kvm) throws IOException {
         int cpu = Runtime.getRuntime().availableProcessors() - 1;
-        try (VirtualMachine vm = kvm.createVm(VmConfig.builder().memoryMiB(16).ioThreadCpus(cpu).build())) {
+        try (VirtualMachine vm =
+                kvm.createVm(VmConfig.builder().memoryMiB(16).ioThreadCpus(cpu).build())) {
             Set<String> before = ioThreads();
-            vm.addVirtioDevice(new VirtioDeviceConfig.Rng("rng"));  // starts the I/O thread
+            vm.addVirtioDevice(new VirtioDeviceConfig.Rng("rng")); // starts the I/O thread
             Set<String> started = ioThreads();
             started.removeAll(before);
             assertEquals(1, started.size(), "one new I/O thread: " + started);
-            String status = Files.readString(Path.of("/proc/self/task", started.iterator().next(), "status"));
+            String status = Files.readString(
+                    Path.of("/proc/self/task", started.iterator().next(), "status"));
             assertTrue(status.contains("Cpus_allowed_list:\t" + cpu + "\n"), status);
         }
     }
 
     @Test
     void aCpuTheKernelRefusesFailsTheFirstDeviceNamingIt(Hypervisor kvm) throws IOException {
-        int offline = 1000;  // inside CPU_SETSIZE, but no such CPU here
-        try (VirtualMachine vm = kvm.createVm(VmConfig.builder().memoryMiB(16).ioThreadCpus(offline).build())) {
+        int offline = 1000; // inside CPU_SETSIZE, but no such CPU here
+        try (VirtualMachine vm = kvm.createVm(
+                VmConfig.builder().memoryMiB(16).ioThreadCpus(offline).build())) {
             Set<String> before = ioThreads();
             VmmException error =
                     assertThrows(VmmException.class, () -> vm.addVirtioDevice(new VirtioDeviceConfig.Rng("rng")));
@@ -50,9 +53,16 @@ class IoThreadAffinityTest {
 
     @Test
     void impossibleCpusAreRefusedUpFront(Hypervisor kvm) {
-        assertThrows(IllegalArgumentException.class, () -> VmConfig.builder().ioThreadCpus(-1).build());
-        IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
-                () -> kvm.createVm(VmConfig.builder().memoryMiB(16).ioThreadCpus(1 << 20).build()).close());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> VmConfig.builder().ioThreadCpus(-1).build());
+        IllegalArgumentException error = assertThrows(
+                IllegalArgumentException.class,
+                () -> kvm.createVm(VmConfig.builder()
+                                .memoryMiB(16)
+                                .ioThreadCpus(1 << 20)
+                                .build())
+                        .close());
         assertTrue(error.getMessage().contains("no CPU 1048576"), error.getMessage());
     }
 

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
 class IrqchipTest {
     @Test
     void withTheIrqchipHltWaitsInTheKernelAndStopStillEndsIt(Hypervisor kvm) throws Exception {
-        try (VirtualMachine vm = kvm.createVm(VmConfig.builder().memoryMiB(4).irqchip(true).build())) {
+        try (VirtualMachine vm =
+                kvm.createVm(VmConfig.builder().memoryMiB(4).irqchip(true).build())) {
             vm.addNullDevice("sink", io.vmm4j.api.AddressSpace.PIO, 0x600, 1);
             FlatBinaryBoot.load(vm, BundledGuest.PIO_LOOP.image());
             Vcpu vcpu = vm.createVcpu(0);
@@ -33,7 +34,9 @@ class IrqchipTest {
             vm.setIrqLevel(9, false);
             vm.stop();
             assertEquals(VmState.STOPPED, vm.state());
-            assertEquals(StopReason.Kind.STOP_REQUESTED, vm.stopReason().orElseThrow().kind());
+            assertEquals(
+                    StopReason.Kind.STOP_REQUESTED,
+                    vm.stopReason().orElseThrow().kind());
         }
     }
 

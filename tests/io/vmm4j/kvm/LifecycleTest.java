@@ -41,7 +41,9 @@ class LifecycleTest {
             run.awaitCounterAbove(frozen);
 
             run.vm.stop();
-            assertEquals(StopReason.Kind.STOP_REQUESTED, run.vm.stopReason().orElseThrow().kind());
+            assertEquals(
+                    StopReason.Kind.STOP_REQUESTED,
+                    run.vm.stopReason().orElseThrow().kind());
         }
     }
 
@@ -89,7 +91,7 @@ class LifecycleTest {
             run.vm.pause();
             assertThrows(IllegalStateException.class, run.vm::pause);
             run.vm.stop();
-            run.vm.stop();  // idempotent once stopped
+            run.vm.stop(); // idempotent once stopped
             assertThrows(IllegalStateException.class, run.vm::start);
             assertThrows(IllegalStateException.class, run.vm::resume);
         }
@@ -111,7 +113,9 @@ class LifecycleTest {
         try (GuestRun run = GuestRun.protectedMode(kvm, BundledGuest.SPIN)) {
             run.vm.stop();
             assertEquals(VmState.STOPPED, run.vm.state());
-            assertEquals(StopReason.Kind.STOP_REQUESTED, run.vm.stopReason().orElseThrow().kind());
+            assertEquals(
+                    StopReason.Kind.STOP_REQUESTED,
+                    run.vm.stopReason().orElseThrow().kind());
         }
     }
 

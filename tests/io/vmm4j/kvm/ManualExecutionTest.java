@@ -25,7 +25,8 @@ class ManualExecutionTest {
 
     private static void setLoop(GuestRun run, long count, long target, long value) {
         Registers registers = run.vcpu.registers();
-        run.vcpu.setRegisters(registers.with(Register.RCX, count).with(Register.RDX, target).with(Register.RAX, value));
+        run.vcpu.setRegisters(
+                registers.with(Register.RCX, count).with(Register.RDX, target).with(Register.RAX, value));
     }
 
     @Test
@@ -108,7 +109,9 @@ class ManualExecutionTest {
     @Test
     void registersRoundTrip(Hypervisor kvm) {
         try (GuestRun run = GuestRun.protectedMode(kvm, BundledGuest.SPIN)) {
-            Registers written = run.vcpu.registers().with(Register.R15, 0x0123_4567_89AB_CDEFL)
+            Registers written = run.vcpu
+                    .registers()
+                    .with(Register.R15, 0x0123_4567_89AB_CDEFL)
                     .with(Register.RSI, -1L);
             run.vcpu.setRegisters(written);
             assertEquals(written, run.vcpu.registers());

@@ -62,7 +62,8 @@ class ResourceLeakTest {
             System.gc();
             assertEquals(fdsBefore, openFds(), "open file descriptors after " + CYCLES + " VMs");
             long vmSizeGrowth = statusKib("VmSize:") - vmSizeBefore;
-            assertTrue(vmSizeGrowth < ALLOWED_VMSIZE_GROWTH_MIB * 1024,
+            assertTrue(
+                    vmSizeGrowth < ALLOWED_VMSIZE_GROWTH_MIB * 1024,
                     "address space grew by " + vmSizeGrowth + " KiB over " + CYCLES + " VMs of " + MEMORY_MIB + " MiB");
             long growth = statusKib("VmRSS:") - rssBefore;
             assertTrue(growth < ALLOWED_RSS_GROWTH_KIB, "RSS grew by " + growth + " KiB over " + CYCLES + " VMs");
@@ -71,17 +72,20 @@ class ResourceLeakTest {
 
     /** One VM with {@value #MEMORY_MIB} MiB: half of them run manually to HLT, half managed. */
     private static void cycle(Hypervisor kvm, byte[] guest, boolean managed) throws InterruptedException {
-        try (VirtualMachine vm = kvm.createVm(VmConfig.builder().memoryMiB(MEMORY_MIB).build())) {
+        try (VirtualMachine vm =
+                kvm.createVm(VmConfig.builder().memoryMiB(MEMORY_MIB).build())) {
             vm.addSerialPort("com1", 0x3f8, OutputStream.nullOutputStream());
             FlatBinaryBoot.load(vm, guest);
             Vcpu vcpu = vm.createVcpu(0);
             FlatBinaryBoot.enterProtectedMode(vcpu);
             // ECX=1 round of the loop against COM1's scratch register, then HLT.
-            vcpu.setRegisters(vcpu.registers().with(io.vmm4j.api.Register.RCX, 1)
-                    .with(io.vmm4j.api.Register.RDX, 0x3ff));
+            vcpu.setRegisters(
+                    vcpu.registers().with(io.vmm4j.api.Register.RCX, 1).with(io.vmm4j.api.Register.RDX, 0x3ff));
             if (managed) {
                 vm.start();
-                assertEquals(StopReason.Kind.HALTED, vm.awaitStop(Duration.ofSeconds(10)).orElseThrow().kind());
+                assertEquals(
+                        StopReason.Kind.HALTED,
+                        vm.awaitStop(Duration.ofSeconds(10)).orElseThrow().kind());
             } else {
                 assertEquals(new VcpuExit.Halt(), vcpu.run());
             }
@@ -105,7 +109,7 @@ class ResourceLeakTest {
         try {
             return fd.getFileName() + " -> " + Files.readSymbolicLink(fd);
         } catch (IOException e) {
-            return fd.getFileName() + " -> (closed while listing)";  // the listing's own directory fd
+            return fd.getFileName() + " -> (closed while listing)"; // the listing's own directory fd
         }
     }
 

@@ -16,8 +16,10 @@ import org.junit.jupiter.api.Test;
 class SplitMemoryTest {
     @Test
     void ramAboveTheGapStartsAtFourGibAndTheGapHasNoRam() {
-        long size = 0xC000_0000L + (64L << 20);  // 64 MiB more than fits below the gap
-        try (Hypervisor kvm = Kvm.open(); VirtualMachine vm = kvm.createVm(VmConfig.builder().memorySize(size).build())) {
+        long size = 0xC000_0000L + (64L << 20); // 64 MiB more than fits below the gap
+        try (Hypervisor kvm = Kvm.open();
+                VirtualMachine vm =
+                        kvm.createVm(VmConfig.builder().memorySize(size).build())) {
             GuestMemory memory = vm.memory();
             assertEquals(size, memory.size(), "size() is the total RAM, gap excluded");
             memory.writeLong(MemoryLayout.MMIO_GAP_START - 8, 0x1122334455667788L);

@@ -28,6 +28,7 @@ public final class DebianPackages {
     private static final Path CACHE = Paths.get(System.getProperty("user.dir"), "target", "debian-packages");
     /** The versioned kernel package that {@link #META_PACKAGE} resolved to, once it is unpacked. */
     private static final Path KERNEL_PACKAGE_NAME = CACHE.resolve("kernel-package");
+
     private static final long COMMAND_TIMEOUT_SECONDS = 600;
     private static Path vmlinuz;
 
@@ -56,7 +57,8 @@ public final class DebianPackages {
         if (vmlinuz == null) {
             Path boot = kernelPackage().resolve("boot");
             try (Stream<Path> files = Files.list(boot)) {
-                vmlinuz = files.filter(p -> p.getFileName().toString().startsWith("vmlinuz-")).findFirst()
+                vmlinuz = files.filter(p -> p.getFileName().toString().startsWith("vmlinuz-"))
+                        .findFirst()
                         .orElseThrow(() -> new IllegalStateException(boot + " holds no vmlinuz-*"));
             } catch (IOException e) {
                 throw new IllegalStateException("cannot list " + boot + ": " + e, e);
@@ -72,7 +74,8 @@ public final class DebianPackages {
     public static synchronized Path kernelModules() {
         Path modules = kernelPackage().resolve("lib/modules");
         try (Stream<Path> versions = Files.list(modules)) {
-            return versions.filter(Files::isDirectory).findFirst()
+            return versions.filter(Files::isDirectory)
+                    .findFirst()
                     .orElseThrow(() -> new IllegalStateException(modules + " holds no module tree"));
         } catch (IOException e) {
             throw new IllegalStateException("cannot list " + modules + ": " + e, e);
@@ -83,7 +86,8 @@ public final class DebianPackages {
     public static Path kernelModule(String name) {
         Path tree = kernelModules();
         try (Stream<Path> files = Files.walk(tree)) {
-            return files.filter(p -> p.getFileName().toString().equals(name + ".ko")).findFirst()
+            return files.filter(p -> p.getFileName().toString().equals(name + ".ko"))
+                    .findFirst()
                     .orElseThrow(() -> new IllegalStateException(tree + " holds no " + name + ".ko"));
         } catch (IOException e) {
             throw new IllegalStateException("cannot search " + tree + ": " + e, e);
@@ -94,7 +98,8 @@ public final class DebianPackages {
     private static synchronized Path kernelPackage() {
         try {
             if (Files.isRegularFile(KERNEL_PACKAGE_NAME)) {
-                Path cached = CACHE.resolve(Files.readString(KERNEL_PACKAGE_NAME).strip());
+                Path cached =
+                        CACHE.resolve(Files.readString(KERNEL_PACKAGE_NAME).strip());
                 if (Files.isDirectory(cached)) return cached;
             }
             String name = resolvePackage();
@@ -123,8 +128,9 @@ public final class DebianPackages {
             Path partial = CACHE.resolve(packageName + ".partial");
             deleteRecursively(partial);
             Result unpack = run(CACHE, "dpkg-deb", "-x", deb.toString(), partial.toString());
-            if (unpack.exitCode != 0) throw new IllegalStateException("dpkg-deb -x " + deb + " failed:\n" + unpack.output);
-            Files.move(partial, extracted);  // only a complete unpack counts as cached
+            if (unpack.exitCode != 0)
+                throw new IllegalStateException("dpkg-deb -x " + deb + " failed:\n" + unpack.output);
+            Files.move(partial, extracted); // only a complete unpack counts as cached
             return extracted;
         } catch (IOException e) {
             throw new IllegalStateException("cannot prepare " + packageName + " in " + CACHE + ": " + e, e);
@@ -145,7 +151,8 @@ public final class DebianPackages {
     }
 
     static Optional<String> dependencyOf(String aptCacheDepends) {
-        Matcher match = Pattern.compile("Depends:\\s*(linux-image-\\d[^\\s]*-cloud-amd64)").matcher(aptCacheDepends);
+        Matcher match = Pattern.compile("Depends:\\s*(linux-image-\\d[^\\s]*-cloud-amd64)")
+                .matcher(aptCacheDepends);
         return match.find() ? Optional.of(match.group(1)) : Optional.empty();
     }
 
@@ -154,9 +161,10 @@ public final class DebianPackages {
         if (result.exitCode != 0) throw unreachable("apt-get download " + packageName, result);
         try (Stream<Path> files = Files.list(CACHE)) {
             return files.filter(p -> p.getFileName().toString().startsWith(packageName + "_")
-                    && p.getFileName().toString().endsWith(".deb")).findFirst()
-                    .orElseThrow(() -> new IllegalStateException("apt-get download " + packageName
-                            + " succeeded but left no .deb in " + CACHE));
+                            && p.getFileName().toString().endsWith(".deb"))
+                    .findFirst()
+                    .orElseThrow(() -> new IllegalStateException(
+                            "apt-get download " + packageName + " succeeded but left no .deb in " + CACHE));
         }
     }
 
@@ -174,13 +182,16 @@ public final class DebianPackages {
             Files.createDirectories(directory);
             Path log = Files.createTempFile(directory, "command", ".log");
             try {
-                Process process = new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true)
-                        .redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                Process process = new ProcessBuilder(command)
+                        .directory(directory.toFile())
+                        .redirectErrorStream(true)
+                        .redirectOutput(log.toFile())
+                        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                         .start();
                 if (!process.waitFor(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                     process.destroyForcibly();
-                    throw new IllegalStateException(String.join(" ", command) + " took longer than "
-                            + COMMAND_TIMEOUT_SECONDS + " s");
+                    throw new IllegalStateException(
+                            String.join(" ", command) + " took longer than " + COMMAND_TIMEOUT_SECONDS + " s");
                 }
                 return new Result(process.exitValue(), new String(Files.readAllBytes(log), StandardCharsets.UTF_8));
             } finally {

@@ -37,11 +37,13 @@ public final class GuestRun implements AutoCloseable {
     }
 
     public static GuestRun protectedMode(Hypervisor hypervisor, BundledGuest guest) {
-        return new GuestRun(hypervisor.createVm(VmConfig.builder().memorySize(MEMORY).build()), guest, false);
+        return new GuestRun(
+                hypervisor.createVm(VmConfig.builder().memorySize(MEMORY).build()), guest, false);
     }
 
     public static GuestRun realMode(Hypervisor hypervisor, BundledGuest guest) {
-        return new GuestRun(hypervisor.createVm(VmConfig.builder().memorySize(MEMORY).build()), guest, true);
+        return new GuestRun(
+                hypervisor.createVm(VmConfig.builder().memorySize(MEMORY).build()), guest, true);
     }
 
     public String console() {

@@ -38,8 +38,9 @@ public final class Initramfs {
     private static void writeEntry(ByteArrayOutputStream out, String path, int mode, byte[] contents, int inode) {
         byte[] name = (path + "\0").getBytes(StandardCharsets.US_ASCII);
         // magic, ino, mode, uid, gid, nlink, mtime, filesize, devmajor, devminor, rdevmajor, rdevminor, namesize, check
-        String header = String.format("070701%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x", inode, mode, 0, 0,
-                1, 0, contents.length, 0, 0, 0, 0, name.length, 0);
+        String header = String.format(
+                "070701%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x",
+                inode, mode, 0, 0, 1, 0, contents.length, 0, 0, 0, 0, name.length, 0);
         out.writeBytes(header.getBytes(StandardCharsets.US_ASCII));
         out.writeBytes(name);
         pad(out);

@@ -21,8 +21,8 @@ final class KvmExtension implements ExecutionCondition, ParameterResolver {
         if (Files.exists(Kvm.DEFAULT_DEVICE)) {
             return ConditionEvaluationResult.enabled(Kvm.DEFAULT_DEVICE + " exists");
         }
-        return ConditionEvaluationResult.disabled("skipped: " + Kvm.DEFAULT_DEVICE
-                + " does not exist on this host, so no guest can run");
+        return ConditionEvaluationResult.disabled(
+                "skipped: " + Kvm.DEFAULT_DEVICE + " does not exist on this host, so no guest can run");
     }
 
     @Override
@@ -32,7 +32,8 @@ final class KvmExtension implements ExecutionCondition, ParameterResolver {
 
     @Override
     public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
-        return context.getRoot().getStore(NAMESPACE)
+        return context.getRoot()
+                .getStore(NAMESPACE)
                 .getOrComputeIfAbsent("kvm", key -> new SharedHypervisor(Kvm.open()), SharedHypervisor.class)
                 .hypervisor;
     }

@@ -13,7 +13,9 @@ import org.bytedeco.javacpp.annotation.Platform;
  * {@link #UNEXPECTED_EXIT}{@code - exitReason}; {@link #check(String, long)} turns that into an
  * exception.
  */
-@Platform(include = {"raw_kvm_baseline.h", "raw_block_baseline.h", "thread_affinity.h"}, compiler = "cpp17")
+@Platform(
+        include = {"raw_kvm_baseline.h", "raw_block_baseline.h", "thread_affinity.h"},
+        compiler = "cpp17")
 public final class RawKvm {
     static {
         Loader.load();
@@ -36,15 +38,15 @@ public final class RawKvm {
 
     public static native void raw_kvm_close(int fd);
 
-    public static native long raw_exit_context_create(int kvm, @Cast("const int8_t*") byte[] image, int length,
-            int kind, long target, long memorySize);
+    public static native long raw_exit_context_create(
+            int kvm, @Cast("const int8_t*") byte[] image, int length, int kind, long target, long memorySize);
 
     public static native long raw_run_exits(long context, int exits);
 
     public static native void raw_exit_context_destroy(long context);
 
-    public static native long raw_lifecycle_once(int kvm, @Cast("const int8_t*") byte[] image, int length,
-            long memorySize, int port, int exits);
+    public static native long raw_lifecycle_once(
+            int kvm, @Cast("const int8_t*") byte[] image, int length, long memorySize, int port, int exits);
 
     /** The virtio-blk benchmark's baseline ({@code raw_block_baseline.h}): a context or -errno. */
     public static native long raw_block_open(String path, long bufferBytes);
@@ -53,8 +55,8 @@ public final class RawKvm {
      * {@code count} synchronous pread/pwrite requests of {@code bytes}, request i in buffer slot
      * {@code firstSlot + i}; the count, or -errno.
      */
-    public static native long raw_block_batch(long context, @Cast("const int64_t*") long[] offsets, int count,
-            int bytes, int write, int firstSlot);
+    public static native long raw_block_batch(
+            long context, @Cast("const int64_t*") long[] offsets, int count, int bytes, int write, int firstSlot);
 
     public static native void raw_block_close(long context);
 

@@ -110,10 +110,26 @@ public class LinuxBootBenchmark {
             case "vmm4j-decompressed" -> buildVmm4j(BzImageMode.DECOMPRESS_ON_HOST);
             case "vmm4j-bzimage" -> buildVmm4j(BzImageMode.DECOMPRESS_IN_GUEST);
             case "qemu-microvm" -> {
-                qemuCommand = List.of(System.getProperty("vmm4j.qemu", "qemu-system-x86_64"), "-M", "microvm",
-                        "-accel", "kvm", "-m", Integer.toString(MEMORY_MIB), "-smp", "1", "-kernel", kernel.toString(),
-                        "-append", LinuxVmBuilder.DEFAULT_COMMAND_LINE, "-serial", "stdio", "-display", "none",
-                        "-nodefaults", "-no-reboot");
+                qemuCommand = List.of(
+                        System.getProperty("vmm4j.qemu", "qemu-system-x86_64"),
+                        "-M",
+                        "microvm",
+                        "-accel",
+                        "kvm",
+                        "-m",
+                        Integer.toString(MEMORY_MIB),
+                        "-smp",
+                        "1",
+                        "-kernel",
+                        kernel.toString(),
+                        "-append",
+                        LinuxVmBuilder.DEFAULT_COMMAND_LINE,
+                        "-serial",
+                        "stdio",
+                        "-display",
+                        "none",
+                        "-nodefaults",
+                        "-no-reboot");
                 qemuErrors = Files.createTempFile("vmm4j-linux-boot-qemu", ".stderr");
             }
             default -> throw new IllegalArgumentException("unknown path " + path);
@@ -125,7 +141,10 @@ public class LinuxBootBenchmark {
         kvm = Kvm.open();
         double[] warm = new double[WARM_BUILDS];
         for (int i = 0; i <= WARM_BUILDS; i++) {
-            LinuxVmBuilder builder = LinuxVmBuilder.kernel(kernel).bzImageMode(mode).memoryMiB(MEMORY_MIB).vcpus(1);
+            LinuxVmBuilder builder = LinuxVmBuilder.kernel(kernel)
+                    .bzImageMode(mode)
+                    .memoryMiB(MEMORY_MIB)
+                    .vcpus(1);
             if (i == WARM_BUILDS) builder.console(clock);
             long begin = System.nanoTime();
             LinuxVm built = builder.build(kvm);
@@ -145,10 +164,13 @@ public class LinuxBootBenchmark {
         long end;
         if (linux != null) {
             linux.vm().start();
-            end = awaitLine(() -> linux.vm().state() != VmState.STOPPED,
+            end = awaitLine(
+                    () -> linux.vm().state() != VmState.STOPPED,
                     () -> "the VM stopped (" + linux.vm().stopReason().orElse(null) + ")");
         } else {
-            qemu = new ProcessBuilder(qemuCommand).redirectError(qemuErrors.toFile()).start();
+            qemu = new ProcessBuilder(qemuCommand)
+                    .redirectError(qemuErrors.toFile())
+                    .start();
             Thread reader = new Thread(() -> copy(qemu.getInputStream()), "qemu-stdout");
             reader.setDaemon(true);
             reader.start();
@@ -167,8 +189,8 @@ public class LinuxBootBenchmark {
             long end = clock.awaitMarkerLine(200);
             if (end >= 0) return end;
             if (!running.getAsBoolean() && clock.awaitMarkerLine(500) < 0) {
-                throw new IllegalStateException(path + ": no line with '" + MARKER + "' and " + why.get()
-                        + "\nconsole:\n" + clock.text());
+                throw new IllegalStateException(
+                        path + ": no line with '" + MARKER + "' and " + why.get() + "\nconsole:\n" + clock.text());
             }
         }
         throw new IllegalStateException(path + ": no line with '" + MARKER + "' within " + BOOT_LIMIT_MILLIS

@@ -54,9 +54,23 @@ public class QemuBootBenchmark {
         dir = Files.createTempDirectory("vmm4j-qemu-bench");
         Path kernel = Files.write(dir.resolve("multiboot.elf"), BundledGuest.MULTIBOOT.image());
         Path module = Files.writeString(dir.resolve("module.txt"), "vmm4j-module benchmark\n");
-        List<String> guest = List.of("-kernel", kernel.toString(), "-smp", "2", "-m", "64", "-append", "bench",
-                "-initrd", module.toString(), "-device", "isa-debug-exit,iobase=0xf4,iosize=0x4", "-serial", "stdio",
-                "-no-reboot", "-nodefaults");
+        List<String> guest = List.of(
+                "-kernel",
+                kernel.toString(),
+                "-smp",
+                "2",
+                "-m",
+                "64",
+                "-append",
+                "bench",
+                "-initrd",
+                module.toString(),
+                "-device",
+                "isa-debug-exit,iobase=0xf4,iosize=0x4",
+                "-serial",
+                "stdio",
+                "-no-reboot",
+                "-nodefaults");
         command = new ArrayList<>();
         switch (vmm) {
             case "vmm4j" -> command.add(System.getProperty("vmm4j.launcher", "target/bin/qemu-system-x86_64"));
@@ -67,13 +81,15 @@ public class QemuBootBenchmark {
             default -> throw new IllegalArgumentException("unknown vmm " + vmm);
         }
         command.addAll(guest);
-        boot();  // fail fast, with the output, when a setup cannot run the kernel
+        boot(); // fail fast, with the output, when a setup cannot run the kernel
     }
 
     @Benchmark
     public int bootToDebugExit() throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Process process = new ProcessBuilder(command)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
         int status = process.waitFor();
         if (status != PASS_STATUS) throw new IllegalStateException(vmm + " exited with " + status + ": " + command);
         return status;

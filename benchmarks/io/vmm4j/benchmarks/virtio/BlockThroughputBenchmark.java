@@ -87,7 +87,7 @@ public class BlockThroughputBenchmark {
     static final int LARGE_BATCH = 4;
     static final int LARGE_ROUND = 16;
     static final long FILE_BYTES = 256L << 20;
-    static final int QUEUE = 256;  // two batches in flight: 2 × 32 × 3 = 192 of 256 descriptors
+    static final int QUEUE = 256; // two batches in flight: 2 × 32 × 3 = 192 of 256 descriptors
     static final int MAX_IN_FLIGHT = 2;
     static final long RINGS = 0x10_0000;
     static final long HEADERS = 0x20_0000;
@@ -122,7 +122,7 @@ public class BlockThroughputBenchmark {
     private long[] randomOffsets;
     private int nextRandom;
     private long nextSequential;
-    private int avail;        // the driver's avail index (next free entry)
+    private int avail; // the driver's avail index (next free entry)
     private int round;
     private int preparedFor = -1;
     private byte[] headers;
@@ -152,23 +152,28 @@ public class BlockThroughputBenchmark {
                 chunk.clear();
                 while (chunk.hasRemaining()) out.write(chunk, at + chunk.position());
             }
-            out.force(true);  // clean and cached: no writeback backlog during the measurement
+            out.force(true); // clean and cached: no writeback backlog during the measurement
         }
         pinning = Pinning.choose();
         kvm = Kvm.open();
-        vm = kvm.createVm(VmConfig.builder().memoryMiB(64).ioThreadCpus(pinning.servingCpu()).build());
+        vm = kvm.createVm(VmConfig.builder()
+                .memoryMiB(64)
+                .ioThreadCpus(pinning.servingCpu())
+                .build());
         vm.addVirtioDevice(new VirtioDeviceConfig.Block("disk", file, false));
         driver = new VirtqDriver(vm, "disk", RINGS, QUEUE, 1);
-        int status = driver.start(VirtioFeatures.VERSION_1 | VirtioFeatures.RING_EVENT_IDX | BlockModel.F_FLUSH
-                | BlockModel.F_SEG_MAX);
-        if (status != 0xf) throw new IllegalStateException("device did not start: status 0x" + Integer.toHexString(status));
+        int status = driver.start(
+                VirtioFeatures.VERSION_1 | VirtioFeatures.RING_EVENT_IDX | BlockModel.F_FLUSH | BlockModel.F_SEG_MAX);
+        if (status != 0xf)
+            throw new IllegalStateException("device did not start: status 0x" + Integer.toHexString(status));
         usedEventAddress = driver.avail(0) + 4 + 2L * QUEUE;
         availEventAddress = driver.used(0) + 4 + 8L * QUEUE;
-        vm.memory().write(DATA, new byte[(int) DATA_BYTES]);  // touched, as the raw side's buffers
+        vm.memory().write(DATA, new byte[(int) DATA_BYTES]); // touched, as the raw side's buffers
         raw = RawKvm.check("raw_block_open", RawKvm.raw_block_open(file.toString(), DATA_BYTES));
         Random random = new Random(42);
         randomOffsets = new long[1 << 16];
-        for (int i = 0; i < randomOffsets.length; i++) randomOffsets[i] = (random.nextLong() & Long.MAX_VALUE) % (FILE_BYTES / SMALL) * SMALL;
+        for (int i = 0; i < randomOffsets.length; i++)
+            randomOffsets[i] = (random.nextLong() & Long.MAX_VALUE) % (FILE_BYTES / SMALL) * SMALL;
     }
 
     /**
@@ -182,7 +187,7 @@ public class BlockThroughputBenchmark {
         static Pinning choose() throws IOException {
             List<Integer> cpus = allowedCpus();
             if (cpus.size() < 2) throw new IllegalStateException("the benchmark needs two CPUs; allowed: " + cpus);
-            return new Pinning(cpus.get(0), cpus.get(1));  // the I/O thread goes to servingCpu via VmConfig
+            return new Pinning(cpus.get(0), cpus.get(1)); // the I/O thread goes to servingCpu via VmConfig
         }
 
         void forVirtio() {
@@ -213,7 +218,8 @@ public class BlockThroughputBenchmark {
     /** KVM's halt-polling window on this host; KVM's x86 default (200 µs) when it cannot be read. */
     static long hostHaltPollNanos() {
         try {
-            return Long.parseLong(Files.readString(Path.of("/sys/module/kvm/parameters/halt_poll_ns")).trim());
+            return Long.parseLong(Files.readString(Path.of("/sys/module/kvm/parameters/halt_poll_ns"))
+                    .trim());
         } catch (IOException | NumberFormatException e) {
             return 200_000;
         }
@@ -261,8 +267,11 @@ public class BlockThroughputBenchmark {
                 ratios[i] = m[2];
                 line.append(String.format(" %.3f", m[2]));
             }
-            line.append(String.format("; median %.3fx, virtio %.0f req/s, raw %.0f req/s", BlockThroughputBenchmark.median(ratios),
-                    BlockThroughputBenchmark.median(virtio), BlockThroughputBenchmark.median(rawRates)));
+            line.append(String.format(
+                    "; median %.3fx, virtio %.0f req/s, raw %.0f req/s",
+                    BlockThroughputBenchmark.median(ratios),
+                    BlockThroughputBenchmark.median(virtio),
+                    BlockThroughputBenchmark.median(rawRates)));
             System.out.println(line);
         }
 
@@ -364,7 +373,8 @@ public class BlockThroughputBenchmark {
         long start = System.nanoTime();
         for (int b = 0; b < requests / batch; b++) {
             long[] offsets = nextOffsets(batch, bytes, random);
-            long done = RawKvm.check("raw_block_batch",
+            long done = RawKvm.check(
+                    "raw_block_batch",
                     RawKvm.raw_block_batch(raw, offsets, batch, bytes, write ? 1 : 0, (b % inFlight) * batch));
             if (done != batch) throw new IllegalStateException("raw batch completed " + done + " of " + batch);
         }
@@ -377,7 +387,7 @@ public class BlockThroughputBenchmark {
      */
     private long virtioRound(int bytes, int batch, int requests, boolean random) {
         int batches = requests / batch;
-        int base = avail;  // everything before it completed in the previous round
+        int base = avail; // everything before it completed in the previous round
         long start = System.nanoTime();
         for (int b = 0; b < batches; b++) {
             if (b >= inFlight) completeBatch(base, b - inFlight, batch);
@@ -400,7 +410,7 @@ public class BlockThroughputBenchmark {
         driver.memory.write(HEADERS + 16L * first, headers, 0, 16 * count);
         driver.memory.write(STATUS + first, statusInit, 0, count);
         int old = avail;
-        int at = old % QUEUE;  // count divides QUEUE, so a batch never wraps the ring
+        int at = old % QUEUE; // count divides QUEUE, so a batch never wraps the ring
         driver.memory.write(driver.avail(0) + 4 + 2L * at, ring, 0, 2 * count);
         avail = (avail + count) & 0xffff;
         driver.memory.writeShort(driver.avail(0) + 2, (short) avail);
@@ -457,9 +467,18 @@ public class BlockThroughputBenchmark {
         int flags = VirtqDriver.DESC_NEXT | (write ? 0 : VirtqDriver.DESC_WRITE);
         ByteBuffer table = ByteBuffer.allocate(16 * 3 * slots).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < slots; i++) {
-            table.putLong(HEADERS + 16L * i).putInt(16).putShort((short) VirtqDriver.DESC_NEXT).putShort((short) (3 * i + 1));
-            table.putLong(DATA + (long) i * bytes).putInt(bytes).putShort((short) flags).putShort((short) (3 * i + 2));
-            table.putLong(STATUS + i).putInt(1).putShort((short) VirtqDriver.DESC_WRITE).putShort((short) 0);
+            table.putLong(HEADERS + 16L * i)
+                    .putInt(16)
+                    .putShort((short) VirtqDriver.DESC_NEXT)
+                    .putShort((short) (3 * i + 1));
+            table.putLong(DATA + (long) i * bytes)
+                    .putInt(bytes)
+                    .putShort((short) flags)
+                    .putShort((short) (3 * i + 2));
+            table.putLong(STATUS + i)
+                    .putInt(1)
+                    .putShort((short) VirtqDriver.DESC_WRITE)
+                    .putShort((short) 0);
         }
         driver.memory.write(driver.desc(0), table.array());
         preparedFor = bytes;

@@ -26,8 +26,8 @@ public final class BootCpuState {
     private static final long MISC_ENABLE_FAST_STRING = 1;
     private static final long MTRR_ENABLE = 1 << 11;
     private static final long MTRR_TYPE_WRITE_BACK = 6;
-    private static final int FPU_CONTROL_WORD = 0x37f;  // all exceptions masked, extended precision
-    private static final int MXCSR = 0x1f80;            // all SSE exceptions masked
+    private static final int FPU_CONTROL_WORD = 0x37f; // all exceptions masked, extended precision
+    private static final int MXCSR = 0x1f80; // all SSE exceptions masked
     private static final int APIC_LVT_LINT0 = 0x350;
     private static final int APIC_LVT_LINT1 = 0x360;
     private static final int DELIVERY_MODE_SHIFT = 8;
@@ -46,8 +46,17 @@ public final class BootCpuState {
 
     static Map<Integer, Long> bootMsrs() {
         Map<Integer, Long> msrs = new LinkedHashMap<>();
-        for (int msr : new int[] {MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP, MSR_STAR,
-                MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK, MSR_KERNEL_GS_BASE, MSR_IA32_TSC}) {
+        for (int msr : new int[] {
+            MSR_IA32_SYSENTER_CS,
+            MSR_IA32_SYSENTER_ESP,
+            MSR_IA32_SYSENTER_EIP,
+            MSR_STAR,
+            MSR_LSTAR,
+            MSR_CSTAR,
+            MSR_SYSCALL_MASK,
+            MSR_KERNEL_GS_BASE,
+            MSR_IA32_TSC
+        }) {
             msrs.put(msr, 0L);
         }
         msrs.put(MSR_IA32_MISC_ENABLE, MISC_ENABLE_FAST_STRING);

@@ -167,12 +167,29 @@ public enum CpuFeature {
     PERFCTR_NB("perfctr-nb", 0x8000_0001, Register.ECX, 24);
 
     /** The output register of a CPUID leaf that holds a feature bit. */
-    public enum Register { EBX, ECX, EDX }
+    public enum Register {
+        EBX,
+        ECX,
+        EDX
+    }
 
     private static final Map<String, CpuFeature> BY_NAME = new LinkedHashMap<>();
     /** QEMU's other spellings (after '_' became '-'). */
-    private static final Map<String, String> ALIASES = Map.of("sse3", "pni", "sse4-1", "sse4.1", "sse4-2", "sse4.2",
-            "pclmuldq", "pclmulqdq", "ffxsr", "fxsr-opt", "i64", "lm", "xd", "nx");
+    private static final Map<String, String> ALIASES = Map.of(
+            "sse3",
+            "pni",
+            "sse4-1",
+            "sse4.1",
+            "sse4-2",
+            "sse4.2",
+            "pclmuldq",
+            "pclmulqdq",
+            "ffxsr",
+            "fxsr-opt",
+            "i64",
+            "lm",
+            "xd",
+            "nx");
 
     static {
         for (CpuFeature feature : values()) BY_NAME.put(feature.featureName, feature);

@@ -72,7 +72,8 @@ public enum CpuModel {
         for (CpuidEntry entry : supported) {
             if (entry.function() == LEAF_XSAVE && !xsave) {
                 result.add(new CpuidEntry(entry.function(), entry.index(), entry.flags(), 0, 0, 0, 0));
-            } else if (entry.function() == LEAF_FEATURES || entry.function() == LEAF_EXT_FEATURES
+            } else if (entry.function() == LEAF_FEATURES
+                    || entry.function() == LEAF_EXT_FEATURES
                     || (entry.function() == LEAF_STRUCTURED && entry.index() == 0)) {
                 result.add(entry.withEbx(entry.ebx() & mask(entry.function(), CpuFeature.Register.EBX))
                         .withEcx(entry.ecx() & mask(entry.function(), CpuFeature.Register.ECX))
@@ -97,18 +98,55 @@ public enum CpuModel {
     /** QEMU's feature sets, as in builtin_x86_defs, plus kvm_default_props. */
     private static final class Baseline {
         /** PPRO_FEATURES in QEMU. */
-        static final Set<CpuFeature> PPRO = EnumSet.of(CpuFeature.FPU, CpuFeature.DE, CpuFeature.PSE, CpuFeature.TSC,
-                CpuFeature.MSR, CpuFeature.MCE, CpuFeature.CX8, CpuFeature.PGE, CpuFeature.CMOV, CpuFeature.PAT,
-                CpuFeature.FXSR, CpuFeature.MMX, CpuFeature.SSE, CpuFeature.SSE2, CpuFeature.PAE, CpuFeature.SEP,
+        static final Set<CpuFeature> PPRO = EnumSet.of(
+                CpuFeature.FPU,
+                CpuFeature.DE,
+                CpuFeature.PSE,
+                CpuFeature.TSC,
+                CpuFeature.MSR,
+                CpuFeature.MCE,
+                CpuFeature.CX8,
+                CpuFeature.PGE,
+                CpuFeature.CMOV,
+                CpuFeature.PAT,
+                CpuFeature.FXSR,
+                CpuFeature.MMX,
+                CpuFeature.SSE,
+                CpuFeature.SSE2,
+                CpuFeature.PAE,
+                CpuFeature.SEP,
                 CpuFeature.APIC);
         /** What every model gets under KVM: x2apic on (svm off is simply not added). */
         static final Set<CpuFeature> KVM_DEFAULTS = EnumSet.of(CpuFeature.X2APIC);
-        static final Set<CpuFeature> QEMU64 = union(PPRO, KVM_DEFAULTS, EnumSet.of(CpuFeature.MTRR,
-                CpuFeature.CLFLUSH, CpuFeature.MCA, CpuFeature.PSE36, CpuFeature.PNI, CpuFeature.CX16, CpuFeature.LM,
-                CpuFeature.SYSCALL, CpuFeature.NX, CpuFeature.LAHF_LM));
-        static final Set<CpuFeature> KVM64 = union(PPRO, KVM_DEFAULTS, EnumSet.of(CpuFeature.VME, CpuFeature.MTRR,
-                CpuFeature.CLFLUSH, CpuFeature.MCA, CpuFeature.PSE36, CpuFeature.PNI, CpuFeature.CX16, CpuFeature.LM,
-                CpuFeature.SYSCALL, CpuFeature.NX));
+
+        static final Set<CpuFeature> QEMU64 = union(
+                PPRO,
+                KVM_DEFAULTS,
+                EnumSet.of(
+                        CpuFeature.MTRR,
+                        CpuFeature.CLFLUSH,
+                        CpuFeature.MCA,
+                        CpuFeature.PSE36,
+                        CpuFeature.PNI,
+                        CpuFeature.CX16,
+                        CpuFeature.LM,
+                        CpuFeature.SYSCALL,
+                        CpuFeature.NX,
+                        CpuFeature.LAHF_LM));
+        static final Set<CpuFeature> KVM64 = union(
+                PPRO,
+                KVM_DEFAULTS,
+                EnumSet.of(
+                        CpuFeature.VME,
+                        CpuFeature.MTRR,
+                        CpuFeature.CLFLUSH,
+                        CpuFeature.MCA,
+                        CpuFeature.PSE36,
+                        CpuFeature.PNI,
+                        CpuFeature.CX16,
+                        CpuFeature.LM,
+                        CpuFeature.SYSCALL,
+                        CpuFeature.NX));
 
         @SafeVarargs
         private static Set<CpuFeature> union(Set<CpuFeature>... sets) {

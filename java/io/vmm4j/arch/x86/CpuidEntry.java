@@ -5,8 +5,14 @@ public record CpuidEntry(int function, int index, int flags, int eax, int ebx, i
 
     /** Reads the 7-slot block the native core uses: function, index, flags, eax, ebx, ecx, edx. */
     public static CpuidEntry fromSlots(long[] slots, int offset) {
-        return new CpuidEntry((int) slots[offset], (int) slots[offset + 1], (int) slots[offset + 2],
-                (int) slots[offset + 3], (int) slots[offset + 4], (int) slots[offset + 5], (int) slots[offset + 6]);
+        return new CpuidEntry(
+                (int) slots[offset],
+                (int) slots[offset + 1],
+                (int) slots[offset + 2],
+                (int) slots[offset + 3],
+                (int) slots[offset + 4],
+                (int) slots[offset + 5],
+                (int) slots[offset + 6]);
     }
 
     public void toSlots(long[] slots, int offset) {

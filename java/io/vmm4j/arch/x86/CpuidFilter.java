@@ -26,8 +26,8 @@ public final class CpuidFilter {
      * As {@link #forVcpu(List, int, int)}, then each feature of {@code features} set (true) or cleared
      * (false), in its leaf's subleaf 0 when KVM reports that leaf.
      */
-    public static List<CpuidEntry> forVcpu(List<CpuidEntry> supported, int apicId, int vcpuCount,
-            Map<CpuFeature, Boolean> features) {
+    public static List<CpuidEntry> forVcpu(
+            List<CpuidEntry> supported, int apicId, int vcpuCount, Map<CpuFeature, Boolean> features) {
         List<CpuidEntry> result = forVcpuTopology(supported, apicId, vcpuCount);
         for (Map.Entry<CpuFeature, Boolean> feature : features.entrySet()) {
             result.replaceAll(entry -> feature.getKey().applyTo(entry, feature.getValue()));
@@ -49,7 +49,9 @@ public final class CpuidFilter {
                 case LEAF_FEATURES -> {
                     int ebx = (entry.ebx() & 0x0000ffff) | (apicId << 24) | (Math.min(vcpuCount, 255) << 16);
                     int edx = vcpuCount > 1 ? entry.edx() | EDX_HTT : entry.edx() & ~EDX_HTT;
-                    result.add(entry.withEbx(ebx).withEcx(entry.ecx() | ECX_HYPERVISOR).withEdx(edx));
+                    result.add(entry.withEbx(ebx)
+                            .withEcx(entry.ecx() | ECX_HYPERVISOR)
+                            .withEdx(edx));
                 }
                 case LEAF_EXTENDED_TOPOLOGY, LEAF_EXTENDED_TOPOLOGY_V2 -> result.add(entry.withEdx(apicId));
                 default -> result.add(entry);

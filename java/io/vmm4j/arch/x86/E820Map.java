@@ -30,12 +30,12 @@ public final class E820Map {
         entries.add(new E820Entry(0, Math.min(lowEnd, MemoryLayout.EBDA_START), E820Entry.RAM));
         if (lowEnd > MemoryLayout.EBDA_START) {
             long reservedEnd = Math.min(lowEnd, MemoryLayout.HIGH_MEMORY_START);
-            entries.add(new E820Entry(MemoryLayout.EBDA_START, reservedEnd - MemoryLayout.EBDA_START,
-                    E820Entry.RESERVED));
+            entries.add(
+                    new E820Entry(MemoryLayout.EBDA_START, reservedEnd - MemoryLayout.EBDA_START, E820Entry.RESERVED));
         }
         if (lowEnd > MemoryLayout.HIGH_MEMORY_START) {
-            entries.add(new E820Entry(MemoryLayout.HIGH_MEMORY_START, lowEnd - MemoryLayout.HIGH_MEMORY_START,
-                    E820Entry.RAM));
+            entries.add(new E820Entry(
+                    MemoryLayout.HIGH_MEMORY_START, lowEnd - MemoryLayout.HIGH_MEMORY_START, E820Entry.RAM));
         }
         for (RamRegion region : regions.subList(1, regions.size())) {
             entries.add(new E820Entry(region.start(), region.size(), E820Entry.RAM));

@@ -4,8 +4,8 @@ import io.vmm4j.api.Register;
 import io.vmm4j.api.Registers;
 import io.vmm4j.api.Segment;
 import io.vmm4j.api.SpecialRegisters;
-import io.vmm4j.api.VirtualMachine;
 import io.vmm4j.api.Vcpu;
+import io.vmm4j.api.VirtualMachine;
 
 /**
  * Loads a flat binary (such as the test guests in {@code guests/}) and puts a vCPU at its first
@@ -18,8 +18,8 @@ public final class FlatBinaryBoot {
     private static final long CR0_PE = 1;
     private static final long CR0_ET = 1 << 4;
     private static final long RFLAGS_RESERVED = 0x2;
-    private static final int TYPE_CODE_EXECUTE_READ = 0xb;  // accessed
-    private static final int TYPE_DATA_READ_WRITE = 0x3;    // accessed
+    private static final int TYPE_CODE_EXECUTE_READ = 0xb; // accessed
+    private static final int TYPE_DATA_READ_WRITE = 0x3; // accessed
     private static final int TYPE_TSS_BUSY = 0xb;
     private static final int TYPE_LDT = 0x2;
 
@@ -41,17 +41,18 @@ public final class FlatBinaryBoot {
      */
     public static void enterProtectedMode(Vcpu vcpu, long entryPoint) {
         if (entryPoint < 0 || entryPoint > 0xffff_ffffL) {
-            throw new IllegalArgumentException("a 32-bit entry point must lie below 4 GiB, was 0x"
-                    + Long.toHexString(entryPoint));
+            throw new IllegalArgumentException(
+                    "a 32-bit entry point must lie below 4 GiB, was 0x" + Long.toHexString(entryPoint));
         }
-        Segment code = new Segment(0, 0xffffffff, 0x08, TYPE_CODE_EXECUTE_READ, true, 0, true, true, false, true,
-                false, false);
-        Segment data = new Segment(0, 0xffffffff, 0x10, TYPE_DATA_READ_WRITE, true, 0, true, true, false, true,
-                false, false);
+        Segment code = new Segment(
+                0, 0xffffffff, 0x08, TYPE_CODE_EXECUTE_READ, true, 0, true, true, false, true, false, false);
+        Segment data =
+                new Segment(0, 0xffffffff, 0x10, TYPE_DATA_READ_WRITE, true, 0, true, true, false, true, false, false);
         SpecialRegisters sregs = vcpu.specialRegisters().withCodeSegment(code).withDataSegments(data);
         sregs = withSystemSegments(sregs).withControlRegisters(CR0_PE | CR0_ET, 0, 0, 0);
         vcpu.setSpecialRegisters(sregs);
-        vcpu.setRegisters(Registers.of(new long[Register.values().length]).with(Register.RIP, entryPoint)
+        vcpu.setRegisters(Registers.of(new long[Register.values().length])
+                .with(Register.RIP, entryPoint)
                 .with(Register.RFLAGS, RFLAGS_RESERVED));
     }
 
@@ -62,21 +63,37 @@ public final class FlatBinaryBoot {
         SpecialRegisters sregs = vcpu.specialRegisters().withCodeSegment(code).withDataSegments(data);
         sregs = withSystemSegments(sregs).withControlRegisters(CR0_ET, 0, 0, 0);
         vcpu.setSpecialRegisters(sregs);
-        vcpu.setRegisters(Registers.of(new long[Register.values().length]).with(Register.RIP, 0)
+        vcpu.setRegisters(Registers.of(new long[Register.values().length])
+                .with(Register.RIP, 0)
                 .with(Register.RFLAGS, RFLAGS_RESERVED));
     }
 
     private static Segment realModeSegment(int selector, int type) {
-        return new Segment((long) selector << 4, 0xffff, selector, type, true, 0, false, true, false, false, false,
-                false);
+        return new Segment(
+                (long) selector << 4, 0xffff, selector, type, true, 0, false, true, false, false, false, false);
     }
 
     // VMX requires a usable TR and a valid LDT descriptor state on entry even when the guest never loads them.
     private static SpecialRegisters withSystemSegments(SpecialRegisters sregs) {
         Segment tr = new Segment(0, 0xffff, 0, TYPE_TSS_BUSY, true, 0, false, false, false, false, false, false);
         Segment ldt = new Segment(0, 0xffff, 0, TYPE_LDT, true, 0, false, false, false, false, false, false);
-        return new SpecialRegisters(sregs.cs(), sregs.ds(), sregs.es(), sregs.fs(), sregs.gs(), sregs.ss(), tr, ldt,
-                sregs.gdt(), sregs.idt(), sregs.cr0(), sregs.cr2(), sregs.cr3(), sregs.cr4(), sregs.cr8(),
-                sregs.efer(), sregs.apicBase());
+        return new SpecialRegisters(
+                sregs.cs(),
+                sregs.ds(),
+                sregs.es(),
+                sregs.fs(),
+                sregs.gs(),
+                sregs.ss(),
+                tr,
+                ldt,
+                sregs.gdt(),
+                sregs.idt(),
+                sregs.cr0(),
+                sregs.cr2(),
+                sregs.cr3(),
+                sregs.cr4(),
+                sregs.cr8(),
+                sregs.efer(),
+                sregs.apicBase());
     }
 }

@@ -28,7 +28,9 @@ public class KernelLoadException extends VmmException {
     }
 
     private static String describe(String source, long offset, String problem) {
-        return offset < 0 ? source + ": " + problem : source + " at offset 0x" + Long.toHexString(offset) + ": " + problem;
+        return offset < 0
+                ? source + ": " + problem
+                : source + " at offset 0x" + Long.toHexString(offset) + ": " + problem;
     }
 
     /** The file (or, for data not read from a file, a description of it). */

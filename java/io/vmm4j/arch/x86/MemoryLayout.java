@@ -38,9 +38,11 @@ public final class MemoryLayout {
     public static final long ACPI_TABLES_START = 0x000E_0040L;
     /** End (exclusive) of the ACPI area: the end of the legacy BIOS area at 1 MiB. */
     public static final long ACPI_AREA_END = 0x0010_0000L;
+
     public static final long MMIO_GAP_START = 0xC000_0000L;
     /** The most RAM the command lines accept: 1 TiB, reserved lazily (MAP_NORESERVE). */
     public static final long MAX_RAM = 1L << 40;
+
     public static final long MMIO_GAP_END = 0x1_0000_0000L;
     public static final long VIRTIO_MMIO_BASE = MMIO_GAP_START;
     public static final long VIRTIO_MMIO_SIZE = 0x1000;
@@ -49,6 +51,7 @@ public final class MemoryLayout {
     public static final long LAPIC_BASE = 0xFEE0_0000L;
     /** GSIs 5 and up go to virtio devices; 4 is COM1 and 0-3 are legacy. */
     public static final int VIRTIO_FIRST_IRQ = 5;
+
     public static final int LAST_IOAPIC_IRQ = 23;
     public static final int MAX_VIRTIO_DEVICES = LAST_IOAPIC_IRQ - VIRTIO_FIRST_IRQ + 1;
 
@@ -62,6 +65,7 @@ public final class MemoryLayout {
     public static final long PVH_MEMORY_MAP_ADDRESS = 0x6080;
     /** Room for 165 hvm_memmap_table_entry records before the zero page. */
     public static final int PVH_MEMORY_MAP_MAX_ENTRIES = (int) ((0x7000 - PVH_MEMORY_MAP_ADDRESS) / 24);
+
     public static final long ZERO_PAGE_ADDRESS = 0x7000;
     public static final long BOOT_STACK_POINTER = 0x8ff0;
     public static final long PML4_ADDRESS = 0x9000;
@@ -69,6 +73,7 @@ public final class MemoryLayout {
     public static final long PD_ADDRESS = 0xB000;
     /** The boot page tables identity-map this much, in 2 MiB pages: everything below 4 GiB. */
     public static final long IDENTITY_MAPPED_SIZE = 1L << 32;
+
     public static final int PD_COUNT = (int) (IDENTITY_MAPPED_SIZE >> 30);
     public static final long CMDLINE_ADDRESS = 0x20000;
     /** Bytes reserved for the command line, its terminating NUL included. */
@@ -122,7 +127,8 @@ public final class MemoryLayout {
         if (top - initrdSize < 0 || address < lowestAddress) {
             throw new IllegalArgumentException("an initrd of " + initrdSize + " bytes does not fit between the kernel's"
                     + " end (0x" + Long.toHexString(lowestAddress) + ") and 0x" + Long.toHexString(top)
-                    + " (the lower of initrd_addr_max + 1 and the top of RAM below the MMIO gap); give the VM more memory");
+                    + " (the lower of initrd_addr_max + 1 and the top of RAM below the MMIO gap); give the VM"
+                    + " more memory");
         }
         return address;
     }
@@ -133,7 +139,7 @@ public final class MemoryLayout {
             throw new IllegalArgumentException("at most " + MAX_VIRTIO_DEVICES + " virtio devices fit: the IOAPIC has "
                     + "GSIs " + VIRTIO_FIRST_IRQ + " to " + LAST_IOAPIC_IRQ + " for them");
         }
-        return new VirtioMmioSlot(config, VIRTIO_MMIO_BASE + index * VIRTIO_MMIO_SIZE, VIRTIO_MMIO_SIZE,
-                VIRTIO_FIRST_IRQ + index);
+        return new VirtioMmioSlot(
+                config, VIRTIO_MMIO_BASE + index * VIRTIO_MMIO_SIZE, VIRTIO_MMIO_SIZE, VIRTIO_FIRST_IRQ + index);
     }
 }

@@ -22,7 +22,11 @@ public final class PcPlatform {
             throw new IllegalArgumentException("the PC platform needs the in-kernel irqchip (VmConfig.irqchip)");
         }
         SerialPort com1 = vm.addSerialPort("com1", IsaPorts.COM1, IsaPorts.COM1_IRQ, console);
-        vm.addIoDevice("i8042", AddressSpace.PIO, I8042Controller.BASE_PORT, I8042Controller.PORT_COUNT,
+        vm.addIoDevice(
+                "i8042",
+                AddressSpace.PIO,
+                I8042Controller.BASE_PORT,
+                I8042Controller.PORT_COUNT,
                 new I8042Controller(() -> vm.requestStop(StopReason.of(StopReason.Kind.SYSTEM_RESET))));
         vm.addIoDevice("rtc", AddressSpace.PIO, CmosRtc.BASE_PORT, CmosRtc.PORT_COUNT, new CmosRtc());
         vm.addNullDevice("post-code", AddressSpace.PIO, IsaPorts.POST_CODE, 1);

@@ -26,19 +26,19 @@ public final class XsaveLeaf {
     private record Component(int bit, boolean supervisor, int leaf, CpuFeature.Register register, int featureBit) {}
 
     private static final List<Component> COMPONENTS = List.of(
-            new Component(1, false, 0x1, CpuFeature.Register.EDX, 25),   // SSE state: SSE
-            new Component(2, false, 0x1, CpuFeature.Register.ECX, 28),   // YMM upper halves: AVX
-            new Component(3, false, 0x7, CpuFeature.Register.EBX, 14),   // MPX BNDREGS: MPX
-            new Component(4, false, 0x7, CpuFeature.Register.EBX, 14),   // MPX BNDCSR: MPX
-            new Component(5, false, 0x7, CpuFeature.Register.EBX, 16),   // AVX-512 opmask: AVX512F
-            new Component(6, false, 0x7, CpuFeature.Register.EBX, 16),   // AVX-512 ZMM_Hi256
-            new Component(7, false, 0x7, CpuFeature.Register.EBX, 16),   // AVX-512 Hi16_ZMM
-            new Component(8, true, 0x7, CpuFeature.Register.EBX, 25),    // Processor trace: Intel PT
-            new Component(9, false, 0x7, CpuFeature.Register.ECX, 3),    // PKRU: PKU
-            new Component(10, true, 0x7, CpuFeature.Register.ECX, 29),   // PASID: ENQCMD
-            new Component(11, true, 0x7, CpuFeature.Register.ECX, 7),    // CET user: CET shadow stack
-            new Component(12, true, 0x7, CpuFeature.Register.ECX, 7),    // CET supervisor
-            new Component(17, false, 0x7, CpuFeature.Register.EDX, 24),  // AMX TILECFG: AMX-TILE
+            new Component(1, false, 0x1, CpuFeature.Register.EDX, 25), // SSE state: SSE
+            new Component(2, false, 0x1, CpuFeature.Register.ECX, 28), // YMM upper halves: AVX
+            new Component(3, false, 0x7, CpuFeature.Register.EBX, 14), // MPX BNDREGS: MPX
+            new Component(4, false, 0x7, CpuFeature.Register.EBX, 14), // MPX BNDCSR: MPX
+            new Component(5, false, 0x7, CpuFeature.Register.EBX, 16), // AVX-512 opmask: AVX512F
+            new Component(6, false, 0x7, CpuFeature.Register.EBX, 16), // AVX-512 ZMM_Hi256
+            new Component(7, false, 0x7, CpuFeature.Register.EBX, 16), // AVX-512 Hi16_ZMM
+            new Component(8, true, 0x7, CpuFeature.Register.EBX, 25), // Processor trace: Intel PT
+            new Component(9, false, 0x7, CpuFeature.Register.ECX, 3), // PKRU: PKU
+            new Component(10, true, 0x7, CpuFeature.Register.ECX, 29), // PASID: ENQCMD
+            new Component(11, true, 0x7, CpuFeature.Register.ECX, 7), // CET user: CET shadow stack
+            new Component(12, true, 0x7, CpuFeature.Register.ECX, 7), // CET supervisor
+            new Component(17, false, 0x7, CpuFeature.Register.EDX, 24), // AMX TILECFG: AMX-TILE
             new Component(18, false, 0x7, CpuFeature.Register.EDX, 24)); // AMX TILEDATA
 
     private static final long AMX_TILEDATA = 1L << 18;
@@ -58,7 +58,7 @@ public final class XsaveLeaf {
         boolean xsaves = sub1 != null && (sub1.eax() & SUBLEAF1_XSAVES) != 0;
         long reportedXss = xsave && xsaves ? combine(sub1.ecx(), sub1.edx()) : 0;
 
-        long xcr0 = reportedXcr0 & 0b1;  // x87 state is always there with XSAVE
+        long xcr0 = reportedXcr0 & 0b1; // x87 state is always there with XSAVE
         long xss = 0;
         for (Component c : COMPONENTS) {
             long bit = 1L << c.bit();
@@ -85,11 +85,15 @@ public final class XsaveLeaf {
             } else if (!xsave) {
                 result.add(zeroed(entry));
             } else if (entry.index() == 0) {
-                result.add(entry.withEax((int) xcr0).withEbx(standardSize).withEcx(standardSize)
+                result.add(entry.withEax((int) xcr0)
+                        .withEbx(standardSize)
+                        .withEcx(standardSize)
                         .withEdx((int) (xcr0 >>> 32)));
             } else if (entry.index() == 1) {
                 int eax = (xcr0 & AMX_TILEDATA) != 0 ? entry.eax() : entry.eax() & ~SUBLEAF1_XFD;
-                result.add(entry.withEax(eax).withEbx(compactedSize).withEcx((int) xss)
+                result.add(entry.withEax(eax)
+                        .withEbx(compactedSize)
+                        .withEcx((int) xss)
                         .withEdx((int) (xss >>> 32)));
             } else if (entry.index() < 64 && ((xcr0 | xss) & (1L << entry.index())) != 0) {
                 result.add(entry);
@@ -129,8 +133,7 @@ public final class XsaveLeaf {
         return size;
     }
 
-    private static boolean featureOffered(List<CpuidEntry> entries, int leaf, CpuFeature.Register register,
-            int bit) {
+    private static boolean featureOffered(List<CpuidEntry> entries, int leaf, CpuFeature.Register register, int bit) {
         CpuidEntry entry = find(entries, leaf, 0);
         if (entry == null) return false;
         int value = switch (register) {

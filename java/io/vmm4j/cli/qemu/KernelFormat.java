@@ -1,6 +1,5 @@
 package io.vmm4j.cli.qemu;
 
-import io.vmm4j.arch.x86.KernelLoadException;
 import io.vmm4j.api.Vcpu;
 import io.vmm4j.api.VirtualMachine;
 import io.vmm4j.arch.x86.E820Map;

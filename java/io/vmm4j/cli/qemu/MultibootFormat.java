@@ -37,16 +37,16 @@ final class MultibootFormat implements KernelFormat {
                 try {
                     data = Files.readAllBytes(Path.of(path));
                 } catch (IOException e) {
-                    throw new IOException("could not load multiboot module '" + path + "' (-initrd): "
-                            + FileErrors.strerror(e), e);
+                    throw new IOException(
+                            "could not load multiboot module '" + path + "' (-initrd): " + FileErrors.strerror(e), e);
                 }
                 modules.add(new MultibootModule(item, data));
             }
         }
-        String commandLine = request.append().isEmpty() ? request.path().toString()
-                : request.path() + " " + request.append();
-        MultibootLoader.Prepared prepared = MultibootLoader.prepare(map, request.path().toString(), request.kernel(),
-                commandLine, modules);
+        String commandLine =
+                request.append().isEmpty() ? request.path().toString() : request.path() + " " + request.append();
+        MultibootLoader.Prepared prepared =
+                MultibootLoader.prepare(map, request.path().toString(), request.kernel(), commandLine, modules);
         return vm -> {
             MultibootLoader.Loaded loaded = prepared.load(vm.memory());
             return vcpu -> MultibootLoader.enter(vcpu, loaded);

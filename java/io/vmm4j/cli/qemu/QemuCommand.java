@@ -47,6 +47,7 @@ public final class QemuCommand implements Command {
     static final int EXIT_INTERRUPTED = 128 + 2;
     /** The boot protocols tried for -kernel, in order. Linux's bzImage goes here when it exists. */
     static final List<KernelFormat> KERNEL_FORMATS = List.of(new MultibootFormat());
+
     private static final String PREFIX = "vmm4j qemu: ";
 
     private final Path kvmDevice;
@@ -75,8 +76,10 @@ public final class QemuCommand implements Command {
                 .append("Options (one dash or two):\n");
         for (QemuOptionParser.Option option : QemuOptionParser.OPTIONS) {
             String head = option.name() + (option.takesValue() ? " " + option.argument() : "");
-            text.append(head.length() < 30 ? String.format("%-30s %s%n", head, option.help())
-                    : String.format("%s%n%-30s %s%n", head, "", option.help()));
+            text.append(
+                    head.length() < 30
+                            ? String.format("%-30s %s%n", head, option.help())
+                            : String.format("%s%n%-30s %s%n", head, "", option.help()));
         }
         return text.append("\n")
                 .append("The VM always has the in-kernel PIC, IOAPIC and LAPICs, the PIT unless -machine pit=off,\n")
@@ -92,16 +95,19 @@ public final class QemuCommand implements Command {
     /** The device list of {@code -device help}, in QEMU's format (harnesses grep it for "pc-testdev"). */
     static String deviceList() {
         StringBuilder text = new StringBuilder("Misc devices:\n");
-        for (String device : QemuOptionParser.DEVICES) text.append("name \"").append(device).append("\", bus ISA\n");
+        for (String device : QemuOptionParser.DEVICES)
+            text.append("name \"").append(device).append("\", bus ISA\n");
         return text.toString();
     }
 
     /** {@code -cpu help}, in the shape of QEMU's list: the models, then the feature names. */
     static String cpuList() {
         StringBuilder text = new StringBuilder("Available CPU models:\n");
-        for (CpuModel model : CpuModel.values()) text.append("  ").append(model.modelName()).append('\n');
+        for (CpuModel model : CpuModel.values())
+            text.append("  ").append(model.modelName()).append('\n');
         text.append("\nRecognized CPUID flags:\n");
-        for (CpuFeature feature : CpuFeature.values()) text.append("  ").append(feature.featureName()).append('\n');
+        for (CpuFeature feature : CpuFeature.values())
+            text.append("  ").append(feature.featureName()).append('\n');
         return text.toString();
     }
 
@@ -149,22 +155,32 @@ public final class QemuCommand implements Command {
     // Everything that needs no VM is read and checked first, so bad input is reported as such on any host.
     private int boot(QemuOptions options, PrintStream out, PrintStream err) throws IOException {
         byte[] kernel = readKernel(options.kernel);
-        KernelFormat format = KERNEL_FORMATS.stream().filter(f -> f.recognizes(kernel)).findFirst().orElseThrow(() ->
-                KernelLoadException.whole(options.kernel.toString(), "not a multiboot kernel (no multiboot header in"
-                        + " its first 8192 bytes); vmm4j qemu boots Multiboot v1 kernels", null));
+        KernelFormat format = KERNEL_FORMATS.stream()
+                .filter(f -> f.recognizes(kernel))
+                .findFirst()
+                .orElseThrow(() -> KernelLoadException.whole(
+                        options.kernel.toString(),
+                        "not a multiboot kernel (no multiboot header in"
+                                + " its first 8192 bytes); vmm4j qemu boots Multiboot v1 kernels",
+                        null));
         E820Map map = E820Map.forMemory(options.memorySize);
-        VmConfig.Builder config = VmConfig.builder().vcpuCount(options.cpus).memorySize(options.memorySize)
-                .irqchip(true).pit(options.pitMode()).cpuModel(options.cpuModel);
+        VmConfig.Builder config = VmConfig.builder()
+                .vcpuCount(options.cpus)
+                .memorySize(options.memorySize)
+                .irqchip(true)
+                .pit(options.pitMode())
+                .cpuModel(options.cpuModel);
         options.cpuFeatures.forEach(config::cpuFeature);
         VmConfig vmConfig = config.build();
-        KernelFormat.Prepared prepared = format.prepare(map, new KernelFormat.Request(options.kernel, kernel,
-                options.append, options.initrd));
+        KernelFormat.Prepared prepared =
+                format.prepare(map, new KernelFormat.Request(options.kernel, kernel, options.append, options.initrd));
         OutputStream serialFile = null;
         if (options.effectiveSerial() == QemuOptions.SerialSink.FILE) {
             try {
                 serialFile = Files.newOutputStream(options.serialFile);
             } catch (IOException e) {
-                err.println(PREFIX + "cannot write the serial file " + options.serialFile + ": " + FileErrors.strerror(e));
+                err.println(
+                        PREFIX + "cannot write the serial file " + options.serialFile + ": " + FileErrors.strerror(e));
                 return EXIT_ERROR;
             }
         }
@@ -187,8 +203,14 @@ public final class QemuCommand implements Command {
         }
     }
 
-    private static int run(VirtualMachine vm, KernelFormat.Prepared kernel, E820Map map, OutputStream console,
-            QemuOptions options, PrintStream out, PrintStream err) {
+    private static int run(
+            VirtualMachine vm,
+            KernelFormat.Prepared kernel,
+            E820Map map,
+            OutputStream console,
+            QemuOptions options,
+            PrintStream out,
+            PrintStream err) {
         Thread closeOnShutdown = new Thread(vm::close, "vmm4j-close-vm");
         Runtime.getRuntime().addShutdownHook(closeOnShutdown);
         try {
@@ -213,10 +235,18 @@ public final class QemuCommand implements Command {
         PcPlatform.install(vm, console);
         AcpiTables acpi = AcpiTables.build(AcpiPlatform.of(options.cpus, List.of(), true));
         vm.memory().write(acpi.baseAddress(), acpi.image());
-        vm.addIoDevice("fw_cfg", AddressSpace.PIO, FwCfg.BASE_PORT, FwCfg.PORT_COUNT,
+        vm.addIoDevice(
+                "fw_cfg",
+                AddressSpace.PIO,
+                FwCfg.BASE_PORT,
+                FwCfg.PORT_COUNT,
                 FwCfg.forPc(options.memorySize, options.cpus, options.maxCpusOrCpus(), map, options.nographic));
         if (options.debugExitBase.isPresent()) {
-            vm.addIoDevice("isa-debug-exit", AddressSpace.PIO, options.debugExitBase.getAsInt(), options.debugExitSize,
+            vm.addIoDevice(
+                    "isa-debug-exit",
+                    AddressSpace.PIO,
+                    options.debugExitBase.getAsInt(),
+                    options.debugExitSize,
                     new IsaDebugExit(value -> vm.requestStop(StopReason.guestExit(value))));
         }
         if (options.pcTestdev) new PcTestdev(vm::setIrqLevel).install(vm);
@@ -229,8 +259,9 @@ public final class QemuCommand implements Command {
             case SHUTDOWN:
             case SYSTEM_RESET:
                 if (!options.noReboot) {
-                    err.println(PREFIX + "the guest " + (reason.kind() == StopReason.Kind.SHUTDOWN
-                            ? "shut down (triple fault)" : "reset") + "; vmm4j does not reboot, so the run ends as with"
+                    err.println(PREFIX + "the guest "
+                            + (reason.kind() == StopReason.Kind.SHUTDOWN ? "shut down (triple fault)" : "reset")
+                            + "; vmm4j does not reboot, so the run ends as with"
                             + " -no-reboot");
                 }
                 return EXIT_OK;

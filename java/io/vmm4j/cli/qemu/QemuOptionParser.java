@@ -37,24 +37,38 @@ final class QemuOptionParser {
     /** Every option, in the order the help lists them; the texts are QEMU's, narrowed to what vmm4j does. */
     static final List<Option> OPTIONS = List.of(
             new Option("-kernel", "bzImage", "use 'bzImage' as kernel image (a Multiboot v1 kernel)"),
-            new Option("-initrd", "file", "use 'file' as initial ram disk (Multiboot modules: 'F1 ARGS,F2', ',,' for"
-                    + " a comma)"),
+            new Option(
+                    "-initrd",
+                    "file",
+                    "use 'file' as initial ram disk (Multiboot modules: 'F1 ARGS,F2', ',,' for" + " a comma)"),
             new Option("-append", "cmdline", "use 'cmdline' as kernel command line"),
             new Option("-m", "[size=]megs", "configure guest RAM (default 128M; K, M, G suffixes)"),
-            new Option("-smp", "[[cpus=]n][,maxcpus=maxcpus][,sockets=s][,dies=d][,clusters=c][,cores=c][,threads=t]",
+            new Option(
+                    "-smp",
+                    "[[cpus=]n][,maxcpus=maxcpus][,sockets=s][,dies=d][,clusters=c][,cores=c][,threads=t]",
                     "set the number of initial CPUs to 'n'"),
-            new Option("-cpu", "model[,+feature|-feature|feature=on|off...]", "select CPU ('-cpu help' for list):"
-                    + " " + CpuModel.names() + " (default qemu64, as QEMU's pc)"),
-            new Option("-machine", "[type=]name[,prop=value...]", "selects emulated machine: pc or q35 (both are"
-                    + " vmm4j's one PC); props accel=kvm, kernel_irqchip=on, pit=on|off"),
+            new Option(
+                    "-cpu",
+                    "model[,+feature|-feature|feature=on|off...]",
+                    "select CPU ('-cpu help' for list):" + " " + CpuModel.names() + " (default qemu64, as QEMU's pc)"),
+            new Option(
+                    "-machine",
+                    "[type=]name[,prop=value...]",
+                    "selects emulated machine: pc or q35 (both are"
+                            + " vmm4j's one PC); props accel=kvm, kernel_irqchip=on, pit=on|off"),
             new Option("-M", "[type=]name[,prop=value...]", "the same as -machine"),
             new Option("-accel", "kvm", "select accelerator (KVM only)"),
             new Option("-enable-kvm", null, "enable KVM full virtualization support (always on)"),
-            new Option("-global", "driver.property=value", "set a default value of a driver's property: only "
-                    + KVM_PIT_LOST_TICK_POLICY + "=discard|delay"),
+            new Option(
+                    "-global",
+                    "driver.property=value",
+                    "set a default value of a driver's property: only " + KVM_PIT_LOST_TICK_POLICY + "=discard|delay"),
             new Option("-overcommit", "[mem-lock=on|off][,cpu-pm=on|off]", "accepted and ignored"),
-            new Option("-serial", "dev", "redirect the serial port to char device 'dev': stdio, mon:stdio, none,"
-                    + " null, file:PATH, chardev:ID"),
+            new Option(
+                    "-serial",
+                    "dev",
+                    "redirect the serial port to char device 'dev': stdio, mon:stdio, none,"
+                            + " null, file:PATH, chardev:ID"),
             new Option("-chardev", "stdio|null|file,id=id[,path=path]", "a character device for -serial and -mon"),
             new Option("-mon", "chardev=id[,mode=readline|control]", "accepted and ignored: no monitor"),
             new Option("-nographic", null, "disable graphical output; COM1 on stdio unless -serial says otherwise"),
@@ -63,11 +77,14 @@ final class QemuOptionParser {
             new Option("-vnc", "none", "no VNC server"),
             new Option("-nodefaults", null, "don't create default devices (there are none to leave out)"),
             new Option("-no-reboot", null, "exit instead of rebooting"),
-            new Option("-device", "driver[,prop=value][,...]", "add device (-device help for list): isa-debug-exit"
-                    + "[,iobase=0xf4][,iosize=0x4], pc-testdev"),
+            new Option(
+                    "-device",
+                    "driver[,prop=value][,...]",
+                    "add device (-device help for list): isa-debug-exit" + "[,iobase=0xf4][,iosize=0x4], pc-testdev"),
             new Option("-name", "string", "set the name of the guest"),
             new Option("-h", null, "display this help and exit"),
             new Option("-help", null, "display this help and exit"));
+
     static final List<String> SUPPORTED = OPTIONS.stream().map(Option::name).toList();
     static final List<String> DEVICES = List.of("isa-debug-exit", "pc-testdev");
     /** vmm4j's one PC machine answers to QEMU's names of both PC machines; -M q35 tests need no PCIe here. */
@@ -83,7 +100,9 @@ final class QemuOptionParser {
                 throw new QemuUsageException("'" + arg + "': disk images are not supported; boot with -kernel");
             }
             String option = arg.startsWith("--") ? arg.substring(1) : arg;
-            Option known = OPTIONS.stream().filter(o -> o.name().equals(option)).findFirst()
+            Option known = OPTIONS.stream()
+                    .filter(o -> o.name().equals(option))
+                    .findFirst()
                     .orElseThrow(() -> unsupported(arg));
             if (known.takesValue()) {
                 if (i + 1 >= args.size()) throw new QemuUsageException(arg + ": needs a value");
@@ -94,14 +113,14 @@ final class QemuOptionParser {
                 case "-h", "-help" -> options.help = true;
                 case "-nographic" -> options.nographic = true;
                 case "-no-reboot" -> options.noReboot = true;
-                default -> { }  // -enable-kvm, -nodefaults: what vmm4j always does
+                default -> {} // -enable-kvm, -nodefaults: what vmm4j always does
             }
         }
         if (options.help || options.listDevices || options.listCpus) return options;
         if (options.kernel == null) throw new QemuUsageException("-kernel: a kernel is required (vmm4j boots no BIOS)");
         if (options.maxCpus.isPresent() && options.maxCpus.getAsInt() < options.cpus) {
-            throw new QemuUsageException("-smp: maxcpus=" + options.maxCpus.getAsInt() + " is below cpus="
-                    + options.cpus);
+            throw new QemuUsageException(
+                    "-smp: maxcpus=" + options.maxCpus.getAsInt() + " is below cpus=" + options.cpus);
         }
         if (options.maxCpusOrCpus() > AcpiPlatform.MAX_VCPUS) {
             // QEMU's words (hw/core/machine-smp.c): kvm-unit-tests greps "SMP CPUs" and takes the last word.
@@ -112,8 +131,8 @@ final class QemuOptionParser {
     }
 
     static QemuUsageException unsupported(String option) {
-        return new QemuUsageException(option + ": unsupported option; vmm4j qemu supports "
-                + String.join(" ", SUPPORTED) + " (see --help)");
+        return new QemuUsageException(
+                option + ": unsupported option; vmm4j qemu supports " + String.join(" ", SUPPORTED) + " (see --help)");
     }
 
     private static void valued(QemuOptions options, String option, String value) throws QemuUsageException {
@@ -127,15 +146,18 @@ final class QemuOptionParser {
             case "-machine", "-M" -> machine(options, option, value);
             case "-accel" -> accel(option, value);
             case "-global" -> global(options, value);
-            case "-overcommit" -> LOG.debug("-overcommit {}: ignored (vmm4j neither locks memory nor passes CPU"
-                    + " power management through)", value);
+            case "-overcommit" ->
+                LOG.debug(
+                        "-overcommit {}: ignored (vmm4j neither locks memory nor passes CPU"
+                                + " power management through)",
+                        value);
             case "-serial" -> serial(options, value);
             case "-chardev" -> chardev(options, value);
             case "-mon" -> mon(options, value);
             case "-display", "-vga", "-vnc" -> {
                 if (!value.equals("none")) {
-                    throw new QemuUsageException(option + " " + value + ": vmm4j has no display; only '" + option
-                            + " none' is accepted");
+                    throw new QemuUsageException(
+                            option + " " + value + ": vmm4j has no display; only '" + option + " none' is accepted");
                 }
             }
             case "-device" -> device(options, value);
@@ -178,7 +200,8 @@ final class QemuOptionParser {
             throw new QemuUsageException("-m " + value + ": not a size (use e.g. 64, 64M or 1G)");
         }
         if (bytes < (2L << 20) || bytes > MemoryLayout.MAX_RAM) {
-            throw new QemuUsageException("-m " + value + ": vmm4j qemu supports 2M to " + (MemoryLayout.MAX_RAM >> 20) + "M");
+            throw new QemuUsageException(
+                    "-m " + value + ": vmm4j qemu supports 2M to " + (MemoryLayout.MAX_RAM >> 20) + "M");
         }
         return bytes;
     }
@@ -196,8 +219,9 @@ final class QemuOptionParser {
                     topology *= count("-smp", item.getValue());
                     hasTopology = true;
                 }
-                default -> throw new QemuUsageException("-smp " + value + ": unsupported '" + item.getKey()
-                        + "'; use N[,cpus=N][,maxcpus=M][,sockets=S][,cores=C][,threads=T]");
+                default ->
+                    throw new QemuUsageException("-smp " + value + ": unsupported '" + item.getKey()
+                            + "'; use N[,cpus=N][,maxcpus=M][,sockets=S][,cores=C][,threads=T]");
             }
         }
         options.cpus = cpus > 0 ? cpus : hasTopology ? topology : 1;
@@ -266,8 +290,9 @@ final class QemuOptionParser {
                     }
                 }
                 case "pit" -> options.pit = onOff(option + " " + value, item.getValue());
-                default -> throw new QemuUsageException(option + " " + value + ": unsupported property '"
-                        + item.getKey() + "'; vmm4j accepts the type, accel=kvm, kernel_irqchip=on and pit=on|off");
+                default ->
+                    throw new QemuUsageException(option + " " + value + ": unsupported property '" + item.getKey()
+                            + "'; vmm4j accepts the type, accel=kvm, kernel_irqchip=on and pit=on|off");
             }
         }
     }
@@ -300,8 +325,9 @@ final class QemuOptionParser {
         switch (setting) {
             case "discard" -> options.discardLostTicks = true;
             case "delay" -> options.discardLostTicks = false;
-            default -> throw new QemuUsageException("-global " + value + ": the in-kernel PIT's lost_tick_policy is"
-                    + " discard or delay");
+            default ->
+                throw new QemuUsageException(
+                        "-global " + value + ": the in-kernel PIT's lost_tick_policy is" + " discard or delay");
         }
     }
 
@@ -328,12 +354,14 @@ final class QemuOptionParser {
             options.serial = java.util.Optional.of(QemuOptions.SerialSink.FILE);
             options.serialFile = Path.of(value.substring(5));
         } else {
-            options.serial = java.util.Optional.of(switch (value) {
-                case "stdio", "mon:stdio" -> QemuOptions.SerialSink.STDIO;
-                case "none", "null" -> QemuOptions.SerialSink.NONE;
-                default -> throw new QemuUsageException("-serial " + value + ": unsupported; use stdio, mon:stdio,"
-                        + " none, null, file:PATH or chardev:ID");
-            });
+            options.serial = java.util.Optional.of(
+                    switch (value) {
+                        case "stdio", "mon:stdio" -> QemuOptions.SerialSink.STDIO;
+                        case "none", "null" -> QemuOptions.SerialSink.NONE;
+                        default ->
+                            throw new QemuUsageException("-serial " + value + ": unsupported; use stdio, mon:stdio,"
+                                    + " none, null, file:PATH or chardev:ID");
+                    });
         }
     }
 
@@ -350,11 +378,13 @@ final class QemuOptionParser {
                 if (path == null) throw new QemuUsageException("-chardev " + value + ": file needs path=");
                 yield new QemuOptions.Chardev(QemuOptions.SerialSink.FILE, Path.of(path));
             }
-            default -> throw new QemuUsageException("-chardev " + value + ": unsupported backend '" + backend
-                    + "'; use stdio, null or file");
+            default ->
+                throw new QemuUsageException(
+                        "-chardev " + value + ": unsupported backend '" + backend + "'; use stdio, null or file");
         };
         for (String key : items.keySet()) {
-            if (!List.of("", "id", "path", "mux", "signal", "logfile", "logappend").contains(key)) {
+            if (!List.of("", "id", "path", "mux", "signal", "logfile", "logappend")
+                    .contains(key)) {
                 throw new QemuUsageException("-chardev " + value + ": unsupported property '" + key + "'");
             }
         }
@@ -382,11 +412,12 @@ final class QemuOptionParser {
                 int size = IsaDebugExit.DEFAULT_IOSIZE;
                 for (Map.Entry<String, String> item : items.entrySet()) {
                     switch (item.getKey()) {
-                        case "" -> { }
+                        case "" -> {}
                         case "iobase" -> base = number("-device " + value, item.getValue(), 0, 0xffff);
                         case "iosize" -> size = number("-device " + value, item.getValue(), 1, 0x10000);
-                        default -> throw new QemuUsageException("-device " + value + ": isa-debug-exit has iobase"
-                                + " and iosize, not '" + item.getKey() + "'");
+                        default ->
+                            throw new QemuUsageException("-device " + value + ": isa-debug-exit has iobase"
+                                    + " and iosize, not '" + item.getKey() + "'");
                     }
                 }
                 if (base + size > 0x10000) {
@@ -401,16 +432,19 @@ final class QemuOptionParser {
                 }
                 options.pcTestdev = true;
             }
-            case "pci-testdev" -> throw new QemuUsageException("-device pci-testdev: needs PCI, which vmm4j does"
-                    + " not emulate yet; leave it out (kvm-unit-tests only adds it when -device ? lists it)");
-            default -> throw new QemuUsageException("-device " + driver + ": unsupported device; vmm4j qemu has "
-                    + String.join(", ", DEVICES));
+            case "pci-testdev" ->
+                throw new QemuUsageException("-device pci-testdev: needs PCI, which vmm4j does"
+                        + " not emulate yet; leave it out (kvm-unit-tests only adds it when -device ? lists it)");
+            default ->
+                throw new QemuUsageException(
+                        "-device " + driver + ": unsupported device; vmm4j qemu has " + String.join(", ", DEVICES));
         }
     }
 
     private static int number(String context, String value, int min, int max) throws QemuUsageException {
         try {
-            int number = value.startsWith("0x") || value.startsWith("0X") ? Integer.parseInt(value.substring(2), 16)
+            int number = value.startsWith("0x") || value.startsWith("0X")
+                    ? Integer.parseInt(value.substring(2), 16)
                     : Integer.decode(value);
             if (number >= min && number <= max) return number;
         } catch (NumberFormatException e) {

@@ -9,10 +9,14 @@ import java.util.OptionalInt;
 
 /** A parsed {@code vmm4j qemu} command line: what the VM is made of and where its console goes. */
 final class QemuOptions {
-    static final long DEFAULT_MEMORY = 128L << 20;  // QEMU's default -m
+    static final long DEFAULT_MEMORY = 128L << 20; // QEMU's default -m
 
     /** Where COM1 transmits. */
-    enum SerialSink { STDIO, NONE, FILE }
+    enum SerialSink {
+        STDIO,
+        NONE,
+        FILE
+    }
 
     boolean help;
     boolean listDevices;
@@ -25,6 +29,7 @@ final class QemuOptions {
     OptionalInt maxCpus = OptionalInt.empty();
     /** QEMU's default CPU model for its pc machine. */
     String cpuModel = "qemu64";
+
     final Map<String, Boolean> cpuFeatures = new LinkedHashMap<>();
     /** The -machine type as given, for messages that name it as QEMU does. */
     String machine = "pc";
@@ -32,13 +37,16 @@ final class QemuOptions {
     boolean pit = true;
     /** -global kvm-pit.lost_tick_policy=discard (true) or delay (false, KVM's default). */
     boolean discardLostTicks;
+
     boolean nographic;
     boolean noReboot;
     /** Set by -serial; empty means "not given". */
     Optional<SerialSink> serial = Optional.empty();
+
     Path serialFile;
     /** isa-debug-exit's first port and port count, when it was given. */
     OptionalInt debugExitBase = OptionalInt.empty();
+
     int debugExitSize;
     boolean pcTestdev;
     String name = "vmm4j";

@@ -20,9 +20,18 @@ public final class CmosRtc implements IoDevice, StatefulDevice {
     /** The CMOS index of the century register, as the ACPI FADT's CENTURY field names it. */
     public static final int CENTURY = 0x32;
 
-    private static final int SECONDS = 0x00, MINUTES = 0x02, HOURS = 0x04, WEEKDAY = 0x06, DAY = 0x07,
-            MONTH = 0x08, YEAR = 0x09, STATUS_A = 0x0A, STATUS_B = 0x0B, STATUS_C = 0x0C, STATUS_D = 0x0D;
-    private static final int STATUS_A_DIVIDER_32KHZ = 0x26;  // UIP clear: the time is always readable
+    private static final int SECONDS = 0x00,
+            MINUTES = 0x02,
+            HOURS = 0x04,
+            WEEKDAY = 0x06,
+            DAY = 0x07,
+            MONTH = 0x08,
+            YEAR = 0x09,
+            STATUS_A = 0x0A,
+            STATUS_B = 0x0B,
+            STATUS_C = 0x0C,
+            STATUS_D = 0x0D;
+    private static final int STATUS_A_DIVIDER_32KHZ = 0x26; // UIP clear: the time is always readable
     private static final int STATUS_B_24_HOUR = 0x02;
     private static final int STATUS_B_BINARY = 0x04;
     private static final int STATUS_D_VALID_RAM = 0x80;
@@ -48,7 +57,7 @@ public final class CmosRtc implements IoDevice, StatefulDevice {
         if (port == 0) return index;
         return switch (index) {
             case SECONDS, MINUTES, HOURS, WEEKDAY, DAY, MONTH, YEAR, CENTURY -> encode(timeField(now(), index));
-            case STATUS_C -> 0;  // no periodic, alarm or update interrupts are raised
+            case STATUS_C -> 0; // no periodic, alarm or update interrupts are raised
             default -> ram[index] & 0xff;
         };
     }
@@ -57,13 +66,13 @@ public final class CmosRtc implements IoDevice, StatefulDevice {
     public void write(long port, int size, long value) {
         int byteValue = (int) (value & 0xff);
         if (port == 0) {
-            index = byteValue & 0x7f;  // bit 7 is the NMI mask, not part of the index
+            index = byteValue & 0x7f; // bit 7 is the NMI mask, not part of the index
             return;
         }
         switch (index) {
             case SECONDS, MINUTES, HOURS, DAY, MONTH, YEAR, CENTURY -> setTimeField(index, decode(byteValue));
-            case STATUS_C, STATUS_D -> { }  // read-only
-            case STATUS_A -> ram[index] = (byte) (byteValue & 0x7f);  // UIP is read-only
+            case STATUS_C, STATUS_D -> {} // read-only
+            case STATUS_A -> ram[index] = (byte) (byteValue & 0x7f); // UIP is read-only
             default -> ram[index] = (byte) byteValue;
         }
     }
@@ -77,11 +86,11 @@ public final class CmosRtc implements IoDevice, StatefulDevice {
             case SECONDS -> time.getSecond();
             case MINUTES -> time.getMinute();
             case HOURS -> time.getHour();
-            case WEEKDAY -> time.getDayOfWeek().getValue() % 7 + 1;  // 1 = Sunday
+            case WEEKDAY -> time.getDayOfWeek().getValue() % 7 + 1; // 1 = Sunday
             case DAY -> time.getDayOfMonth();
             case MONTH -> time.getMonthValue();
             case YEAR -> time.getYear() % 100;
-            default -> time.getYear() / 100;  // CENTURY
+            default -> time.getYear() / 100; // CENTURY
         };
     }
 
@@ -99,7 +108,7 @@ public final class CmosRtc implements IoDevice, StatefulDevice {
                 default -> current.withYear(value * 100 + current.getYear() % 100);
             };
         } catch (java.time.DateTimeException e) {
-            return;  // a guest writing an impossible date field changes nothing
+            return; // a guest writing an impossible date field changes nothing
         }
         offset = offset.plus(Duration.between(current, wanted));
     }
@@ -123,8 +132,11 @@ public final class CmosRtc implements IoDevice, StatefulDevice {
 
     @Override
     public byte[] saveState() {
-        return ByteBuffer.allocate(ram.length + 1 + Long.BYTES).put(ram).put((byte) index)
-                .putLong(offset.toMillis()).array();
+        return ByteBuffer.allocate(ram.length + 1 + Long.BYTES)
+                .put(ram)
+                .put((byte) index)
+                .putLong(offset.toMillis())
+                .array();
     }
 
     @Override

@@ -27,8 +27,8 @@ public final class I8042Controller implements IoDevice, StatefulDevice {
     private static final int OUTPUT_PORT_RESET_LINE = 0x01;
 
     private final Runnable resetCpu;
-    private int commandByte = 0x45;  // translate, system flag, keyboard interrupt
-    private int outputPort = 0x03;   // reset line high (not in reset), A20 enabled
+    private int commandByte = 0x45; // translate, system flag, keyboard interrupt
+    private int outputPort = 0x03; // reset line high (not in reset), A20 enabled
     private int pendingCommand = -1;
     private int outputBuffer = -1;
     private boolean lastWasCommand;
@@ -41,7 +41,8 @@ public final class I8042Controller implements IoDevice, StatefulDevice {
     @Override
     public long read(long offset, int size) {
         if (offset == COMMAND) {
-            return (outputBuffer >= 0 ? STATUS_OUTPUT_FULL : 0) | STATUS_SYSTEM_FLAG
+            return (outputBuffer >= 0 ? STATUS_OUTPUT_FULL : 0)
+                    | STATUS_SYSTEM_FLAG
                     | (lastWasCommand ? STATUS_COMMAND : 0);
         }
         if (offset == DATA) {
@@ -73,7 +74,7 @@ public final class I8042Controller implements IoDevice, StatefulDevice {
             case CMD_INTERFACE_TEST -> outputBuffer = 0x00;
             case CMD_READ_OUTPUT_PORT -> outputBuffer = outputPort;
             case CMD_RESET_CPU -> resetCpu.run();
-            default -> { }  // enable/disable interfaces and the rest need no state here
+            default -> {} // enable/disable interfaces and the rest need no state here
         }
     }
 
@@ -82,9 +83,9 @@ public final class I8042Controller implements IoDevice, StatefulDevice {
             commandByte = value;
         } else if (pendingCommand == CMD_WRITE_OUTPUT_PORT) {
             outputPort = value;
-            if ((value & OUTPUT_PORT_RESET_LINE) == 0) resetCpu.run();  // the other way to pulse reset
+            if ((value & OUTPUT_PORT_RESET_LINE) == 0) resetCpu.run(); // the other way to pulse reset
         } else {
-            outputBuffer = 0xFA;  // ACK a byte sent to a (missing) keyboard
+            outputBuffer = 0xFA; // ACK a byte sent to a (missing) keyboard
         }
         pendingCommand = -1;
     }
@@ -102,8 +103,8 @@ public final class I8042Controller implements IoDevice, StatefulDevice {
     @Override
     public void restoreState(int version, byte[] state) {
         if (version != 1 || state.length != 2) {
-            throw new IllegalArgumentException("i8042 state: expected version 1 with 2 bytes, got version " + version
-                    + " with " + state.length);
+            throw new IllegalArgumentException(
+                    "i8042 state: expected version 1 with 2 bytes, got version " + version + " with " + state.length);
         }
         commandByte = state[0] & 0xff;
         outputPort = state[1] & 0xff;

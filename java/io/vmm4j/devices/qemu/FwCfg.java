@@ -1,7 +1,7 @@
 package io.vmm4j.devices.qemu;
 
-import io.vmm4j.arch.x86.E820Entry;
 import io.vmm4j.api.IoDevice;
+import io.vmm4j.arch.x86.E820Entry;
 import io.vmm4j.arch.x86.E820Map;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -30,11 +30,13 @@ public final class FwCfg implements IoDevice {
     public static final int MAX_CPUS = 0x0f;
     /** Architecture-local keys start here. */
     public static final int ARCH_LOCAL = 0x8000;
+
     public static final int IRQ0_OVERRIDE = ARCH_LOCAL + 2;
     /** u32 entry count, then {u64 address, u64 length, u32 type} per entry. */
     public static final int E820_TABLE = ARCH_LOCAL + 3;
     /** Bit 0 of the ID item: the traditional (port) interface; bit 1 (DMA) is clear. */
     static final int ID_TRADITIONAL = 1;
+
     private static final int E820_ENTRY_SIZE = 20;
 
     private final Map<Integer, byte[]> items;
@@ -58,7 +60,8 @@ public final class FwCfg implements IoDevice {
         items.put(NB_CPUS, le(2, cpus));
         items.put(MAX_CPUS, le(2, maxCpus));
         items.put(IRQ0_OVERRIDE, le(4, 1));
-        ByteBuffer e820 = ByteBuffer.allocate(4 + map.entries().size() * E820_ENTRY_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer e820 =
+                ByteBuffer.allocate(4 + map.entries().size() * E820_ENTRY_SIZE).order(ByteOrder.LITTLE_ENDIAN);
         e820.putInt(map.entries().size());
         for (E820Entry entry : map.entries()) {
             e820.putLong(entry.address()).putLong(entry.size()).putInt(entry.type());

@@ -111,7 +111,8 @@ public final class PcTestdev {
             @Override
             public void write(long offset, int size, long value) {
                 synchronized (PcTestdev.this) {
-                    for (int i = 0; i < size && offset + i < IOMEM_LENGTH; i++) iomem[(int) offset + i] = (byte) (value >>> (8 * i));
+                    for (int i = 0; i < size && offset + i < IOMEM_LENGTH; i++)
+                        iomem[(int) offset + i] = (byte) (value >>> (8 * i));
                 }
             }
 

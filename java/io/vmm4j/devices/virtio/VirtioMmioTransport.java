@@ -20,9 +20,9 @@ import org.apache.logging.log4j.Logger;
 public final class VirtioMmioTransport implements IoDevice {
     private static final Logger LOG = LogManager.getLogger(VirtioMmioTransport.class);
 
-    public static final int MAGIC = 0x74726976;  // "virt"
+    public static final int MAGIC = 0x74726976; // "virt"
     public static final int VERSION = 2;
-    public static final int VENDOR_ID = 0x4a4d4d56;  // "VMMJ"
+    public static final int VENDOR_ID = 0x4a4d4d56; // "VMMJ"
 
     public static final int MAGIC_VALUE = 0x000;
     public static final int VERSION_REG = 0x004;
@@ -68,7 +68,7 @@ public final class VirtioMmioTransport implements IoDevice {
     private int queueSel;
     private int configGeneration;
     private byte[] config;
-    private String activationFailure;  // why DRIVER_OK could not start the device, or null
+    private String activationFailure; // why DRIVER_OK could not start the device, or null
 
     /** What the driver wrote for one queue. */
     private static final class Queue {
@@ -108,34 +108,43 @@ public final class VirtioMmioTransport implements IoDevice {
     @Override
     public synchronized long read(long offset, int size) {
         if (offset >= CONFIG) return readConfig((int) (offset - CONFIG), size);
-        if (size != 4) return 0;  // registers are 32-bit only (§4.2.2.2)
+        if (size != 4) return 0; // registers are 32-bit only (§4.2.2.2)
         switch ((int) offset) {
-            case MAGIC_VALUE: return MAGIC;
-            case VERSION_REG: return VERSION;
-            case DEVICE_ID: return model.deviceId();
-            case VENDOR_ID_REG: return VENDOR_ID;
+            case MAGIC_VALUE:
+                return MAGIC;
+            case VERSION_REG:
+                return VERSION;
+            case DEVICE_ID:
+                return model.deviceId();
+            case VENDOR_ID_REG:
+                return VENDOR_ID;
             case DEVICE_FEATURES:
                 return deviceFeaturesSel > 1 ? 0 : (offeredFeatures >>> (32 * deviceFeaturesSel)) & 0xffff_ffffL;
-            case QUEUE_NUM_MAX: return selectedQueue() == null ? 0 : model.queueMaxSize();
+            case QUEUE_NUM_MAX:
+                return selectedQueue() == null ? 0 : model.queueMaxSize();
             case QUEUE_READY: {
                 Queue queue = selectedQueue();
                 return queue != null && queue.ready ? 1 : 0;
             }
-            case INTERRUPT_STATUS: return backend.interruptStatus();
-            case STATUS: return status | (needsReset() ? STATUS_DEVICE_NEEDS_RESET : 0);
+            case INTERRUPT_STATUS:
+                return backend.interruptStatus();
+            case STATUS:
+                return status | (needsReset() ? STATUS_DEVICE_NEEDS_RESET : 0);
             case SHM_LEN_LOW:
             case SHM_LEN_HIGH:
             case SHM_BASE_LOW:
             case SHM_BASE_HIGH:
-                return 0xffff_ffffL;  // no shared memory regions
-            case CONFIG_GENERATION: return configGeneration;
-            default: return 0;
+                return 0xffff_ffffL; // no shared memory regions
+            case CONFIG_GENERATION:
+                return configGeneration;
+            default:
+                return 0;
         }
     }
 
     @Override
     public synchronized void write(long offset, int size, long value) {
-        if (offset >= CONFIG) return;  // no device here has a writable configuration field
+        if (offset >= CONFIG) return; // no device here has a writable configuration field
         if (size != 4) return;
         int v = (int) value;
         switch ((int) offset) {
@@ -160,7 +169,7 @@ public final class VirtioMmioTransport implements IoDevice {
             }
             case INTERRUPT_ACK -> backend.acknowledgeInterrupt(v);
             case STATUS -> writeStatus(v);
-            default -> { }  // read-only registers, SHMSel, QueueReset (VIRTIO_F_RING_RESET is not offered)
+            default -> {} // read-only registers, SHMSel, QueueReset (VIRTIO_F_RING_RESET is not offered)
         }
     }
 
@@ -171,9 +180,9 @@ public final class VirtioMmioTransport implements IoDevice {
         }
         int requested = value & ~STATUS_DEVICE_NEEDS_RESET;
         int added = requested & ~status;
-        if ((requested & status) != status) return;  // the driver may not clear bits, only reset
+        if ((requested & status) != status) return; // the driver may not clear bits, only reset
         if ((added & STATUS_FEATURES_OK) != 0 && !featuresAcceptable()) {
-            requested &= ~STATUS_FEATURES_OK;  // refused: the driver reads it back clear (§3.1.1)
+            requested &= ~STATUS_FEATURES_OK; // refused: the driver reads it back clear (§3.1.1)
             added &= ~STATUS_FEATURES_OK;
         }
         if ((added & STATUS_DRIVER_OK) != 0) {
@@ -188,8 +197,11 @@ public final class VirtioMmioTransport implements IoDevice {
 
     private boolean featuresAcceptable() {
         if ((driverFeatures & ~offeredFeatures) != 0) {
-            LOG.debug("{}: driver asked for features 0x{} that were not offered (0x{})", name,
-                    Long.toHexString(driverFeatures & ~offeredFeatures), Long.toHexString(offeredFeatures));
+            LOG.debug(
+                    "{}: driver asked for features 0x{} that were not offered (0x{})",
+                    name,
+                    Long.toHexString(driverFeatures & ~offeredFeatures),
+                    Long.toHexString(offeredFeatures));
             return false;
         }
         if ((driverFeatures & VirtioFeatures.VERSION_1) == 0) {
@@ -203,7 +215,8 @@ public final class VirtioMmioTransport implements IoDevice {
         VirtioBackend.QueueSetup[] setups = new VirtioBackend.QueueSetup[queues.length];
         for (int i = 0; i < queues.length; i++) {
             Queue q = queues[i];
-            setups[i] = q.ready ? new VirtioBackend.QueueSetup(q.num, q.desc, q.driver, q.device)
+            setups[i] = q.ready
+                    ? new VirtioBackend.QueueSetup(q.num, q.desc, q.driver, q.device)
                     : VirtioBackend.QueueSetup.UNUSED;
             if (q.ready && (q.num <= 0 || q.num > model.queueMaxSize() || Integer.bitCount(q.num) != 1)) {
                 fail("queue " + i + " size " + q.num + " is not a power of 2 up to " + model.queueMaxSize());

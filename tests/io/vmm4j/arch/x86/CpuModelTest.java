@@ -67,8 +67,12 @@ class CpuModelTest {
 
     @Test
     void namedFeaturesApplyAfterTheModelAsInQemus64PlusTscDeadline() {
-        List<CpuidEntry> cpuid = CpuidFilter.forVcpu(CpuModel.QEMU64.apply(SUPPORTED), 0, 2,
-                CpuidFilter.featuresByName(Map.of("tsc-deadline", true, "x2apic", false, "pcid", true, "invpcid", true)));
+        List<CpuidEntry> cpuid = CpuidFilter.forVcpu(
+                CpuModel.QEMU64.apply(SUPPORTED),
+                0,
+                2,
+                CpuidFilter.featuresByName(
+                        Map.of("tsc-deadline", true, "x2apic", false, "pcid", true, "invpcid", true)));
         assertEquals(1, bit(cpuid.get(1), CpuFeature.TSC_DEADLINE));
         assertEquals(0, bit(cpuid.get(1), CpuFeature.X2APIC));
         assertEquals(1, bit(cpuid.get(1), CpuFeature.PCID));

@@ -33,8 +33,12 @@ class CpuidFilterTest {
 
     @Test
     void namedFeaturesAreSetOrClearedAfterTheTopology() {
-        List<CpuidEntry> filtered = CpuidFilter.forVcpu(SUPPORTED, 0, 1, CpuidFilter.featuresByName(
-                java.util.Map.of("hypervisor", false, "tsc-deadline", true, "pdpe1gb", true, "lm", false)));
+        List<CpuidEntry> filtered = CpuidFilter.forVcpu(
+                SUPPORTED,
+                0,
+                1,
+                CpuidFilter.featuresByName(
+                        java.util.Map.of("hypervisor", false, "tsc-deadline", true, "pdpe1gb", true, "lm", false)));
         assertEquals(0, filtered.get(1).ecx() >>> 31, "-hypervisor wins over the filter's default");
         assertEquals(1, (filtered.get(1).ecx() >>> 24) & 1, "+tsc-deadline");
         assertEquals(1, (filtered.get(3).edx() >>> 26) & 1, "+pdpe1gb");
@@ -44,8 +48,8 @@ class CpuidFilterTest {
 
     @Test
     void unknownFeatureNamesListTheKnownOnes() {
-        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> CpuFeature.byName("warp"));
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> CpuFeature.byName("warp"));
         org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("x2apic, "), e.getMessage());
         assertEquals(CpuFeature.TSC_DEADLINE, CpuFeature.byName("tsc_deadline"));
     }
@@ -72,7 +76,9 @@ class CpuidFilterTest {
     }
 
     private static CpuidEntry leaf(List<CpuidEntry> entries, int function, int index) {
-        return entries.stream().filter(e -> e.function() == function && e.index() == index).findFirst()
+        return entries.stream()
+                .filter(e -> e.function() == function && e.index() == index)
+                .findFirst()
                 .orElseThrow();
     }
 
@@ -92,15 +98,20 @@ class CpuidFilterTest {
         assertEquals(8, leaf(filtered, 0xd, 9).eax(), "PKRU's sub-leaf is kept");
         for (int zeroed : new int[] {5, 6, 7, 8}) {
             CpuidEntry component = leaf(filtered, 0xd, zeroed);
-            assertEquals(List.of(0, 0, 0, 0), List.of(component.eax(), component.ebx(), component.ecx(),
-                    component.edx()), "sub-leaf " + zeroed + " of a component not offered");
+            assertEquals(
+                    List.of(0, 0, 0, 0),
+                    List.of(component.eax(), component.ebx(), component.ecx(), component.edx()),
+                    "sub-leaf " + zeroed + " of a component not offered");
         }
         assertEquals(0x207, XsaveLeaf.offeredXcr0(filtered));
     }
 
     @Test
     void clearingPkuOrAvxTakesTheirStateOutOfLeafD() {
-        List<CpuidEntry> noPku = CpuidFilter.forVcpu(xsaveHost(LEAF1_ECX_XSAVE_AVX, LEAF7_ECX_PKU), 0, 1,
+        List<CpuidEntry> noPku = CpuidFilter.forVcpu(
+                xsaveHost(LEAF1_ECX_XSAVE_AVX, LEAF7_ECX_PKU),
+                0,
+                1,
                 CpuidFilter.featuresByName(java.util.Map.of("pku", false)));
         assertEquals(0x7, leaf(noPku, 0xd, 0).eax());
         assertEquals(0x340, leaf(noPku, 0xd, 0).ecx(), "AVX ends at 0x340");
@@ -126,10 +137,11 @@ class CpuidFilterTest {
     @Test
     void supervisorStateIsOfferedOnlyWithXsavesAndItsFeature() {
         List<CpuidEntry> host = new java.util.ArrayList<>(xsaveHost(LEAF1_ECX_XSAVE_AVX, 0));
-        host.replaceAll(e -> e.function() == 0x7 ? e.withEbx(1 << 25) : e);  // Intel PT offered
+        host.replaceAll(e -> e.function() == 0x7 ? e.withEbx(1 << 25) : e); // Intel PT offered
         assertEquals(0x100, leaf(CpuidFilter.forVcpu(host, 0, 1), 0xd, 1).ecx());
-        assertEquals(576 + 256 + 128, leaf(CpuidFilter.forVcpu(host, 0, 1), 0xd, 1).ebx());
-        host.replaceAll(e -> e.function() == 0xd && e.index() == 1 ? e.withEax(0x7) : e);  // no XSAVES
+        assertEquals(
+                576 + 256 + 128, leaf(CpuidFilter.forVcpu(host, 0, 1), 0xd, 1).ebx());
+        host.replaceAll(e -> e.function() == 0xd && e.index() == 1 ? e.withEax(0x7) : e); // no XSAVES
         assertEquals(0, leaf(CpuidFilter.forVcpu(host, 0, 1), 0xd, 1).ecx());
         assertEquals(0, leaf(CpuidFilter.forVcpu(host, 0, 1), 0xd, 8).eax());
     }

@@ -27,9 +27,12 @@ class MemoryLayoutTest {
 
     @Test
     void slotsStopAtTheLastIoapicPin() {
-        assertEquals(23, MemoryLayout.virtioSlot(RNG, MemoryLayout.MAX_VIRTIO_DEVICES - 1).irq());
-        assertThrows(IllegalArgumentException.class,
-                () -> MemoryLayout.virtioSlot(RNG, MemoryLayout.MAX_VIRTIO_DEVICES));
+        assertEquals(
+                23,
+                MemoryLayout.virtioSlot(RNG, MemoryLayout.MAX_VIRTIO_DEVICES - 1)
+                        .irq());
+        assertThrows(
+                IllegalArgumentException.class, () -> MemoryLayout.virtioSlot(RNG, MemoryLayout.MAX_VIRTIO_DEVICES));
     }
 
     @Test
@@ -50,7 +53,8 @@ class MemoryLayoutTest {
     void largerRamSplitsAroundTheMmioGap() {
         long eightGiB = 8L << 30;
         List<RamRegion> regions = MemoryLayout.ramRegions(eightGiB);
-        assertEquals(List.of(new RamRegion(0, 0xC000_0000L), new RamRegion(0x1_0000_0000L, eightGiB - 0xC000_0000L)),
+        assertEquals(
+                List.of(new RamRegion(0, 0xC000_0000L), new RamRegion(0x1_0000_0000L, eightGiB - 0xC000_0000L)),
                 regions);
         assertEquals(eightGiB, regions.stream().mapToLong(RamRegion::size).sum());
         assertEquals(0x2_4000_0000L, regions.get(1).end());
@@ -74,7 +78,8 @@ class MemoryLayoutTest {
         for (int i = 0; i < ranges.length; i++) {
             assertTrue(ranges[i][0] + ranges[i][1] <= MemoryLayout.EBDA_START, "structure " + i + " past the EBDA");
             for (int j = i + 1; j < ranges.length; j++) {
-                boolean overlap = ranges[i][0] < ranges[j][0] + ranges[j][1] && ranges[j][0] < ranges[i][0] + ranges[i][1];
+                boolean overlap =
+                        ranges[i][0] < ranges[j][0] + ranges[j][1] && ranges[j][0] < ranges[i][0] + ranges[i][1];
                 assertFalse(overlap, "structures " + i + " and " + j + " overlap");
             }
         }
@@ -91,7 +96,8 @@ class MemoryLayoutTest {
         assertEquals(0x0400_0000L - 0x1000, MemoryLayout.initrdAddress(ram, 0x1000, 0x03ff_ffffL, 0x0100_0000L));
         // Large guests: below the gap, never above 4 GiB.
         assertEquals(0xC000_0000L - 0x10_0000, MemoryLayout.initrdAddress(8L << 30, 0x10_0000, 0xffff_ffffL, 0));
-        var error = assertThrows(IllegalArgumentException.class,
+        var error = assertThrows(
+                IllegalArgumentException.class,
                 () -> MemoryLayout.initrdAddress(ram, 250L << 20, 0x7fff_ffffL, 0x0400_0000L));
         assertTrue(error.getMessage().contains("262144000 bytes"), error.getMessage());
     }

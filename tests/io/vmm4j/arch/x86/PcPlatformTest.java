@@ -18,13 +18,16 @@ import org.junit.jupiter.api.Test;
 class PcPlatformTest {
     @Test
     void aGuestRebootThroughTheI8042EndsTheVmWithSystemReset(Hypervisor kvm) throws Exception {
-        try (VirtualMachine vm = kvm.createVm(VmConfig.builder().memoryMiB(4).irqchip(true).build())) {
+        try (VirtualMachine vm =
+                kvm.createVm(VmConfig.builder().memoryMiB(4).irqchip(true).build())) {
             PcPlatform.install(vm, OutputStream.nullOutputStream());
             FlatBinaryBoot.load(vm, BundledGuest.REBOOT.image());
             Vcpu vcpu = vm.createVcpu(0);
             FlatBinaryBoot.enterProtectedMode(vcpu);
             vm.start();
-            assertEquals(StopReason.Kind.SYSTEM_RESET, vm.awaitStop(Duration.ofSeconds(10)).orElseThrow().kind());
+            assertEquals(
+                    StopReason.Kind.SYSTEM_RESET,
+                    vm.awaitStop(Duration.ofSeconds(10)).orElseThrow().kind());
         }
     }
 

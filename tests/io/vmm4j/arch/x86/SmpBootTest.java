@@ -25,7 +25,11 @@ class SmpBootTest {
     void everyApplicationProcessorStartsAndReportsItsApicId() throws Exception {
         int cpus = 4;
         try (Hypervisor kvm = Kvm.open();
-                VirtualMachine vm = kvm.createVm(VmConfig.builder().vcpuCount(cpus).memoryMiB(4).irqchip(true).build())) {
+                VirtualMachine vm = kvm.createVm(VmConfig.builder()
+                        .vcpuCount(cpus)
+                        .memoryMiB(4)
+                        .irqchip(true)
+                        .build())) {
             ByteArrayOutputStream console = new ByteArrayOutputStream();
             vm.addSerialPort("com1", IsaPorts.COM1, console);
             FlatBinaryBoot.load(vm, BundledGuest.SMP.image());
@@ -47,7 +51,8 @@ class SmpBootTest {
 
     @Test
     void bootStateSetsMsrsAndLintWiring(Hypervisor kvm) {
-        try (VirtualMachine vm = kvm.createVm(VmConfig.builder().memoryMiB(2).irqchip(true).build())) {
+        try (VirtualMachine vm =
+                kvm.createVm(VmConfig.builder().memoryMiB(2).irqchip(true).build())) {
             Vcpu vcpu = vm.createVcpu(0);
             BootCpuState.apply(vcpu, true);
             Map<Integer, Long> msrs = vcpu.readMsrs(BootCpuState.MSR_IA32_MISC_ENABLE, BootCpuState.MSR_MTRR_DEF_TYPE);

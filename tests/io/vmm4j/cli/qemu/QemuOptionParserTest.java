@@ -42,7 +42,8 @@ class QemuOptionParserTest {
     @Test
     void cpuFeatureForms() throws QemuUsageException {
         QemuOptions options = parse("-cpu", "host,+x2apic,-hypervisor,tsc_deadline=on,pdpe1gb=off");
-        assertEquals(Map.of("x2apic", true, "hypervisor", false, "tsc-deadline", true, "pdpe1gb", false),
+        assertEquals(
+                Map.of("x2apic", true, "hypervisor", false, "tsc-deadline", true, "pdpe1gb", false),
                 options.cpuFeatures);
         QemuUsageException e = assertThrows(QemuUsageException.class, () -> parse("-cpu", "max,+warp-drive"));
         assertTrue(e.getMessage().contains("warp-drive") && e.getMessage().contains("x2apic"), e.getMessage());
@@ -66,16 +67,24 @@ class QemuOptionParserTest {
     @Test
     void pitOptions() throws QemuUsageException {
         assertEquals(io.vmm4j.api.VmConfig.Pit.REINJECT, parse().pitMode(), "KVM's and QEMU's default: delay");
-        assertEquals(io.vmm4j.api.VmConfig.Pit.DISCARD,
+        assertEquals(
+                io.vmm4j.api.VmConfig.Pit.DISCARD,
                 parse("-global", "kvm-pit.lost_tick_policy=discard").pitMode());
-        assertEquals(io.vmm4j.api.VmConfig.Pit.DISCARD,
-                parse("-global", "driver=kvm-pit,property=lost_tick_policy,value=discard").pitMode());
-        assertEquals(io.vmm4j.api.VmConfig.Pit.NONE,
-                parse("-global", "kvm-pit.lost_tick_policy=discard", "-machine", "pit=off").pitMode());
-        assertEquals(io.vmm4j.api.VmConfig.Pit.REINJECT, parse("-M", "q35,pit=on,accel=kvm").pitMode());
+        assertEquals(
+                io.vmm4j.api.VmConfig.Pit.DISCARD,
+                parse("-global", "driver=kvm-pit,property=lost_tick_policy,value=discard")
+                        .pitMode());
+        assertEquals(
+                io.vmm4j.api.VmConfig.Pit.NONE,
+                parse("-global", "kvm-pit.lost_tick_policy=discard", "-machine", "pit=off")
+                        .pitMode());
+        assertEquals(
+                io.vmm4j.api.VmConfig.Pit.REINJECT,
+                parse("-M", "q35,pit=on,accel=kvm").pitMode());
         assertThrows(QemuUsageException.class, () -> parse("-global", "kvm-pit.lost_tick_policy=slew"));
         QemuUsageException e = assertThrows(QemuUsageException.class, () -> parse("-global", "isa-fdc.driveA=x"));
-        assertTrue(e.getMessage().contains("isa-fdc.driveA=x") && e.getMessage().contains("kvm-pit.lost_tick_policy"),
+        assertTrue(
+                e.getMessage().contains("isa-fdc.driveA=x") && e.getMessage().contains("kvm-pit.lost_tick_policy"),
                 e.getMessage());
         assertThrows(QemuUsageException.class, () -> parse("-machine", "pit=maybe"));
     }
@@ -107,7 +116,9 @@ class QemuOptionParserTest {
         assertTrue(options.noReboot);
         assertEquals(QemuOptions.SerialSink.STDIO, options.effectiveSerial(), "-nographic puts COM1 on stdio");
         assertEquals(QemuOptions.SerialSink.NONE, parse().effectiveSerial(), "QEMU's default 'vc' shows nothing");
-        assertEquals(QemuOptions.SerialSink.NONE, parse("-nographic", "-serial", "none").effectiveSerial());
+        assertEquals(
+                QemuOptions.SerialSink.NONE,
+                parse("-nographic", "-serial", "none").effectiveSerial());
     }
 
     @Test
@@ -121,12 +132,14 @@ class QemuOptionParserTest {
 
     @Test
     void initrdItemsSplitOnCommasWithDoubledCommasLiteral() {
-        assertEquals(List.of("/a/env arg1", "/b/two", "/c/x,y"), QemuOptionParser.moduleItems("/a/env arg1,/b/two,/c/x,,y"));
+        assertEquals(
+                List.of("/a/env arg1", "/b/two", "/c/x,y"), QemuOptionParser.moduleItems("/a/env arg1,/b/two,/c/x,,y"));
     }
 
     @Test
     void aKernelIsRequired() {
-        QemuUsageException e = assertThrows(QemuUsageException.class, () -> QemuOptionParser.parse(List.of("-m", "64")));
+        QemuUsageException e =
+                assertThrows(QemuUsageException.class, () -> QemuOptionParser.parse(List.of("-m", "64")));
         assertTrue(e.getMessage().startsWith("-kernel"), e.getMessage());
     }
 }

@@ -35,17 +35,17 @@ class CmosRtcTest {
     @Test
     void binaryModeAndTheNmiBitOfTheIndex() {
         rtc.write(0, 1, 0x0B);
-        rtc.write(1, 1, 0x06);  // 24 h, binary
-        assertEquals(58, readRegister(0x80));  // index 0 with NMI disabled
+        rtc.write(1, 1, 0x06); // 24 h, binary
+        assertEquals(58, readRegister(0x80)); // index 0 with NMI disabled
     }
 
     @Test
     void guestSetTimeMovesAnOffsetAndSurvivesASnapshot() {
         rtc.write(0, 1, 0x04);
-        rtc.write(1, 1, 0x10);  // 10 o'clock, BCD
+        rtc.write(1, 1, 0x10); // 10 o'clock, BCD
         assertEquals(0x10, readRegister(0x04));
         rtc.write(0, 1, 0x40);
-        rtc.write(1, 1, 0xAB);  // CMOS RAM byte
+        rtc.write(1, 1, 0xAB); // CMOS RAM byte
         CmosRtc copy = new CmosRtc(Clock.fixed(Instant.parse("2026-11-24T23:59:58Z"), ZoneOffset.UTC));
         copy.restoreState(rtc.stateVersion(), rtc.saveState());
         assertArrayEquals(rtc.saveState(), copy.saveState());
@@ -59,10 +59,10 @@ class CmosRtcTest {
     void linuxRtcCmosProbeSequence() {
         assertEquals(0, readRegister(0x0D) & 0x40, "register D bit 6 clear: the RTC is accessible");
         rtc.write(0, 1, 0x0A);
-        rtc.write(1, 1, 0x26);  // 32 kHz time base, 1024 Hz periodic rate
+        rtc.write(1, 1, 0x26); // 32 kHz time base, 1024 Hz periodic rate
         int control = readRegister(0x0B);
         rtc.write(0, 1, 0x0B);
-        rtc.write(1, 1, control & ~0x70);  // PIE, AIE and UIE off
+        rtc.write(1, 1, control & ~0x70); // PIE, AIE and UIE off
         assertEquals(0, readRegister(0x0C), "no interrupt flags pending");
         assertEquals(0x02, readRegister(0x0B) & 0x02, "24-hour mode, which rtc-cmos requires");
         assertEquals(0x26, readRegister(0x0A));
@@ -77,7 +77,8 @@ class CmosRtcTest {
         int hours = (int) host.read(1, 1);
         java.time.ZonedDateTime after = java.time.ZonedDateTime.now(ZoneOffset.UTC);
         int decoded = (hours >> 4) * 10 + (hours & 0xf);
-        org.junit.jupiter.api.Assertions.assertTrue(decoded == before.getHour() || decoded == after.getHour(),
+        org.junit.jupiter.api.Assertions.assertTrue(
+                decoded == before.getHour() || decoded == after.getHour(),
                 "RTC hour " + decoded + " is the host's UTC hour " + before.getHour());
     }
 }

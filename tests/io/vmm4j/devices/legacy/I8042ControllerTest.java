@@ -30,9 +30,9 @@ class I8042ControllerTest {
         controller.write(4, 1, 0xFE);
         assertEquals(1, resets.get());
         controller.write(4, 1, 0xD1);
-        controller.write(0, 1, 0x02);  // reset line low
+        controller.write(0, 1, 0x02); // reset line low
         assertEquals(2, resets.get());
-        controller.write(4, 1, 0xAD);  // disable keyboard: harmless
+        controller.write(4, 1, 0xAD); // disable keyboard: harmless
         assertEquals(2, resets.get());
     }
 }

@@ -1,9 +1,9 @@
 package io.vmm4j.devices.qemu;
 
-import io.vmm4j.arch.x86.E820Entry;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.vmm4j.api.IoDevice;
+import io.vmm4j.arch.x86.E820Entry;
 import io.vmm4j.arch.x86.E820Map;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -75,7 +75,7 @@ class QemuDevicesTest {
 
     @Test
     void pcTestdevScratchRegisterByteLanes() {
-        PcTestdev testdev = new PcTestdev((line, level) -> { });
+        PcTestdev testdev = new PcTestdev((line, level) -> {});
         IoDevice port = testdev.scratchPort();
         port.write(0, 4, 0x12345678);
         assertEquals(0x12345678L, port.read(0, 4));
@@ -100,7 +100,7 @@ class QemuDevicesTest {
         irq.write(10, 1, 0);
         irq.write(23, 1, 0x80);
         assertEquals(List.of("10=true", "10=false", "23=true"), levels);
-        testdev.flushPagePort().write(0, 4, 0x1000);  // accepted and ignored
+        testdev.flushPagePort().write(0, 4, 0x1000); // accepted and ignored
 
         IoDevice iomem = testdev.iomem();
         iomem.write(0x10, 4, 0xA5A5F00DL);

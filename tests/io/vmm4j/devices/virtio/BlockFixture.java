@@ -19,8 +19,8 @@ final class BlockFixture implements AutoCloseable {
     static final long HEADERS = 0x20_0000;
     static final long STATUS = 0x21_0000;
     static final long DATA = 0x30_0000;
-    static final long FEATURES = VirtioFeatures.VERSION_1 | VirtioFeatures.RING_INDIRECT_DESC | BlockModel.F_FLUSH
-            | BlockModel.F_SEG_MAX;
+    static final long FEATURES =
+            VirtioFeatures.VERSION_1 | VirtioFeatures.RING_INDIRECT_DESC | BlockModel.F_FLUSH | BlockModel.F_SEG_MAX;
 
     final VirtualMachine vm;
     final VirtqDriver driver;
@@ -49,7 +49,12 @@ final class BlockFixture implements AutoCloseable {
         driver.memory.writeByte(STATUS + slot, (byte) 0xff);
         int head = 3 * slot;
         driver.descriptor(0, head, HEADERS + 16L * slot, 16, VirtqDriver.DESC_NEXT, head + 1);
-        driver.descriptor(0, head + 1, data, length, VirtqDriver.DESC_NEXT | (deviceWrites ? VirtqDriver.DESC_WRITE : 0),
+        driver.descriptor(
+                0,
+                head + 1,
+                data,
+                length,
+                VirtqDriver.DESC_NEXT | (deviceWrites ? VirtqDriver.DESC_WRITE : 0),
                 head + 2);
         driver.descriptor(0, head + 2, STATUS + slot, 1, VirtqDriver.DESC_WRITE, 0);
         return head;
@@ -59,7 +64,9 @@ final class BlockFixture implements AutoCloseable {
     int run(int type, long sector, long data, int length, boolean deviceWrites) throws InterruptedException {
         int head = chain(0, type, sector, data, length, deviceWrites);
         driver.submit(0, head);
-        assertTrue(driver.awaitUsed(0, 1, Duration.ofSeconds(5)), "request was not completed: " + driver.transport.failure());
+        assertTrue(
+                driver.awaitUsed(0, 1, Duration.ofSeconds(5)),
+                "request was not completed: " + driver.transport.failure());
         return driver.memory.readByte(STATUS) & 0xff;
     }
 

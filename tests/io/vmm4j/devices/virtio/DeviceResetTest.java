@@ -29,11 +29,13 @@ class DeviceResetTest {
     private static final int BYTES = 64 * 1024;
 
     private static Hypervisor kvm;
-    @TempDir Path dir;
+
+    @TempDir
+    Path dir;
 
     @BeforeAll
     static void shareHypervisor(Hypervisor shared) {
-        kvm = shared;  // opened once for the run and closed by the KVM extension
+        kvm = shared; // opened once for the run and closed by the KVM extension
     }
 
     @RepeatedTest(5)
@@ -50,7 +52,7 @@ class DeviceResetTest {
             }
             f.driver.submit(0, heads);
             Thread.sleep(0, 200_000);
-            f.driver.reg(VirtioMmioTransport.STATUS, 0);  // returns once the I/O thread let go
+            f.driver.reg(VirtioMmioTransport.STATUS, 0); // returns once the I/O thread let go
 
             int completed = f.driver.usedIndex(0);
             Thread.sleep(20);
@@ -62,7 +64,9 @@ class DeviceResetTest {
                 assertEquals(BlockModel.S_OK, f.driver.memory.readByte(BlockFixture.STATUS + r));
                 byte[] expected = new byte[BYTES];
                 Arrays.fill(expected, (byte) (r + 1));
-                assertArrayEquals(expected, Arrays.copyOfRange(file, r * BYTES, (r + 1) * BYTES),
+                assertArrayEquals(
+                        expected,
+                        Arrays.copyOfRange(file, r * BYTES, (r + 1) * BYTES),
                         "completed write " + r + " is not on disk");
             }
             // The device starts over cleanly.
@@ -84,23 +88,30 @@ class DeviceResetTest {
             BlockFixture f = new BlockFixture(kvm, disk, false);
             int[] heads = new int[REQUESTS];
             for (int r = 0; r < REQUESTS; r++) {
-                heads[r] = f.chain(r, BlockModel.T_OUT, (long) r * BYTES / 512,
-                        BlockFixture.DATA + (long) r * BYTES, BYTES, false);
+                heads[r] = f.chain(
+                        r,
+                        BlockModel.T_OUT,
+                        (long) r * BYTES / 512,
+                        BlockFixture.DATA + (long) r * BYTES,
+                        BYTES,
+                        false);
             }
             AtomicReference<Throwable> ended = new AtomicReference<>();
             CountDownLatch polling = new CountDownLatch(1);
-            Thread poller = new Thread(() -> {
-                try {
-                    polling.countDown();
-                    for (;;) {
-                        f.driver.usedIndex(0);
-                        f.driver.notify(0);
-                        Thread.onSpinWait();
-                    }
-                } catch (Throwable t) {
-                    ended.set(t);
-                }
-            }, "ring-poller");
+            Thread poller = new Thread(
+                    () -> {
+                        try {
+                            polling.countDown();
+                            for (; ; ) {
+                                f.driver.usedIndex(0);
+                                f.driver.notify(0);
+                                Thread.onSpinWait();
+                            }
+                        } catch (Throwable t) {
+                            ended.set(t);
+                        }
+                    },
+                    "ring-poller");
             poller.start();
             polling.await();
             f.driver.submit(0, heads);

@@ -40,11 +40,13 @@ class HostileChainTest {
     private static final long TABLE2 = 0x29_0000;
 
     private static Hypervisor kvm;
-    @TempDir Path dir;
+
+    @TempDir
+    Path dir;
 
     @BeforeAll
     static void shareHypervisor(Hypervisor shared) {
-        kvm = shared;  // opened once for the run and closed by the KVM extension
+        kvm = shared; // opened once for the run and closed by the KVM extension
     }
 
     /** Sets up descriptors for a write request of sector 1 and returns the head to publish. */
@@ -62,7 +64,7 @@ class HostileChainTest {
                 chain("a chain longer than the queue size", "longer than the queue size", f -> {
                     f.driver.descriptor(0, 0, h, 16, R | N, 1);
                     f.driver.descriptor(0, 1, d, 512, R | N, 2);
-                    f.driver.descriptor(0, 2, TABLE, 16 * QUEUE, I, 0);  // 2 + 8 > 8
+                    f.driver.descriptor(0, 2, TABLE, 16 * QUEUE, I, 0); // 2 + 8 > 8
                     for (int i = 0; i < QUEUE; i++) {
                         f.driver.writeDescriptor(TABLE + 16L * i, d, 512, i == QUEUE - 1 ? W : R | N, i + 1);
                     }
@@ -157,7 +159,8 @@ class HostileChainTest {
             }
             assertTrue(f.driver.awaitNeedsReset(Duration.ofSeconds(5)), name + ": device did not ask for a reset");
             assertTrue(f.driver.transport.failure().contains(expected), f.driver.transport.failure());
-            assertEquals(VirtioFeatures.INTERRUPT_CONFIG_CHANGE,
+            assertEquals(
+                    VirtioFeatures.INTERRUPT_CONFIG_CHANGE,
                     f.driver.reg(VirtioMmioTransport.INTERRUPT_STATUS) & VirtioFeatures.INTERRUPT_CONFIG_CHANGE);
             assertEquals(0, f.driver.usedIndex(0), "nothing completed");
             // Further notifies are ignored until the driver resets the device.

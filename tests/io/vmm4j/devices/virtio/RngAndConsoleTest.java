@@ -27,7 +27,7 @@ class RngAndConsoleTest {
 
     @BeforeAll
     static void shareHypervisor(Hypervisor shared) {
-        kvm = shared;  // opened once for the run and closed by the KVM extension
+        kvm = shared; // opened once for the run and closed by the KVM extension
     }
 
     @Test
@@ -44,7 +44,7 @@ class RngAndConsoleTest {
             byte[] random = d.memory.read(BUF, 64);
             assertFalse(java.util.Arrays.equals(new byte[64], random));
 
-            d.descriptor(0, 1, BUF, 64, 0, 0);  // device-readable: wrong direction
+            d.descriptor(0, 1, BUF, 64, 0, 0); // device-readable: wrong direction
             d.submit(0, 1);
             assertTrue(d.awaitNeedsReset(Duration.ofSeconds(5)));
             assertTrue(d.transport.failure().contains("device-readable buffer"), d.transport.failure());
@@ -98,7 +98,7 @@ class RngAndConsoleTest {
         var disk = Files.createTempFile("vmm4j-leak", ".img");
         try {
             Files.write(disk, new byte[8192]);
-            for (int round = 0; round < 5; round++) cycle(disk);  // warm up
+            for (int round = 0; round < 5; round++) cycle(disk); // warm up
             long fds = openFds();
             int threads = Thread.activeCount();
             for (int round = 0; round < 50; round++) cycle(disk);
@@ -111,7 +111,8 @@ class RngAndConsoleTest {
     }
 
     private static void cycle(java.nio.file.Path disk) throws Exception {
-        try (VirtualMachine vm = kvm.createVm(VmConfig.builder().memoryMiB(4).irqchip(true).build())) {
+        try (VirtualMachine vm =
+                kvm.createVm(VmConfig.builder().memoryMiB(4).irqchip(true).build())) {
             vm.addVirtioDevice(new VirtioDeviceConfig.Block("disk", disk, false));
             vm.addVirtioDevice(new VirtioDeviceConfig.Rng("rng"));
             vm.addVirtioDevice(new VirtioDeviceConfig.Console("con"));

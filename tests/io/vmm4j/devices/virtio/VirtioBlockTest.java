@@ -28,11 +28,13 @@ import org.junit.jupiter.api.io.TempDir;
 @RequiresKvm
 class VirtioBlockTest {
     private static Hypervisor kvm;
-    @TempDir Path dir;
+
+    @TempDir
+    Path dir;
 
     @BeforeAll
     static void shareHypervisor(Hypervisor shared) {
-        kvm = shared;  // opened once for the run and closed by the KVM extension
+        kvm = shared; // opened once for the run and closed by the KVM extension
     }
 
     private Path disk(int sectors) throws Exception {
@@ -58,7 +60,8 @@ class VirtioBlockTest {
     void doorbellSuppressionIsLiftedOnceTheQueueIsIdle() throws Exception {
         // Without EVENT_IDX the device sets VIRTQ_USED_F_NO_NOTIFY only while it is popping.
         try (BlockFixture f = new BlockFixture(kvm, disk(64), false)) {
-            for (int i = 0; i < 3; i++) assertEquals(BlockModel.S_OK, f.run(BlockModel.T_IN, i, BlockFixture.DATA, 512, true));
+            for (int i = 0; i < 3; i++)
+                assertEquals(BlockModel.S_OK, f.run(BlockModel.T_IN, i, BlockFixture.DATA, 512, true));
             long deadline = System.nanoTime() + 2_000_000_000L;
             while (f.driver.memory.readShort(f.driver.used(0)) != 0 && System.nanoTime() < deadline) Thread.sleep(1);
             assertEquals(0, f.driver.memory.readShort(f.driver.used(0)), "used.flags once idle");
@@ -84,7 +87,8 @@ class VirtioBlockTest {
             assertEquals(1025, f.driver.usedElement(0, 2)[1]);
 
             assertEquals(BlockModel.S_OK, f.run(BlockModel.T_GET_ID, 0, BlockFixture.DATA, 20, true));
-            assertEquals("vmm4j-test-disk",
+            assertEquals(
+                    "vmm4j-test-disk",
                     new String(f.driver.memory.read(BlockFixture.DATA, 15), StandardCharsets.US_ASCII));
             assertEquals(0, f.driver.memory.readByte(BlockFixture.DATA + 15), "NUL-padded");
 
@@ -99,7 +103,7 @@ class VirtioBlockTest {
         try (BlockFixture f = new BlockFixture(kvm, disk, false)) {
             GuestMemory memory = f.driver.memory;
             memory.enableDirtyTracking();
-            long buffer = BlockFixture.DATA + 0x20000;  // written by nobody but the device
+            long buffer = BlockFixture.DATA + 0x20000; // written by nobody but the device
             assertEquals(BlockModel.S_OK, f.run(BlockModel.T_IN, 4, buffer, 1024, true));
             BitSet dirty = memory.getAndClearDirtyPages();
             int page = (int) (buffer / GuestMemory.PAGE_SIZE);
@@ -120,7 +124,9 @@ class VirtioBlockTest {
             assertEquals(BlockModel.S_IOERR, f.run(BlockModel.T_OUT, 15, BlockFixture.DATA, 1024, false));
             assertEquals(BlockModel.S_IOERR, f.run(BlockModel.T_OUT, -1L, BlockFixture.DATA, 512, false));
             assertEquals(BlockModel.S_IOERR, f.run(BlockModel.T_IN, 1L << 60, BlockFixture.DATA, 512, true));
-            assertEquals(BlockModel.S_IOERR, f.run(BlockModel.T_OUT, 0, BlockFixture.DATA, 100, false),
+            assertEquals(
+                    BlockModel.S_IOERR,
+                    f.run(BlockModel.T_OUT, 0, BlockFixture.DATA, 100, false),
                     "not a whole sector");
             assertEquals(BlockModel.S_OK, f.run(BlockModel.T_OUT, 15, BlockFixture.DATA, 512, false), "last sector");
         }
@@ -152,9 +158,10 @@ class VirtioBlockTest {
             long table = 0x28_0000;
             f.header(0, BlockModel.T_IN, 3);
             f.driver.writeDescriptor(table, BlockFixture.HEADERS, 16, VirtqDriver.DESC_NEXT, 1);
-            f.driver.writeDescriptor(table + 16, BlockFixture.DATA, 512, VirtqDriver.DESC_NEXT | VirtqDriver.DESC_WRITE, 2);
-            f.driver.writeDescriptor(table + 32, BlockFixture.DATA + 0x8000, 512,
-                    VirtqDriver.DESC_NEXT | VirtqDriver.DESC_WRITE, 3);
+            f.driver.writeDescriptor(
+                    table + 16, BlockFixture.DATA, 512, VirtqDriver.DESC_NEXT | VirtqDriver.DESC_WRITE, 2);
+            f.driver.writeDescriptor(
+                    table + 32, BlockFixture.DATA + 0x8000, 512, VirtqDriver.DESC_NEXT | VirtqDriver.DESC_WRITE, 3);
             f.driver.writeDescriptor(table + 48, BlockFixture.STATUS, 1, VirtqDriver.DESC_WRITE, 0);
             f.driver.descriptor(0, 5, table, 64, VirtqDriver.DESC_INDIRECT, 0);
             f.driver.submit(0, 5);
@@ -162,8 +169,8 @@ class VirtioBlockTest {
             byte[] file = Files.readAllBytes(disk);
             assertEquals(0, f.driver.memory.readByte(BlockFixture.STATUS));
             assertArrayEquals(Arrays.copyOfRange(file, 3 * 512, 4 * 512), f.driver.memory.read(BlockFixture.DATA, 512));
-            assertArrayEquals(Arrays.copyOfRange(file, 4 * 512, 5 * 512),
-                    f.driver.memory.read(BlockFixture.DATA + 0x8000, 512));
+            assertArrayEquals(
+                    Arrays.copyOfRange(file, 4 * 512, 5 * 512), f.driver.memory.read(BlockFixture.DATA + 0x8000, 512));
             assertEquals(new int[] {5, 1025}[1], f.driver.usedElement(0, 0)[1]);
             // EVENT_IDX: the device publishes avail_event = the next avail index it expects.
             assertEquals(1, f.driver.memory.readShort(f.driver.used(0) + 4 + 8L * 64));
@@ -186,8 +193,8 @@ class VirtioBlockTest {
     void aMissingBackingFileIsNamedInTheError() {
         try (VirtualMachine vm = kvm.createVm(VmConfig.builder().memoryMiB(4).build())) {
             Path missing = dir.resolve("missing.img");
-            VmmException error = assertThrows(VmmException.class,
-                    () -> vm.addVirtioDevice(new VirtioDeviceConfig.Block("disk", missing, false)));
+            VmmException error = assertThrows(
+                    VmmException.class, () -> vm.addVirtioDevice(new VirtioDeviceConfig.Block("disk", missing, false)));
             assertTrue(error.getMessage().contains(missing.toString()), error.getMessage());
             assertTrue(error.getMessage().contains("No such file"), error.getMessage());
             assertTrue(vm.virtioDevices().isEmpty());

@@ -20,9 +20,9 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The virtio-smoke guest drives virtio-blk, virtio-rng and virtio-console through its own
@@ -32,11 +32,13 @@ import org.junit.jupiter.api.io.TempDir;
 @RequiresKvm
 class VirtioGuestTest {
     private static Hypervisor kvm;
-    @TempDir Path dir;
+
+    @TempDir
+    Path dir;
 
     @BeforeAll
     static void shareHypervisor(Hypervisor shared) {
-        kvm = shared;  // opened once for the run and closed by the KVM extension
+        kvm = shared; // opened once for the run and closed by the KVM extension
     }
 
     @ParameterizedTest(name = "irqchip {0}")
@@ -47,7 +49,8 @@ class VirtioGuestTest {
         Path disk = Files.write(dir.resolve("disk.img"), content);
         ByteArrayOutputStream uart = new ByteArrayOutputStream();
         ByteArrayOutputStream console = new ByteArrayOutputStream();
-        try (VirtualMachine vm = kvm.createVm(VmConfig.builder().memoryMiB(8).irqchip(irqchip).build())) {
+        try (VirtualMachine vm =
+                kvm.createVm(VmConfig.builder().memoryMiB(8).irqchip(irqchip).build())) {
             vm.addSerialPort("com1", 0x3f8, uart);
             vm.addVirtioDevice(new VirtioDeviceConfig.Block("disk", disk, false, "smoke-disk"));
             vm.addVirtioDevice(new VirtioDeviceConfig.Rng("rng"));
@@ -60,7 +63,7 @@ class VirtioGuestTest {
             long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
             while (!text(uart).contains("virtio-smoke: done") && System.nanoTime() < deadline) Thread.sleep(5);
             if (irqchip) {
-                vm.stop();  // HLT waits in the kernel
+                vm.stop(); // HLT waits in the kernel
             } else {
                 Optional<StopReason> reason = vm.awaitStop(Duration.ofSeconds(5));
                 assertEquals(StopReason.Kind.HALTED, reason.orElseThrow().kind());
@@ -78,8 +81,8 @@ class VirtioGuestTest {
         for (int i = 0; i < 512; i++) expected[i] = (byte) (i * 13 + 7);
         assertArrayEquals(expected, Arrays.copyOfRange(file, 5 * 512, 6 * 512), "sector 5 on the host");
         assertArrayEquals(Arrays.copyOf(content, 5 * 512), Arrays.copyOf(file, 5 * 512), "nothing else written");
-        assertArrayEquals(Arrays.copyOfRange(content, 6 * 512, content.length),
-                Arrays.copyOfRange(file, 6 * 512, file.length));
+        assertArrayEquals(
+                Arrays.copyOfRange(content, 6 * 512, content.length), Arrays.copyOfRange(file, 6 * 512, file.length));
     }
 
     private static String text(ByteArrayOutputStream stream) {

@@ -44,10 +44,15 @@ class VirtioInterruptTest {
     @Test
     void completionInterruptReachesTheGuestIdtOncePerRequest(Hypervisor kvm) throws Exception {
         ByteArrayOutputStream uart = new ByteArrayOutputStream();
-        try (VirtualMachine vm = kvm.createVm(VmConfig.builder().memoryMiB(8).irqchip(true).build())) {
+        try (VirtualMachine vm =
+                kvm.createVm(VmConfig.builder().memoryMiB(8).irqchip(true).build())) {
             PcPlatform.install(vm, uart);
-            vm.addIoDevice("isa-debug-exit", AddressSpace.PIO, IsaDebugExit.DEFAULT_IOBASE,
-                    IsaDebugExit.DEFAULT_IOSIZE, new IsaDebugExit(v -> vm.requestStop(StopReason.guestExit(v))));
+            vm.addIoDevice(
+                    "isa-debug-exit",
+                    AddressSpace.PIO,
+                    IsaDebugExit.DEFAULT_IOBASE,
+                    IsaDebugExit.DEFAULT_IOSIZE,
+                    new IsaDebugExit(v -> vm.requestStop(StopReason.guestExit(v))));
             VirtioMmioSlot rng = vm.addVirtioDevice(new VirtioDeviceConfig.Rng("rng"));
             FlatBinaryBoot.load(vm, BundledGuest.VIRTIO_IRQ.image());
             vm.memory().writeInt(BundledGuest.MAILBOX, (int) rng.base());
@@ -62,8 +67,11 @@ class VirtioInterruptTest {
                 fail("the guest did not end within 10 s (an interrupt lost?); it printed:\n" + text(uart));
             }
             String out = text(uart);
-            assertEquals(StopReason.Kind.GUEST_EXIT, reason.get().kind(),
-                    () -> reason.get() + " at RIP 0x" + Long.toHexString(vm.vcpus().get(0).registers().get(Register.RIP)) + "\n" + out);
+            assertEquals(
+                    StopReason.Kind.GUEST_EXIT,
+                    reason.get().kind(),
+                    () -> reason.get() + " at RIP 0x"
+                            + Long.toHexString(vm.vcpus().get(0).registers().get(Register.RIP)) + "\n" + out);
             assertEquals(PASS, reason.get().exitValue().orElseThrow(), out);
 
             Matcher m = INTERRUPT.matcher(out);

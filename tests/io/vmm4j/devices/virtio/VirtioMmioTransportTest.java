@@ -119,10 +119,11 @@ class VirtioMmioTransportTest {
         assertEquals(1, r(QUEUE_READY));
         w(STATUS, 0xf);
         assertEquals(0xf, r(STATUS));
-        assertArrayEquals(new VirtioBackend.QueueSetup[] {new VirtioBackend.QueueSetup(128, 0x1_0000_1000L, 0x2000, 0x3000)},
+        assertArrayEquals(
+                new VirtioBackend.QueueSetup[] {new VirtioBackend.QueueSetup(128, 0x1_0000_1000L, 0x2000, 0x3000)},
                 backend.activated);
         assertEquals(VirtioFeatures.VERSION_1, backend.features);
-        w(QUEUE_NUM, 4);  // ignored after DRIVER_OK
+        w(QUEUE_NUM, 4); // ignored after DRIVER_OK
         w(STATUS, 0);
         assertNull(backend.activated);
         assertEquals(1, backend.resets);
@@ -141,7 +142,7 @@ class VirtioMmioTransportTest {
         w(STATUS, 0);
         w(STATUS, 1);
         w(STATUS, 3);
-        w(STATUS, 7);  // DRIVER_OK without FEATURES_OK
+        w(STATUS, 7); // DRIVER_OK without FEATURES_OK
         assertNull(backend.activated);
         assertEquals(3, r(STATUS));
     }
@@ -160,8 +161,8 @@ class VirtioMmioTransportTest {
 
     @Test
     void configSpaceAndGeneration() {
-        VirtioMmioTransport blk = new VirtioMmioTransport("blk",
-                new io.vmm4j.devices.virtio.block.BlockModel(0x1_2345_6789L, false, 256), backend);
+        VirtioMmioTransport blk = new VirtioMmioTransport(
+                "blk", new io.vmm4j.devices.virtio.block.BlockModel(0x1_2345_6789L, false, 256), backend);
         assertEquals(0x23456789L, blk.read(CONFIG, 4));
         assertEquals(0x1_2345_6789L, blk.read(CONFIG, 8));
         assertEquals(0x89, blk.read(CONFIG, 1));

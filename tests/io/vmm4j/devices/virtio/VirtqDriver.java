@@ -95,8 +95,12 @@ public final class VirtqDriver {
 
     public void writeDescriptor(long at, long address, int length, int flags, int next) {
         byte[] d = new byte[16];
-        java.nio.ByteBuffer.wrap(d).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(address).putInt(length)
-                .putShort((short) flags).putShort((short) next);
+        java.nio.ByteBuffer.wrap(d)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .putLong(address)
+                .putInt(length)
+                .putShort((short) flags)
+                .putShort((short) next);
         memory.write(at, d);
     }
 

@@ -20,6 +20,8 @@ class HarnessTest {
 
     @Test
     void reportTextIsValidXmlWhateverAGuestPrinted() {
-        assertEquals("a &lt;b&gt; &amp; &quot;c&quot;\\x1b[0m\\x00\n", SurefireReport.escape("a <b> & \"c\"\u001b[0m\u0000\n"));
+        assertEquals(
+                "a &lt;b&gt; &amp; &quot;c&quot;\\x1b[0m\\x00\n",
+                SurefireReport.escape("a <b> & \"c\"\u001b[0m\u0000\n"));
     }
 }

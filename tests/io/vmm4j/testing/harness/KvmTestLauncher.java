@@ -38,8 +38,11 @@ public final class KvmTestLauncher {
         if (args.length >= 1 && args[0].equals("--count")) {
             LauncherDiscoveryRequest discovery = discovery(List.of(args).subList(1, args.length));
             // A parameterized test is a container until it runs: count methods, not invocations.
-            System.out.println(LauncherFactory.create().discover(discovery)
-                    .countTestIdentifiers(test -> test.getSource().filter(MethodSource.class::isInstance).isPresent()));
+            System.out.println(LauncherFactory.create()
+                    .discover(discovery)
+                    .countTestIdentifiers(test -> test.getSource()
+                            .filter(MethodSource.class::isInstance)
+                            .isPresent()));
             System.exit(0);
         }
         if (args.length < 2) {
@@ -59,7 +62,9 @@ public final class KvmTestLauncher {
             public void executionStarted(TestIdentifier test) {
                 if (!test.isTest()) return;
                 try {
-                    Files.writeString(progress, test.getLegacyReportingName() + " in " + test.getUniqueId() + "\n",
+                    Files.writeString(
+                            progress,
+                            test.getLegacyReportingName() + " in " + test.getUniqueId() + "\n",
                             StandardCharsets.UTF_8);
                 } catch (java.io.IOException e) {
                     System.err.println("cannot write " + progress + ": " + e);
@@ -69,22 +74,26 @@ public final class KvmTestLauncher {
         Launcher launcher = LauncherFactory.create();
         launcher.execute(discovery, report, progressFile);
 
-        Files.writeString(progress, "finished\n", StandardCharsets.UTF_8);  // whoever started us: we were not cut short
+        Files.writeString(progress, "finished\n", StandardCharsets.UTF_8); // whoever started us: we were not cut short
         System.out.printf("%d passed, %d failed, %d skipped%n", report.passed, report.failed, report.skipped);
         boolean ranNothing = report.passed + report.failed + report.skipped == 0;
         if (ranNothing) {
-            System.out.println(patterns.isEmpty() ? "no KVM test was found: the run proves nothing"
-                    : "no KVM test matches " + String.join(",", patterns));
+            System.out.println(
+                    patterns.isEmpty()
+                            ? "no KVM test was found: the run proves nothing"
+                            : "no KVM test matches " + String.join(",", patterns));
         }
         System.exit(report.failed > 0 || (ranNothing && patterns.isEmpty()) ? 1 : 0);
     }
 
     private static LauncherDiscoveryRequest discovery(List<String> patterns) {
         LauncherDiscoveryRequestBuilder request = LauncherDiscoveryRequestBuilder.request()
-                .selectors(selectPackage("io.vmm4j")).filters(TagFilter.includeTags("kvm"));
+                .selectors(selectPackage("io.vmm4j"))
+                .filters(TagFilter.includeTags("kvm"));
         if (!patterns.isEmpty()) {
             // Surefire's -Dtest takes simple names or patterns with '*'; the filter takes regular expressions.
-            request.filters(includeClassNamePatterns(patterns.stream().map(KvmTestLauncher::toRegex).toArray(String[]::new)));
+            request.filters(includeClassNamePatterns(
+                    patterns.stream().map(KvmTestLauncher::toRegex).toArray(String[]::new)));
         }
         return request.build();
     }

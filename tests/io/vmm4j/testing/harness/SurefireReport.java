@@ -65,20 +65,33 @@ final class SurefireReport implements TestExecutionListener {
             Optional<Throwable> cause = result.getThrowable();
             String outcome = switch (result.getStatus()) {
                 case SUCCESSFUL -> "passed";
-                case ABORTED -> "skipped";  // an assumption that failed: the test did not run
+                case ABORTED -> "skipped"; // an assumption that failed: the test did not run
                 case FAILED -> cause.filter(AssertionError.class::isInstance).isPresent() ? "failure" : "error";
             };
-            record(test, new Case(nameOf(test), seconds, outcome, cause.map(String::valueOf).orElse(null),
-                    cause.map(SurefireReport::stackTrace).orElse(null)));
+            record(
+                    test,
+                    new Case(
+                            nameOf(test),
+                            seconds,
+                            outcome,
+                            cause.map(String::valueOf).orElse(null),
+                            cause.map(SurefireReport::stackTrace).orElse(null)));
         } else if (isClass(test)) {
             if (result.getStatus() == TestExecutionResult.Status.FAILED) {
                 // A class-level failure (a @BeforeAll, a constructor): every test that did not report fails with it.
                 Throwable cause = result.getThrowable().orElse(null);
-                plan.getDescendants(test).stream().filter(TestIdentifier::isTest)
+                plan.getDescendants(test).stream()
+                        .filter(TestIdentifier::isTest)
                         .filter(each -> cases.getOrDefault(classOf(test), List.of()).stream()
                                 .noneMatch(done -> done.name.equals(nameOf(each))))
-                        .forEach(each -> record(each, new Case(nameOf(each), 0, "error", String.valueOf(cause),
-                                cause == null ? null : stackTrace(cause))));
+                        .forEach(each -> record(
+                                each,
+                                new Case(
+                                        nameOf(each),
+                                        0,
+                                        "error",
+                                        String.valueOf(cause),
+                                        cause == null ? null : stackTrace(cause))));
             }
             write(classOf(test));
         }
@@ -97,8 +110,13 @@ final class SurefireReport implements TestExecutionListener {
             case "skipped" -> skipped++;
             default -> failed++;
         }
-        System.out.printf("%-7s %s.%s (%.1f s)%s%n", result.outcome.toUpperCase(), classOf(test), result.name,
-                result.seconds, result.message == null ? "" : ": " + firstLine(result.message));
+        System.out.printf(
+                "%-7s %s.%s (%.1f s)%s%n",
+                result.outcome.toUpperCase(),
+                classOf(test),
+                result.name,
+                result.seconds,
+                result.message == null ? "" : ": " + firstLine(result.message));
         System.out.flush();
     }
 
@@ -110,7 +128,10 @@ final class SurefireReport implements TestExecutionListener {
         var source = test.getSource().orElse(null);
         if (source instanceof MethodSource method) return method.getClassName();
         if (source instanceof ClassSource type) return type.getClassName();
-        return test.getParentIdObject().map(plan::getTestIdentifier).map(this::classOf).orElse("unknown");
+        return test.getParentIdObject()
+                .map(plan::getTestIdentifier)
+                .map(this::classOf)
+                .orElse("unknown");
     }
 
     private static String nameOf(TestIdentifier test) {
@@ -119,26 +140,36 @@ final class SurefireReport implements TestExecutionListener {
 
     private void write(String className) {
         List<Case> results = cases.getOrDefault(className, List.of());
-        long failures = results.stream().filter(c -> c.outcome.equals("failure")).count();
+        long failures =
+                results.stream().filter(c -> c.outcome.equals("failure")).count();
         long errors = results.stream().filter(c -> c.outcome.equals("error")).count();
         long skips = results.stream().filter(c -> c.outcome.equals("skipped")).count();
         double seconds = results.stream().mapToDouble(Case::seconds).sum();
         StringBuilder xml = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-        xml.append(String.format("<testsuite name=\"%s\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%.3f\">%n",
+        xml.append(String.format(
+                "<testsuite name=\"%s\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%.3f\">%n",
                 escape(className), results.size(), failures, errors, skips, seconds));
         for (Case result : results) {
-            xml.append(String.format("  <testcase name=\"%s\" classname=\"%s\" time=\"%.3f\"", escape(result.name),
-                    escape(className), result.seconds));
+            xml.append(String.format(
+                    "  <testcase name=\"%s\" classname=\"%s\" time=\"%.3f\"",
+                    escape(result.name), escape(className), result.seconds));
             if (result.outcome.equals("passed")) {
                 xml.append("/>\n");
                 continue;
             }
             xml.append(">\n    <").append(result.outcome);
-            if (result.message != null) xml.append(" message=\"").append(escape(firstLine(result.message))).append('"');
+            if (result.message != null)
+                xml.append(" message=\"")
+                        .append(escape(firstLine(result.message)))
+                        .append('"');
             if (result.detail == null) {
                 xml.append("/>\n");
             } else {
-                xml.append('>').append(escape(result.detail)).append("</").append(result.outcome).append(">\n");
+                xml.append('>')
+                        .append(escape(result.detail))
+                        .append("</")
+                        .append(result.outcome)
+                        .append(">\n");
             }
             xml.append("  </testcase>\n");
         }
@@ -173,7 +204,8 @@ final class SurefireReport implements TestExecutionListener {
                 default -> {
                     // XML 1.0 has no place for other control characters, not even as references (a guest's
                     // console may print them), so they are spelled out.
-                    if (c < 0x20 && c != '\n' && c != '\t' && c != '\r') escaped.append(String.format("\\x%02x", (int) c));
+                    if (c < 0x20 && c != '\n' && c != '\t' && c != '\r')
+                        escaped.append(String.format("\\x%02x", (int) c));
                     else escaped.append(c);
                 }
             }

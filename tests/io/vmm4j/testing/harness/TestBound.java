@@ -35,7 +35,7 @@ import org.junit.platform.launcher.TestIdentifier;
  */
 public final class TestBound implements TestExecutionListener {
     public static final String BOUND_PROPERTY = "vmm4j.test.bound";
-    public static final int HALT_STATUS = 70;  // EX_SOFTWARE: apart from the nested VM's 124 and 125
+    public static final int HALT_STATUS = 70; // EX_SOFTWARE: apart from the nested VM's 124 and 125
     private static final long DEFAULT_BOUND_SECONDS = 300;
     private static final List<BiConsumer<TestIdentifier, String>> LAST_WORDS = new CopyOnWriteArrayList<>();
 
@@ -55,7 +55,8 @@ public final class TestBound implements TestExecutionListener {
     public void executionStarted(TestIdentifier test) {
         if (!test.isTest()) return;
         Duration bound = boundOf(test);
-        running.put(test.getUniqueId(), timer.schedule(() -> expire(test, bound), bound.toMillis(), TimeUnit.MILLISECONDS));
+        running.put(
+                test.getUniqueId(), timer.schedule(() -> expire(test, bound), bound.toMillis(), TimeUnit.MILLISECONDS));
     }
 
     @Override
@@ -66,10 +67,13 @@ public final class TestBound implements TestExecutionListener {
 
     static Duration boundOf(TestIdentifier test) {
         Duration bound = Duration.ofSeconds(Long.getLong(BOUND_PROPERTY, DEFAULT_BOUND_SECONDS));
-        Optional<Timeout> own = test.getSource().filter(MethodSource.class::isInstance).map(MethodSource.class::cast)
+        Optional<Timeout> own = test.getSource()
+                .filter(MethodSource.class::isInstance)
+                .map(MethodSource.class::cast)
                 .flatMap(TestBound::timeoutOf);
         if (own.isPresent()) {
-            Duration declared = Duration.of(own.get().value(), own.get().unit().toChronoUnit()).plusMinutes(1);
+            Duration declared = Duration.of(own.get().value(), own.get().unit().toChronoUnit())
+                    .plusMinutes(1);
             if (declared.compareTo(bound) > 0) bound = declared;
         }
         return bound;
@@ -80,7 +84,7 @@ public final class TestBound implements TestExecutionListener {
             Class<?> type = source.getJavaClass();
             Timeout onMethod = source.getJavaMethod().getAnnotation(Timeout.class);
             return Optional.ofNullable(onMethod != null ? onMethod : type.getAnnotation(Timeout.class));
-        } catch (RuntimeException e) {  // a method that cannot be resolved has no declared timeout
+        } catch (RuntimeException e) { // a method that cannot be resolved has no declared timeout
             return Optional.empty();
         }
     }
@@ -118,8 +122,11 @@ public final class TestBound implements TestExecutionListener {
         // ThreadInfo.toString() stops after eight frames.
         String header = '"' + thread.getThreadName() + "\" tid=" + thread.getThreadId() + ' ' + thread.getThreadState()
                 + (thread.getLockName() != null ? " on " + thread.getLockName() : "") + '\n';
-        return header + List.of(thread.getStackTrace()).stream().map(frame -> "\tat " + frame + '\n')
-                .collect(Collectors.joining()) + '\n';
+        return header
+                + List.of(thread.getStackTrace()).stream()
+                        .map(frame -> "\tat " + frame + '\n')
+                        .collect(Collectors.joining())
+                + '\n';
     }
 
     private static String nativeStacks() {
@@ -130,10 +137,15 @@ public final class TestBound implements TestExecutionListener {
                 // gdb stops every thread of this JVM, the one waiting for it included. A gdb killed while
                 // they are stopped would leave them stopped, so a shell outside the JVM bounds gdb and then
                 // continues the JVM.
-                Process gdb = new ProcessBuilder("sh", "-c", "timeout -s KILL 120 gdb -q -batch -p \"$0\" "
-                        + "-ex 'thread apply all bt' || echo \"(gdb failed or ran past 120 s: status $?)\"; "
-                        + "kill -CONT \"$0\"", Long.toString(pid))
-                        .redirectErrorStream(true).redirectOutput(output.toFile()).start();
+                Process gdb = new ProcessBuilder(
+                                "sh",
+                                "-c",
+                                "timeout -s KILL 120 gdb -q -batch -p \"$0\" -ex 'thread apply all bt' || echo \"(gdb"
+                                        + " failed or ran past 120 s: status $?)\"; kill -CONT \"$0\"",
+                                Long.toString(pid))
+                        .redirectErrorStream(true)
+                        .redirectOutput(output.toFile())
+                        .start();
                 if (!gdb.waitFor(180, TimeUnit.SECONDS)) return "(gdb did not finish within 180 s)\n";
                 return Files.readString(output, StandardCharsets.UTF_8);
             } finally {
@@ -152,12 +164,19 @@ public final class TestBound implements TestExecutionListener {
         StringBuilder channels = new StringBuilder();
         try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
             for (Path task : (Iterable<Path>) tasks.sorted()::iterator) {
-                channels.append(task.getFileName()).append(' ')
-                        .append(readQuietly(task.resolve("comm"))).append(" wchan=")
-                        .append(readQuietly(task.resolve("wchan"))).append('\n');
+                channels.append(task.getFileName())
+                        .append(' ')
+                        .append(readQuietly(task.resolve("comm")))
+                        .append(" wchan=")
+                        .append(readQuietly(task.resolve("wchan")))
+                        .append('\n');
             }
         } catch (IOException e) {
-            channels.append("(cannot list /proc/").append(pid).append("/task: ").append(e.getMessage()).append(")\n");
+            channels.append("(cannot list /proc/")
+                    .append(pid)
+                    .append("/task: ")
+                    .append(e.getMessage())
+                    .append(")\n");
         }
         return channels.toString();
     }

@@ -18,8 +18,8 @@ import java.util.Objects;
  * @param oemTableId the OEM table id in every table header: at most 8 printable ASCII characters,
  *     padded with spaces
  */
-public record AcpiPlatform(int vcpuCount, List<VirtioMmioSlot> virtioSlots, boolean pcLegacyDevices, String oemId,
-        String oemTableId) {
+public record AcpiPlatform(
+        int vcpuCount, List<VirtioMmioSlot> virtioSlots, boolean pcLegacyDevices, String oemId, String oemTableId) {
     public static final String DEFAULT_OEM_ID = "VMM4J ";
     public static final String DEFAULT_OEM_TABLE_ID = "VMM4JVM ";
     /**
@@ -36,7 +36,8 @@ public record AcpiPlatform(int vcpuCount, List<VirtioMmioSlot> virtioSlots, bool
         }
         virtioSlots = List.copyOf(Objects.requireNonNull(virtioSlots, "virtioSlots"));
         if (virtioSlots.size() > MAX_VIRTIO_SLOTS) {
-            throw new IllegalArgumentException("at most " + MAX_VIRTIO_SLOTS + " virtio slots, got " + virtioSlots.size());
+            throw new IllegalArgumentException(
+                    "at most " + MAX_VIRTIO_SLOTS + " virtio slots, got " + virtioSlots.size());
         }
         for (VirtioMmioSlot slot : virtioSlots) {
             // Memory32Fixed carries a 32-bit base and length (ACPI 6.5 §6.4.3.4).
@@ -45,8 +46,8 @@ public record AcpiPlatform(int vcpuCount, List<VirtioMmioSlot> virtioSlots, bool
             }
             // The MADT gives the one IOAPIC GSIs from 0; it has pins up to LAST_IOAPIC_IRQ.
             if (slot.irq() < 0 || slot.irq() > MemoryLayout.LAST_IOAPIC_IRQ) {
-                throw new IllegalArgumentException("virtio slot irq must be an IOAPIC pin, 0 to "
-                        + MemoryLayout.LAST_IOAPIC_IRQ + ": " + slot);
+                throw new IllegalArgumentException(
+                        "virtio slot irq must be an IOAPIC pin, 0 to " + MemoryLayout.LAST_IOAPIC_IRQ + ": " + slot);
             }
         }
         oemId = padded(oemId, 6, "oemId");
@@ -61,8 +62,8 @@ public record AcpiPlatform(int vcpuCount, List<VirtioMmioSlot> virtioSlots, bool
     private static String padded(String value, int length, String what) {
         Objects.requireNonNull(value, what);
         if (value.length() > length || !value.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
-            throw new IllegalArgumentException(what + " must be at most " + length + " printable ASCII characters: \""
-                    + value + "\"");
+            throw new IllegalArgumentException(
+                    what + " must be at most " + length + " printable ASCII characters: \"" + value + "\"");
         }
         return value + " ".repeat(length - value.length());
     }

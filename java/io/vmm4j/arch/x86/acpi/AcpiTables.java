@@ -53,7 +53,9 @@ public final class AcpiTables {
 
     /** The table with this signature ("RSD PTR ", "XSDT", "FACP", "APIC" or "DSDT"). */
     public PlacedTable table(String signature) {
-        return tables.stream().filter(t -> t.signature().equals(signature)).findFirst()
+        return tables.stream()
+                .filter(t -> t.signature().equals(signature))
+                .findFirst()
                 .orElseThrow(() -> new NoSuchElementException("no ACPI table " + signature));
     }
 

@@ -33,11 +33,20 @@ final class Aml {
     /** Largest PkgLength: 28 bits (4 bits in the lead byte plus three whole bytes). */
     static final int MAX_PKG_LENGTH = 0x0FFF_FFFF;
 
-    enum Trigger { LEVEL, EDGE }
+    enum Trigger {
+        LEVEL,
+        EDGE
+    }
 
-    enum Polarity { ACTIVE_HIGH, ACTIVE_LOW }
+    enum Polarity {
+        ACTIVE_HIGH,
+        ACTIVE_LOW
+    }
 
-    enum Sharing { EXCLUSIVE, SHARED }
+    enum Sharing {
+        EXCLUSIVE,
+        SHARED
+    }
 
     private Aml() {}
 
@@ -85,13 +94,19 @@ final class Aml {
         if (!value.chars().allMatch(c -> c >= 0x01 && c <= 0x7F)) {
             throw new IllegalArgumentException("AML strings hold ASCII 0x01-0x7F only: \"" + value + "\"");
         }
-        return new ByteWriter().u8(STRING_PREFIX).bytes(value.getBytes(StandardCharsets.US_ASCII)).u8(0)
+        return new ByteWriter()
+                .u8(STRING_PREFIX)
+                .bytes(value.getBytes(StandardCharsets.US_ASCII))
+                .u8(0)
                 .toByteArray();
     }
 
     /** ASL {@code EisaId ("PNP0501")}: the compressed id as a DWord constant (§6.1.5, §19.6.35). */
     static byte[] eisaId(String id) {
-        return new ByteWriter().u8(DWORD_PREFIX).u32(eisaIdValue(id) & 0xFFFF_FFFFL).toByteArray();
+        return new ByteWriter()
+                .u8(DWORD_PREFIX)
+                .u32(eisaIdValue(id) & 0xFFFF_FFFFL)
+                .toByteArray();
     }
 
     /**
@@ -100,8 +115,8 @@ final class Aml {
      */
     static int eisaIdValue(String id) {
         if (!id.matches("[A-Z]{3}[0-9A-F]{4}")) {
-            throw new IllegalArgumentException("an EISA id is three capital letters and four hex digits: \"" + id
-                    + "\"");
+            throw new IllegalArgumentException(
+                    "an EISA id is three capital letters and four hex digits: \"" + id + "\"");
         }
         int vendor = ((id.charAt(0) - '@') << 10) | ((id.charAt(1) - '@') << 5) | (id.charAt(2) - '@');
         int product = Integer.parseInt(id.substring(3), 16);
@@ -192,8 +207,8 @@ final class Aml {
                 return out;
             }
         }
-        throw new IllegalArgumentException("AML package of " + bodyLength + " bytes exceeds the PkgLength limit "
-                + MAX_PKG_LENGTH);
+        throw new IllegalArgumentException(
+                "AML package of " + bodyLength + " bytes exceeds the PkgLength limit " + MAX_PKG_LENGTH);
     }
 
     // --- Resource descriptors (§6.4) ---
@@ -278,8 +293,8 @@ final class Aml {
 
     private static void checkRange(String what, long value, long max) {
         if (value < 0 || value > max) {
-            throw new IllegalArgumentException(what + " must be 0 to 0x" + Long.toHexString(max) + ", was 0x"
-                    + Long.toHexString(value));
+            throw new IllegalArgumentException(
+                    what + " must be 0 to 0x" + Long.toHexString(max) + ", was 0x" + Long.toHexString(value));
         }
     }
 

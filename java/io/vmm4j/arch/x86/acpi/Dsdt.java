@@ -75,7 +75,8 @@ final class Dsdt {
 
     /** A legacy PC device by its PNP id: one fixed I/O port range and one interrupt. */
     private static byte[] isaDevice(String name, String pnpId, int port, int portCount, byte[] interrupt) {
-        return Aml.device(name,
+        return Aml.device(
+                name,
                 Aml.name("_HID", Aml.eisaId(pnpId)),
                 Aml.name("_UID", Aml.integer(0)),
                 Aml.name("_STA", Aml.integer(STATUS_PRESENT_AND_WORKING)),
@@ -83,13 +84,15 @@ final class Dsdt {
     }
 
     private static byte[] virtioMmio(int index, VirtioMmioSlot slot) {
-        return Aml.device(virtioDeviceName(index),
+        return Aml.device(
+                virtioDeviceName(index),
                 Aml.name("_HID", Aml.string("LNRO0005")),
                 Aml.name("_UID", Aml.integer(index)),
                 Aml.name("_STA", Aml.integer(STATUS_PRESENT_AND_WORKING)),
-                Aml.name("_CRS", Aml.resourceTemplate(
-                        Aml.memory32Fixed(true, slot.base(), slot.size()),
-                        edgeInterrupt(slot.irq()))));
+                Aml.name(
+                        "_CRS",
+                        Aml.resourceTemplate(
+                                Aml.memory32Fixed(true, slot.base(), slot.size()), edgeInterrupt(slot.irq()))));
     }
 
     private static byte[] edgeInterrupt(int gsi) {

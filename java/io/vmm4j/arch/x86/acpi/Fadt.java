@@ -18,6 +18,7 @@ final class Fadt {
     static final String SIGNATURE = "FACP";
     /** Revision 6 with minor version 5: ACPI 6.5. */
     static final int REVISION = 6;
+
     static final int MINOR_VERSION = 5;
     /** The ACPI 6.x FADT, up to and including the Hypervisor Vendor Identity. */
     static final int LENGTH = 276;
@@ -43,6 +44,7 @@ final class Fadt {
     static final int FLAG_PWR_BUTTON = 1 << 4;
     /** Set means "no fixed-feature sleep button". */
     static final int FLAG_SLP_BUTTON = 1 << 5;
+
     static final int FLAG_HW_REDUCED_ACPI = 1 << 20;
 
     static final String HYPERVISOR_VENDOR_ID = "VMM4J   ";

@@ -37,20 +37,31 @@ final class Madt {
     private Madt() {}
 
     static byte[] build(AcpiPlatform platform) {
-        ByteWriter body = new ByteWriter()
-                .u32(MemoryLayout.LAPIC_BASE)
-                .u32(FLAG_PCAT_COMPAT);
+        ByteWriter body = new ByteWriter().u32(MemoryLayout.LAPIC_BASE).u32(FLAG_PCAT_COMPAT);
         for (int cpu = 0; cpu < platform.vcpuCount(); cpu++) {
             // §5.2.12.2: processor UID, APIC id, flags (bit 0: enabled)
             body.u8(TYPE_LOCAL_APIC).u8(LOCAL_APIC_LENGTH).u8(cpu).u8(cpu).u32(LOCAL_APIC_ENABLED);
         }
         // §5.2.12.3: id, reserved, address, global system interrupt base
-        body.u8(TYPE_IO_APIC).u8(IO_APIC_LENGTH).u8(IO_APIC_ID).u8(0).u32(MemoryLayout.IOAPIC_BASE).u32(0);
+        body.u8(TYPE_IO_APIC)
+                .u8(IO_APIC_LENGTH)
+                .u8(IO_APIC_ID)
+                .u8(0)
+                .u32(MemoryLayout.IOAPIC_BASE)
+                .u32(0);
         // §5.2.12.5: bus 0 (ISA), source IRQ 0, GSI 2, flags
-        body.u8(TYPE_INTERRUPT_SOURCE_OVERRIDE).u8(INTERRUPT_SOURCE_OVERRIDE_LENGTH).u8(0).u8(0).u32(2)
+        body.u8(TYPE_INTERRUPT_SOURCE_OVERRIDE)
+                .u8(INTERRUPT_SOURCE_OVERRIDE_LENGTH)
+                .u8(0)
+                .u8(0)
+                .u32(2)
                 .u16(MPS_INTI_CONFORMS);
         // §5.2.12.7: processor UID 0xFF (all), flags, LINT# 1
-        body.u8(TYPE_LOCAL_APIC_NMI).u8(LOCAL_APIC_NMI_LENGTH).u8(ALL_PROCESSORS_UID).u16(MPS_INTI_CONFORMS).u8(1);
+        body.u8(TYPE_LOCAL_APIC_NMI)
+                .u8(LOCAL_APIC_NMI_LENGTH)
+                .u8(ALL_PROCESSORS_UID)
+                .u16(MPS_INTI_CONFORMS)
+                .u8(1);
         return SystemDescriptionTable.build(SIGNATURE, REVISION, platform, body.toByteArray());
     }
 }

@@ -32,7 +32,9 @@ public record PlacedTable(String signature, long address, byte[] bytes) {
 
     @Override
     public boolean equals(Object other) {
-        return other instanceof PlacedTable that && signature.equals(that.signature) && address == that.address
+        return other instanceof PlacedTable that
+                && signature.equals(that.signature)
+                && address == that.address
                 && Arrays.equals(bytes, that.bytes);
     }
 

@@ -9,6 +9,7 @@ final class Rsdp {
     static final int REVISION = 2;
     /** The first checksum covers the ACPI 1.0 part: bytes 0-19. */
     static final int V1_LENGTH = 20;
+
     static final int CHECKSUM_OFFSET = 8;
     static final int EXTENDED_CHECKSUM_OFFSET = 32;
 

@@ -51,9 +51,10 @@ public final class BootParams {
     public static final int SETUP_HEADER_LIMIT = 0x290;
 
     public static final int BOOT_FLAG_VALUE = 0xAA55;
-    public static final int HEADER_MAGIC = 0x53726448;  // "HdrS"
+    public static final int HEADER_MAGIC = 0x53726448; // "HdrS"
     /** "Undefined" boot loader id: we have none registered. */
     public static final int TYPE_OF_LOADER_UNDEFINED = 0xff;
+
     public static final int LOADED_HIGH = 0x01;
     public static final int CAN_USE_HEAP = 0x80;
     public static final int XLF_KERNEL_64 = 0x01;
@@ -97,8 +98,8 @@ public final class BootParams {
 
     public BootParams setE820(List<E820Entry> entries) {
         if (entries.size() > E820_MAX_ENTRIES) {
-            throw new IllegalArgumentException("the zero page holds at most " + E820_MAX_ENTRIES + " e820 entries, not "
-                    + entries.size());
+            throw new IllegalArgumentException(
+                    "the zero page holds at most " + E820_MAX_ENTRIES + " e820 entries, not " + entries.size());
         }
         page.put(E820_ENTRIES, (byte) entries.size());
         for (int i = 0; i < entries.size(); i++) {

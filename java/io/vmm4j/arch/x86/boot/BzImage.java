@@ -1,7 +1,7 @@
 package io.vmm4j.arch.x86.boot;
 
-import io.vmm4j.arch.x86.KernelLoadException;
 import io.vmm4j.api.GuestMemory;
+import io.vmm4j.arch.x86.KernelLoadException;
 import io.vmm4j.arch.x86.MemoryLayout;
 import java.util.OptionalLong;
 
@@ -50,15 +50,19 @@ public final class BzImage {
 
     public PayloadDecompressor.Format payloadFormat() {
         checkPayload();
-        return PayloadDecompressor.detect(image, (int) payloadFileOffset(), (int) header.payloadLength(), source,
-                payloadFileOffset());
+        return PayloadDecompressor.detect(
+                image, (int) payloadFileOffset(), (int) header.payloadLength(), source, payloadFileOffset());
     }
 
     /** The vmlinux inside, decompressed on the host. */
     public byte[] decompressPayload() {
         checkPayload();
-        return PayloadDecompressor.decompressKernelPayload(image, (int) payloadFileOffset(), (int) header.payloadLength(),
-                source + " (payload)", payloadFileOffset());
+        return PayloadDecompressor.decompressKernelPayload(
+                image,
+                (int) payloadFileOffset(),
+                (int) header.payloadLength(),
+                source + " (payload)",
+                payloadFileOffset());
     }
 
     /** The vmlinux inside, decompressed and parsed. */
@@ -68,15 +72,22 @@ public final class BzImage {
 
     private void checkPayload() {
         if (header.version() < 0x0208) {
-            throw new KernelLoadException(source, BootParams.VERSION, "boot protocol "
-                    + SetupHeader.versionString(header.version()) + " does not describe its payload (2.08+ does)");
+            throw new KernelLoadException(
+                    source,
+                    BootParams.VERSION,
+                    "boot protocol " + SetupHeader.versionString(header.version())
+                            + " does not describe its payload (2.08+ does)");
         }
         long offset = header.payloadOffset();
         long length = header.payloadLength();
         if (length == 0 || offset + length > protectedModeLength()) {
-            throw new KernelLoadException(source, BootParams.PAYLOAD_OFFSET, "the payload at 0x" + Long.toHexString(offset)
-                    + " of length " + length + " is not inside the protected-mode kernel (" + protectedModeLength()
-                    + " bytes): truncated or corrupt file");
+            throw new KernelLoadException(
+                    source,
+                    BootParams.PAYLOAD_OFFSET,
+                    "the payload at 0x" + Long.toHexString(offset)
+                            + " of length " + length + " is not inside the protected-mode kernel ("
+                            + protectedModeLength()
+                            + " bytes): truncated or corrupt file");
         }
     }
 
@@ -88,9 +99,13 @@ public final class BzImage {
      */
     public LoadedKernel loadAsIs(GuestMemory memory) {
         if (!header.has64BitEntry()) {
-            throw new KernelLoadException(source, BootParams.XLOADFLAGS, "the kernel has no 64-bit entry point (protocol "
-                    + SetupHeader.versionString(header.version()) + ", xloadflags 0x" + Integer.toHexString(header.xloadflags())
-                    + ")");
+            throw new KernelLoadException(
+                    source,
+                    BootParams.XLOADFLAGS,
+                    "the kernel has no 64-bit entry point (protocol "
+                            + SetupHeader.versionString(header.version()) + ", xloadflags 0x"
+                            + Integer.toHexString(header.xloadflags())
+                            + ")");
         }
         long start = MemoryLayout.KERNEL_LOAD_ADDRESS;
         long end = start + protectedModeLength();
@@ -98,13 +113,17 @@ public final class BzImage {
         long runtimeStart = Math.max(header.prefAddress(), start);
         long reservedEnd = Math.max(end, runtimeStart + header.initSize());
         if (reservedEnd > MemoryLayout.lowRamEnd(memory.size())) {
-            throw new KernelLoadException(source, BootParams.INIT_SIZE, "the kernel needs RAM up to 0x"
-                    + Long.toHexString(reservedEnd) + " (init_size 0x" + Long.toHexString(header.initSize()) + " from 0x"
-                    + Long.toHexString(runtimeStart) + ") but the VM has " + memory.size() + " bytes");
+            throw new KernelLoadException(
+                    source,
+                    BootParams.INIT_SIZE,
+                    "the kernel needs RAM up to 0x"
+                            + Long.toHexString(reservedEnd) + " (init_size 0x" + Long.toHexString(header.initSize())
+                            + " from 0x"
+                            + Long.toHexString(runtimeStart) + ") but the VM has " + memory.size() + " bytes");
         }
         memory.write(start, image, (int) protectedModeOffset(), protectedModeLength());
-        return new LoadedKernel(BootProtocol.LINUX_64, start + ENTRY_64_OFFSET, start, end, reservedEnd, header,
-                OptionalLong.empty());
+        return new LoadedKernel(
+                BootProtocol.LINUX_64, start + ENTRY_64_OFFSET, start, end, reservedEnd, header, OptionalLong.empty());
     }
 
     /** Decompresses the payload on the host and loads the vmlinux inside at its physical addresses. */

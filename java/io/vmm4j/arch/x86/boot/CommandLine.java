@@ -19,7 +19,8 @@ public final class CommandLine {
     /** Adds one argument, or several separated by spaces; blanks are skipped. */
     public CommandLine add(String argument) {
         Objects.requireNonNull(argument, "argument");
-        if (argument.indexOf('\0') >= 0) throw new IllegalArgumentException("a command-line argument contains a NUL byte");
+        if (argument.indexOf('\0') >= 0)
+            throw new IllegalArgumentException("a command-line argument contains a NUL byte");
         String trimmed = argument.strip();
         if (!trimmed.isEmpty()) arguments.add(trimmed);
         return this;
@@ -46,7 +47,8 @@ public final class CommandLine {
         long effective = Math.min(limit, MemoryLayout.CMDLINE_MAX_SIZE - 1);
         if (text.length > effective) {
             throw new IllegalArgumentException("the kernel command line is " + text.length + " bytes long, but "
-                    + (effective == limit ? "this kernel accepts at most " + limit + " (its cmdline_size)"
+                    + (effective == limit
+                            ? "this kernel accepts at most " + limit + " (its cmdline_size)"
                             : "vmm4j has room for at most " + effective));
         }
         byte[] withNul = new byte[text.length + 1];

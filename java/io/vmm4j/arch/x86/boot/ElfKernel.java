@@ -1,7 +1,7 @@
 package io.vmm4j.arch.x86.boot;
 
-import io.vmm4j.arch.x86.KernelLoadException;
 import io.vmm4j.api.GuestMemory;
+import io.vmm4j.arch.x86.KernelLoadException;
 import io.vmm4j.arch.x86.MemoryLayout;
 import io.vmm4j.arch.x86.MemoryLayout.RamRegion;
 import java.nio.ByteBuffer;
@@ -25,7 +25,12 @@ public final class ElfKernel {
     private static final int XEN_ELFNOTE_PHYS32_ENTRY = 18;
 
     /** One PT_LOAD segment; {@code headerOffset} is where its program header is in the file. */
-    public record Segment(long headerOffset, long fileOffset, long physicalAddress, long virtualAddress, long fileSize,
+    public record Segment(
+            long headerOffset,
+            long fileOffset,
+            long physicalAddress,
+            long virtualAddress,
+            long fileSize,
             long memorySize) {
         public long physicalEnd() {
             return physicalAddress + memorySize;
@@ -38,7 +43,8 @@ public final class ElfKernel {
     private final long entryPoint;
     private final OptionalLong pvhEntryPoint;
 
-    private ElfKernel(byte[] image, String source, List<Segment> segments, long entryPoint, OptionalLong pvhEntryPoint) {
+    private ElfKernel(
+            byte[] image, String source, List<Segment> segments, long entryPoint, OptionalLong pvhEntryPoint) {
         this.image = image;
         this.source = source;
         this.segments = segments;
@@ -62,7 +68,8 @@ public final class ElfKernel {
         }
         ByteBuffer bytes = ByteBuffer.wrap(image).order(ByteOrder.LITTLE_ENDIAN);
         if (image[4] != 2) throw new KernelLoadException(source, 4, "not a 64-bit ELF (EI_CLASS " + image[4] + ")");
-        if (image[5] != 1) throw new KernelLoadException(source, 5, "not a little-endian ELF (EI_DATA " + image[5] + ")");
+        if (image[5] != 1)
+            throw new KernelLoadException(source, 5, "not a little-endian ELF (EI_DATA " + image[5] + ")");
         int type = bytes.getShort(16) & 0xffff;
         if (type != ET_EXEC) throw new KernelLoadException(source, 16, "not an executable ELF (e_type " + type + ")");
         int machine = bytes.getShort(18) & 0xffff;
@@ -78,8 +85,11 @@ public final class ElfKernel {
         }
         if (phnum == 0) throw new KernelLoadException(source, 56, "no program headers");
         if (phoff < 0 || phoff > image.length || (long) phnum * PHDR_SIZE > image.length - phoff) {
-            throw new KernelLoadException(source, 32, "the " + phnum + " program headers at 0x" + Long.toHexString(phoff)
-                    + " run past the end of the file (" + image.length + " bytes)");
+            throw new KernelLoadException(
+                    source,
+                    32,
+                    "the " + phnum + " program headers at 0x" + Long.toHexString(phoff)
+                            + " run past the end of the file (" + image.length + " bytes)");
         }
         List<Segment> segments = new ArrayList<>();
         OptionalLong pvhEntry = OptionalLong.empty();
@@ -93,9 +103,13 @@ public final class ElfKernel {
             long memsz = bytes.getLong(at + 40);
             if (kind != PT_LOAD && kind != PT_NOTE) continue;
             if (offset < 0 || filesz < 0 || offset > image.length || filesz > image.length - offset) {
-                throw new KernelLoadException(source, at, "program header " + i + ": its " + filesz
-                        + " bytes at file offset 0x" + Long.toHexString(offset) + " run past the end of the file ("
-                        + image.length + " bytes)");
+                throw new KernelLoadException(
+                        source,
+                        at,
+                        "program header " + i + ": its " + filesz
+                                + " bytes at file offset 0x" + Long.toHexString(offset)
+                                + " run past the end of the file ("
+                                + image.length + " bytes)");
             }
             if (kind == PT_NOTE) {
                 OptionalLong found = pvhEntry(bytes, (int) offset, (int) filesz, source);
@@ -103,12 +117,17 @@ public final class ElfKernel {
                 continue;
             }
             if (memsz < filesz) {
-                throw new KernelLoadException(source, at, "program header " + i + ": p_memsz " + memsz
-                        + " is smaller than p_filesz " + filesz);
+                throw new KernelLoadException(
+                        source,
+                        at,
+                        "program header " + i + ": p_memsz " + memsz + " is smaller than p_filesz " + filesz);
             }
             if (paddr < 0 || memsz > Long.MAX_VALUE - paddr) {
-                throw new KernelLoadException(source, at, "program header " + i + ": physical range 0x"
-                        + Long.toHexString(paddr) + " + " + memsz + " wraps around");
+                throw new KernelLoadException(
+                        source,
+                        at,
+                        "program header " + i + ": physical range 0x" + Long.toHexString(paddr) + " + " + memsz
+                                + " wraps around");
             }
             if (memsz > 0) segments.add(new Segment(at, offset, paddr, vaddr, filesz, memsz));
         }
@@ -126,8 +145,8 @@ public final class ElfKernel {
             long offset = entry - segment.physicalAddress();
             if (Long.compareUnsigned(offset, segment.memorySize()) < 0) return entry;
         }
-        throw new KernelLoadException(source, 24, "the entry point 0x" + Long.toHexString(entry)
-                + " is in no PT_LOAD segment");
+        throw new KernelLoadException(
+                source, 24, "the entry point 0x" + Long.toHexString(entry) + " is in no PT_LOAD segment");
     }
 
     private static OptionalLong pvhEntry(ByteBuffer bytes, int start, int length, String source) {
@@ -141,13 +160,16 @@ public final class ElfKernel {
             long desc = name + align4(nameSize);
             long next = desc + align4(descSize);
             if (next > end) {
-                throw new KernelLoadException(source, at, "ELF note of name size " + nameSize + " and descriptor size "
-                        + descSize + " runs past the end of its PT_NOTE segment");
+                throw new KernelLoadException(
+                        source,
+                        at,
+                        "ELF note of name size " + nameSize + " and descriptor size " + descSize
+                                + " runs past the end of its PT_NOTE segment");
             }
             if (type == XEN_ELFNOTE_PHYS32_ENTRY && nameSize == 4 && isXen(bytes, (int) name)) {
                 if (descSize != 4 && descSize != 8) {
-                    throw new KernelLoadException(source, desc, "XEN_ELFNOTE_PHYS32_ENTRY has " + descSize
-                            + " bytes, expected 4 or 8");
+                    throw new KernelLoadException(
+                            source, desc, "XEN_ELFNOTE_PHYS32_ENTRY has " + descSize + " bytes, expected 4 or 8");
                 }
                 // The entry is a 32-bit physical address, emitted as .long or .quad.
                 return OptionalLong.of(bytes.getInt((int) desc) & 0xffff_ffffL);
@@ -200,9 +222,13 @@ public final class ElfKernel {
         for (Segment segment : segments) {
             boolean inRam = ram.stream().anyMatch(r -> r.contains(segment.physicalAddress(), segment.memorySize()));
             if (!inRam || segment.physicalAddress() < MemoryLayout.HIGH_MEMORY_START) {
-                throw new KernelLoadException(source, segment.headerOffset(), "segment [0x"
-                        + Long.toHexString(segment.physicalAddress()) + ", 0x" + Long.toHexString(segment.physicalEnd())
-                        + ") is outside guest RAM from 1 MiB (RAM: " + describe(ram) + ")");
+                throw new KernelLoadException(
+                        source,
+                        segment.headerOffset(),
+                        "segment [0x"
+                                + Long.toHexString(segment.physicalAddress()) + ", 0x"
+                                + Long.toHexString(segment.physicalEnd())
+                                + ") is outside guest RAM from 1 MiB (RAM: " + describe(ram) + ")");
             }
         }
         byte[] zeros = new byte[1 << 20];
@@ -216,16 +242,19 @@ public final class ElfKernel {
             }
         }
         long reservedEnd = Math.max(loadEnd(), loadStart() + header.initSize());
-        return new LoadedKernel(BootProtocol.LINUX_64, entryPoint, loadStart(), loadEnd(), reservedEnd, header,
-                pvhEntryPoint);
+        return new LoadedKernel(
+                BootProtocol.LINUX_64, entryPoint, loadStart(), loadEnd(), reservedEnd, header, pvhEntryPoint);
     }
 
     private static String describe(List<RamRegion> ram) {
         StringBuilder text = new StringBuilder();
         for (RamRegion region : ram) {
             if (text.length() > 0) text.append(", ");
-            text.append("[0x").append(Long.toHexString(region.start())).append(", 0x")
-                    .append(Long.toHexString(region.end())).append(')');
+            text.append("[0x")
+                    .append(Long.toHexString(region.start()))
+                    .append(", 0x")
+                    .append(Long.toHexString(region.end()))
+                    .append(')');
         }
         return text.toString();
     }

@@ -96,8 +96,8 @@ public final class KernelLoader {
             long size = channel.size();
             long address;
             try {
-                address = MemoryLayout.initrdAddress(memory.size(), size, kernel.setupHeader().initrdAddrMax(),
-                        kernel.reservedEnd());
+                address = MemoryLayout.initrdAddress(
+                        memory.size(), size, kernel.setupHeader().initrdAddrMax(), kernel.reservedEnd());
             } catch (IllegalArgumentException e) {
                 throw KernelLoadException.whole(source, e.getMessage(), e);
             }
@@ -106,7 +106,9 @@ public final class KernelLoader {
             try (InputStream in = java.nio.channels.Channels.newInputStream(channel)) {
                 while (done < size) {
                     int n = in.readNBytes(chunk, 0, (int) Math.min(chunk.length, size - done));
-                    if (n == 0) throw new KernelLoadException(source, done, "truncated while reading: expected " + size + " bytes");
+                    if (n == 0)
+                        throw new KernelLoadException(
+                                source, done, "truncated while reading: expected " + size + " bytes");
                     memory.write(address + done, chunk, 0, n);
                     done += n;
                 }
@@ -122,8 +124,8 @@ public final class KernelLoader {
         try {
             long size = Files.size(file);
             if (size > maxSize) {
-                throw KernelLoadException.whole(file.toString(), "the file has " + size + " bytes; at most " + maxSize
-                        + " are accepted", null);
+                throw KernelLoadException.whole(
+                        file.toString(), "the file has " + size + " bytes; at most " + maxSize + " are accepted", null);
             }
             byte[] bytes = Files.readAllBytes(file);
             if (bytes.length > maxSize) {

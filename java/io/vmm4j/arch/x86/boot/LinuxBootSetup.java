@@ -1,7 +1,5 @@
 package io.vmm4j.arch.x86.boot;
 
-import io.vmm4j.arch.x86.E820Map;
-import io.vmm4j.arch.x86.E820Entry;
 import io.vmm4j.api.DescriptorTable;
 import io.vmm4j.api.GuestMemory;
 import io.vmm4j.api.Register;
@@ -9,6 +7,8 @@ import io.vmm4j.api.Registers;
 import io.vmm4j.api.Segment;
 import io.vmm4j.api.SpecialRegisters;
 import io.vmm4j.api.Vcpu;
+import io.vmm4j.arch.x86.E820Entry;
+import io.vmm4j.arch.x86.E820Map;
 import io.vmm4j.arch.x86.MemoryLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -24,13 +24,14 @@ import java.util.OptionalLong;
 public final class LinuxBootSetup {
     /** The boot protocol's __BOOT_CS and __BOOT_DS. */
     public static final int BOOT_CS = 0x10;
+
     public static final int BOOT_DS = 0x18;
     public static final int HVM_START_INFO_MAGIC = 0x336ec578;
 
     private static final long GDT_NULL = 0;
-    private static final long GDT_CODE_64 = 0x00af_9b00_0000_ffffL;  // present, exec/read, accessed; G, L
-    private static final long GDT_CODE_32 = 0x00cf_9b00_0000_ffffL;  // present, exec/read, accessed; G, D
-    private static final long GDT_DATA = 0x00cf_9300_0000_ffffL;     // present, read/write, accessed; G, B
+    private static final long GDT_CODE_64 = 0x00af_9b00_0000_ffffL; // present, exec/read, accessed; G, L
+    private static final long GDT_CODE_32 = 0x00cf_9b00_0000_ffffL; // present, exec/read, accessed; G, D
+    private static final long GDT_DATA = 0x00cf_9300_0000_ffffL; // present, read/write, accessed; G, B
     private static final int TYPE_CODE_EXECUTE_READ = 0xb;
     private static final int TYPE_DATA_READ_WRITE = 0x3;
     private static final int TYPE_TSS_BUSY = 0xb;
@@ -46,12 +47,38 @@ public final class LinuxBootSetup {
     private static final long RFLAGS_RESERVED = 0x2;
 
     /** The boot vCPU's state at the kernel's entry point. */
-    public record EntryState(Registers registers, Segment code, Segment data, Segment tr, Segment ldt, DescriptorTable gdt,
-            DescriptorTable idt, long cr0, long cr3, long cr4, long efer) {
+    public record EntryState(
+            Registers registers,
+            Segment code,
+            Segment data,
+            Segment tr,
+            Segment ldt,
+            DescriptorTable gdt,
+            DescriptorTable idt,
+            long cr0,
+            long cr3,
+            long cr4,
+            long efer) {
         /** {@code current} (the vCPU's APIC base, CR8 and so on) with this state's segments, tables and control registers. */
         public SpecialRegisters applyTo(SpecialRegisters current) {
-            return new SpecialRegisters(code, data, data, data, data, data, tr, ldt, gdt, idt, cr0, current.cr2(), cr3,
-                    cr4, current.cr8(), efer, current.apicBase());
+            return new SpecialRegisters(
+                    code,
+                    data,
+                    data,
+                    data,
+                    data,
+                    data,
+                    tr,
+                    ldt,
+                    gdt,
+                    idt,
+                    cr0,
+                    current.cr2(),
+                    cr3,
+                    cr4,
+                    current.cr8(),
+                    efer,
+                    current.apicBase());
         }
 
         public void applyTo(Vcpu vcpu) {
@@ -105,14 +132,24 @@ public final class LinuxBootSetup {
         writeIdt(memory);
         writeIdentityPageTables(memory);
 
-        Segment code = new Segment(0, 0xffffffff, BOOT_CS, TYPE_CODE_EXECUTE_READ, true, 0, false, true, true, true,
-                false, false);
+        Segment code = new Segment(
+                0, 0xffffffff, BOOT_CS, TYPE_CODE_EXECUTE_READ, true, 0, false, true, true, true, false, false);
         Registers registers = registers(kernel.entryPoint())
                 .with(Register.RSI, MemoryLayout.ZERO_PAGE_ADDRESS)
                 .with(Register.RSP, MemoryLayout.BOOT_STACK_POINTER)
                 .with(Register.RBP, MemoryLayout.BOOT_STACK_POINTER);
-        return new EntryState(registers, code, flatData(), tss(), ldt(), gdt(), idt(), CR0_PE | CR0_ET | CR0_PG,
-                MemoryLayout.PML4_ADDRESS, CR4_PAE, EFER_LME | EFER_LMA);
+        return new EntryState(
+                registers,
+                code,
+                flatData(),
+                tss(),
+                ldt(),
+                gdt(),
+                idt(),
+                CR0_PE | CR0_ET | CR0_PG,
+                MemoryLayout.PML4_ADDRESS,
+                CR4_PAE,
+                EFER_LME | EFER_LMA);
     }
 
     /**
@@ -123,13 +160,18 @@ public final class LinuxBootSetup {
     public static EntryState pvh(GuestMemory memory, LoadedKernel kernel, BootOptions options) {
         writeCommandLine(memory, kernel, options);
         List<E820Entry> map = E820Map.forMemory(memory.size()).entries();
-        if (map.size() > MemoryLayout.PVH_MEMORY_MAP_MAX_ENTRIES) throw new IllegalStateException("memory map too long");
+        if (map.size() > MemoryLayout.PVH_MEMORY_MAP_MAX_ENTRIES)
+            throw new IllegalStateException("memory map too long");
         ByteBuffer memmap = ByteBuffer.allocate(map.size() * 24).order(ByteOrder.LITTLE_ENDIAN);
-        for (E820Entry entry : map) memmap.putLong(entry.address()).putLong(entry.size()).putInt(entry.type()).putInt(0);
+        for (E820Entry entry : map)
+            memmap.putLong(entry.address())
+                    .putLong(entry.size())
+                    .putInt(entry.type())
+                    .putInt(0);
         memory.write(MemoryLayout.PVH_MEMORY_MAP_ADDRESS, memmap.array());
 
         ByteBuffer info = ByteBuffer.allocate(56).order(ByteOrder.LITTLE_ENDIAN);
-        info.putInt(0, HVM_START_INFO_MAGIC).putInt(4, 1);  // version 1: has the memory map fields
+        info.putInt(0, HVM_START_INFO_MAGIC).putInt(4, 1); // version 1: has the memory map fields
         options.initrd().ifPresent(initrd -> {
             ByteBuffer module = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN);
             module.putLong(0, initrd.address()).putLong(8, initrd.size());
@@ -143,8 +185,8 @@ public final class LinuxBootSetup {
         writeGdt(memory, GDT_CODE_32);
         writeIdt(memory);
 
-        Segment code = new Segment(0, 0xffffffff, BOOT_CS, TYPE_CODE_EXECUTE_READ, true, 0, true, true, false, true,
-                false, false);
+        Segment code = new Segment(
+                0, 0xffffffff, BOOT_CS, TYPE_CODE_EXECUTE_READ, true, 0, true, true, false, true, false, false);
         Registers registers = registers(kernel.entryPoint()).with(Register.RBX, MemoryLayout.PVH_START_INFO_ADDRESS);
         return new EntryState(registers, code, flatData(), tss(), ldt(), gdt(), idt(), CR0_PE | CR0_ET, 0, 0, 0);
     }
@@ -182,12 +224,14 @@ public final class LinuxBootSetup {
     }
 
     private static Registers registers(long entry) {
-        return Registers.of(new long[Register.values().length]).with(Register.RIP, entry)
+        return Registers.of(new long[Register.values().length])
+                .with(Register.RIP, entry)
                 .with(Register.RFLAGS, RFLAGS_RESERVED);
     }
 
     private static Segment flatData() {
-        return new Segment(0, 0xffffffff, BOOT_DS, TYPE_DATA_READ_WRITE, true, 0, true, true, false, true, false, false);
+        return new Segment(
+                0, 0xffffffff, BOOT_DS, TYPE_DATA_READ_WRITE, true, 0, true, true, false, true, false, false);
     }
 
     // VMX wants a usable busy TSS and a valid LDT state on entry, even though the kernel loads its own.

@@ -15,8 +15,14 @@ import java.util.OptionalLong;
  * @param setupHeader the header to copy into boot_params: the bzImage's, or a made-up one for an ELF
  * @param pvhEntryPoint the 32-bit PVH entry from the ELF note XEN_ELFNOTE_PHYS32_ENTRY, if any
  */
-public record LoadedKernel(BootProtocol protocol, long entryPoint, long loadStart, long loadEnd, long reservedEnd,
-        SetupHeader setupHeader, OptionalLong pvhEntryPoint) {
+public record LoadedKernel(
+        BootProtocol protocol,
+        long entryPoint,
+        long loadStart,
+        long loadEnd,
+        long reservedEnd,
+        SetupHeader setupHeader,
+        OptionalLong pvhEntryPoint) {
     public LoadedKernel {
         Objects.requireNonNull(protocol, "protocol");
         Objects.requireNonNull(setupHeader, "setupHeader");
@@ -28,7 +34,13 @@ public record LoadedKernel(BootProtocol protocol, long entryPoint, long loadStar
         if (pvhEntryPoint.isEmpty()) {
             throw new IllegalStateException("this kernel has no PVH entry point (no XEN_ELFNOTE_PHYS32_ENTRY note)");
         }
-        return new LoadedKernel(BootProtocol.PVH, pvhEntryPoint.getAsLong(), loadStart, loadEnd, reservedEnd,
-                setupHeader, pvhEntryPoint);
+        return new LoadedKernel(
+                BootProtocol.PVH,
+                pvhEntryPoint.getAsLong(),
+                loadStart,
+                loadEnd,
+                reservedEnd,
+                setupHeader,
+                pvhEntryPoint);
     }
 }

@@ -1,8 +1,8 @@
 package io.vmm4j.arch.x86.boot;
 
-import io.vmm4j.arch.x86.KernelLoadException;
 import static io.vmm4j.arch.x86.boot.BootParams.*;
 
+import io.vmm4j.arch.x86.KernelLoadException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -32,38 +32,53 @@ public final class SetupHeader {
      */
     public static SetupHeader parse(byte[] image, String source) {
         if (image.length < VERSION + 2) {
-            throw new KernelLoadException(source, image.length, "truncated: " + image.length
-                    + " bytes is too short for a bzImage setup header (it ends past 0x" + Integer.toHexString(VERSION + 2) + ")");
+            throw new KernelLoadException(
+                    source,
+                    image.length,
+                    "truncated: " + image.length + " bytes is too short for a bzImage setup header (it ends past 0x"
+                            + Integer.toHexString(VERSION + 2) + ")");
         }
         int bootFlag = u16(image, BOOT_FLAG);
         if (bootFlag != BOOT_FLAG_VALUE) {
-            throw new KernelLoadException(source, BOOT_FLAG, "not a bzImage: boot_flag is 0x" + Integer.toHexString(bootFlag)
-                    + ", expected 0xaa55");
+            throw new KernelLoadException(
+                    source,
+                    BOOT_FLAG,
+                    "not a bzImage: boot_flag is 0x" + Integer.toHexString(bootFlag) + ", expected 0xaa55");
         }
         int magic = u16(image, HEADER) | u16(image, HEADER + 2) << 16;
         if (magic != HEADER_MAGIC) {
-            throw new KernelLoadException(source, HEADER, "not a bzImage: no \"HdrS\" setup header magic (found 0x"
-                    + Integer.toHexString(magic) + "); zImages and pre-2.00 kernels are not supported");
+            throw new KernelLoadException(
+                    source,
+                    HEADER,
+                    "not a bzImage: no \"HdrS\" setup header magic (found 0x" + Integer.toHexString(magic)
+                            + "); zImages and pre-2.00 kernels are not supported");
         }
         int version = u16(image, VERSION);
         if (version < MIN_VERSION) {
-            throw new KernelLoadException(source, VERSION, "boot protocol " + versionString(version)
-                    + " is too old: vmm4j needs 2.06 or newer");
+            throw new KernelLoadException(
+                    source,
+                    VERSION,
+                    "boot protocol " + versionString(version) + " is too old: vmm4j needs 2.06 or newer");
         }
         // The header ends where the jump at 0x200 lands: 0x202 plus its 8-bit displacement.
         int end = Math.min(HEADER + (image[JUMP + 1] & 0xff), SETUP_HEADER_LIMIT);
         if (image.length < end) {
-            throw new KernelLoadException(source, image.length, "truncated inside the setup header, which ends at 0x"
-                    + Integer.toHexString(end));
+            throw new KernelLoadException(
+                    source,
+                    image.length,
+                    "truncated inside the setup header, which ends at 0x" + Integer.toHexString(end));
         }
         byte[] header = new byte[SETUP_HEADER_LIMIT - SETUP_HEADER];
         System.arraycopy(image, SETUP_HEADER, header, 0, end - SETUP_HEADER);
         SetupHeader parsed = new SetupHeader(header);
         long protectedModeOffset = parsed.protectedModeOffset();
         if (image.length <= protectedModeOffset) {
-            throw new KernelLoadException(source, image.length, "truncated: the protected-mode kernel should start at 0x"
-                    + Long.toHexString(protectedModeOffset) + " (setup_sects " + parsed.setupSects()
-                    + ") but the file has only " + image.length + " bytes");
+            throw new KernelLoadException(
+                    source,
+                    image.length,
+                    "truncated: the protected-mode kernel should start at 0x"
+                            + Long.toHexString(protectedModeOffset) + " (setup_sects " + parsed.setupSects()
+                            + ") but the file has only " + image.length + " bytes");
         }
         return parsed;
     }

@@ -18,11 +18,18 @@ import java.util.Optional;
  * @param bssEndAddress (a.out kludge) the end of the bss segment, 0 for "no bss"
  * @param entryAddress (a.out kludge) the physical entry point
  */
-public record MultibootHeader(int offset, int flags, long headerAddress, long loadAddress, long loadEndAddress,
-        long bssEndAddress, long entryAddress) {
+public record MultibootHeader(
+        int offset,
+        int flags,
+        long headerAddress,
+        long loadAddress,
+        long loadEndAddress,
+        long bssEndAddress,
+        long entryAddress) {
     public static final int MAGIC = 0x1BAD_B002;
     /** What the loader puts in EAX. */
     public static final int BOOTLOADER_MAGIC = 0x2BAD_B002;
+
     public static final int SEARCH_LIMIT = 8192;
     /** Modules must be page aligned. vmm4j always aligns them. */
     public static final int FLAG_PAGE_ALIGN = 1;
@@ -30,6 +37,7 @@ public record MultibootHeader(int offset, int flags, long headerAddress, long lo
     public static final int FLAG_MEMORY_INFO = 1 << 1;
     /** A video mode is wanted. vmm4j has no display, so it is ignored, as QEMU does. */
     public static final int FLAG_VIDEO_MODE = 1 << 2;
+
     public static final int FLAG_AOUT_KLUDGE = 1 << 16;
     private static final int KNOWN_REQUIRED_FLAGS = FLAG_PAGE_ALIGN | FLAG_MEMORY_INFO | FLAG_VIDEO_MODE;
     private static final int REQUIRED_FLAGS_MASK = 0xffff;
@@ -75,9 +83,13 @@ public record MultibootHeader(int offset, int flags, long headerAddress, long lo
         if (firstBadChecksum >= 0) {
             int flags = data.getInt(firstBadChecksum + 4);
             int checksum = data.getInt(firstBadChecksum + 8);
-            throw new KernelLoadException(file, firstBadChecksum, String.format(
-                    "malformed multiboot header: checksum 0x%08x does not make magic 0x%08x + flags 0x%08x sum to"
-                            + " zero (expected 0x%08x)", checksum, MAGIC, flags, -(MAGIC + flags)));
+            throw new KernelLoadException(
+                    file,
+                    firstBadChecksum,
+                    String.format(
+                            "malformed multiboot header: checksum 0x%08x does not make magic 0x%08x + flags 0x%08x sum"
+                                    + " to zero (expected 0x%08x)",
+                            checksum, MAGIC, flags, -(MAGIC + flags)));
         }
         return Optional.empty();
     }
@@ -85,17 +97,26 @@ public record MultibootHeader(int offset, int flags, long headerAddress, long lo
     private static MultibootHeader parse(String file, ByteBuffer data, int offset, int flags) {
         int unknownRequired = flags & REQUIRED_FLAGS_MASK & ~KNOWN_REQUIRED_FLAGS;
         if (unknownRequired != 0) {
-            throw new KernelLoadException(file, offset + 4, String.format(
-                    "multiboot header requires features 0x%04x that vmm4j does not provide (flags 0x%08x)",
-                    unknownRequired, flags));
+            throw new KernelLoadException(
+                    file,
+                    offset + 4,
+                    String.format(
+                            "multiboot header requires features 0x%04x that vmm4j does not provide (flags 0x%08x)",
+                            unknownRequired, flags));
         }
         if ((flags & FLAG_AOUT_KLUDGE) == 0) return new MultibootHeader(offset, flags, 0, 0, 0, 0, 0);
         if (offset + AOUT_LENGTH > data.capacity()) {
-            throw new KernelLoadException(file, offset,
-                    "multiboot header with the a.out kludge (flag 16) cut off by the end of the file");
+            throw new KernelLoadException(
+                    file, offset, "multiboot header with the a.out kludge (flag 16) cut off by the end of the file");
         }
-        return new MultibootHeader(offset, flags, u32(data, offset + 12), u32(data, offset + 16),
-                u32(data, offset + 20), u32(data, offset + 24), u32(data, offset + 28));
+        return new MultibootHeader(
+                offset,
+                flags,
+                u32(data, offset + 12),
+                u32(data, offset + 16),
+                u32(data, offset + 20),
+                u32(data, offset + 24),
+                u32(data, offset + 28));
     }
 
     static long u32(ByteBuffer data, int offset) {

@@ -1,13 +1,13 @@
 package io.vmm4j.arch.x86.multiboot;
 
-import io.vmm4j.arch.x86.E820Entry;
 import io.vmm4j.api.GuestMemory;
 import io.vmm4j.api.Register;
 import io.vmm4j.api.Vcpu;
+import io.vmm4j.arch.x86.E820Entry;
 import io.vmm4j.arch.x86.E820Map;
-import io.vmm4j.arch.x86.MemoryLayout;
 import io.vmm4j.arch.x86.FlatBinaryBoot;
 import io.vmm4j.arch.x86.KernelLoadException;
+import io.vmm4j.arch.x86.MemoryLayout;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -34,6 +34,7 @@ public final class MultibootLoader {
     static final int INFO_BOOT_LOADER_NAME = 1 << 9;
     /** The fixed part of the information structure, with room for the VBE and framebuffer fields. */
     static final int INFO_SIZE = 0x80;
+
     static final int MODULE_ENTRY_SIZE = 16;
     static final int MMAP_ENTRY_SIZE = 24;
     private static final long PAGE = 4096;
@@ -46,7 +47,8 @@ public final class MultibootLoader {
     private static final int PT_LOAD = 1;
 
     /** What was loaded and where the vCPU must start. */
-    public record Loaded(long entryPoint, long infoAddress, long kernelStart, long kernelEnd, List<Long> moduleAddresses) {
+    public record Loaded(
+            long entryPoint, long infoAddress, long kernelStart, long kernelEnd, List<Long> moduleAddresses) {
         public Loaded {
             moduleAddresses = List.copyOf(moduleAddresses);
         }
@@ -76,29 +78,37 @@ public final class MultibootLoader {
      * @throws KernelLoadException for a malformed or unsupported image, or one that does not fit
      *     the VM's RAM
      */
-    public static Prepared prepare(E820Map map, String file, byte[] kernel, String commandLine,
-            List<MultibootModule> modules) {
-        MultibootHeader header = MultibootHeader.find(file, kernel).orElseThrow(() ->
-                KernelLoadException.whole(file, "no multiboot header in the first " + MultibootHeader.SEARCH_LIMIT
-                        + " bytes", null));
+    public static Prepared prepare(
+            E820Map map, String file, byte[] kernel, String commandLine, List<MultibootModule> modules) {
+        MultibootHeader header = MultibootHeader.find(file, kernel)
+                .orElseThrow(() -> KernelLoadException.whole(
+                        file, "no multiboot header in the first " + MultibootHeader.SEARCH_LIMIT + " bytes", null));
         List<Segment> segments = new ArrayList<>();
-        long entry = header.hasAoutKludge() ? aoutSegments(file, kernel, header, segments)
+        long entry = header.hasAoutKludge()
+                ? aoutSegments(file, kernel, header, segments)
                 : elfSegments(file, kernel, segments);
         if (segments.isEmpty()) throw new KernelLoadException(file, header.offset(), "nothing to load");
         long kernelStart = Long.MAX_VALUE;
         long kernelEnd = 0;
         for (Segment segment : segments) {
             if (!map.isRam(segment.address(), segment.memoryBytes())) {
-                throw new KernelLoadException(file, segment.headerOffset(), String.format(
-                        "segment [0x%x, 0x%x) does not lie in the VM's RAM (%s)", segment.address(), segment.end(),
-                        ramDescription(map)));
+                throw new KernelLoadException(
+                        file,
+                        segment.headerOffset(),
+                        String.format(
+                                "segment [0x%x, 0x%x) does not lie in the VM's RAM (%s)",
+                                segment.address(), segment.end(), ramDescription(map)));
             }
             kernelStart = Math.min(kernelStart, segment.address());
             kernelEnd = Math.max(kernelEnd, segment.end());
         }
         if (entry < kernelStart || entry >= kernelEnd) {
-            throw new KernelLoadException(file, header.offset(), String.format(
-                    "entry point 0x%x lies outside the loaded kernel [0x%x, 0x%x)", entry, kernelStart, kernelEnd));
+            throw new KernelLoadException(
+                    file,
+                    header.offset(),
+                    String.format(
+                            "entry point 0x%x lies outside the loaded kernel [0x%x, 0x%x)",
+                            entry, kernelStart, kernelEnd));
         }
 
         // Modules after the kernel, page aligned; then the information after the modules.
@@ -112,12 +122,21 @@ public final class MultibootLoader {
         long infoAddress = next;
         byte[] info = buildInfo(infoAddress, map, commandLine, modules, moduleAddresses);
         requireRam(map, file, infoAddress, info.length, "the multiboot information");
-        return new Prepared(kernel, List.copyOf(segments), List.copyOf(modules), info,
+        return new Prepared(
+                kernel,
+                List.copyOf(segments),
+                List.copyOf(modules),
+                info,
                 new Loaded(entry, infoAddress, kernelStart, kernelEnd, moduleAddresses));
     }
 
     /** {@link #prepare} and {@link Prepared#load}, in one step. */
-    public static Loaded load(GuestMemory memory, E820Map map, String file, byte[] kernel, String commandLine,
+    public static Loaded load(
+            GuestMemory memory,
+            E820Map map,
+            String file,
+            byte[] kernel,
+            String commandLine,
             List<MultibootModule> modules) {
         return prepare(map, file, kernel, commandLine, modules).load(memory);
     }
@@ -130,8 +149,8 @@ public final class MultibootLoader {
         private final byte[] info;
         private final Loaded loaded;
 
-        private Prepared(byte[] kernel, List<Segment> segments, List<MultibootModule> modules, byte[] info,
-                Loaded loaded) {
+        private Prepared(
+                byte[] kernel, List<Segment> segments, List<MultibootModule> modules, byte[] info, Loaded loaded) {
             this.kernel = kernel;
             this.segments = segments;
             this.modules = modules;
@@ -146,7 +165,8 @@ public final class MultibootLoader {
                 long zeros = segment.memoryBytes() - segment.fileBytes();
                 if (zeros > 0) writeZeros(memory, segment.address() + segment.fileBytes(), zeros);
             }
-            for (int i = 0; i < modules.size(); i++) memory.write(loaded.moduleAddresses().get(i), modules.get(i).contents());
+            for (int i = 0; i < modules.size(); i++)
+                memory.write(loaded.moduleAddresses().get(i), modules.get(i).contents());
             memory.write(loaded.infoAddress(), info);
             return loaded;
         }
@@ -155,7 +175,8 @@ public final class MultibootLoader {
     /** 32-bit flat protected mode, paging off, EIP at the entry, EAX = 0x2BADB002, EBX = the information. */
     public static void enter(Vcpu vcpu, Loaded kernel) {
         FlatBinaryBoot.enterProtectedMode(vcpu, kernel.entryPoint());
-        vcpu.setRegisters(vcpu.registers().with(Register.RAX, Integer.toUnsignedLong(MultibootHeader.BOOTLOADER_MAGIC))
+        vcpu.setRegisters(vcpu.registers()
+                .with(Register.RAX, Integer.toUnsignedLong(MultibootHeader.BOOTLOADER_MAGIC))
                 .with(Register.RBX, kernel.infoAddress()));
     }
 
@@ -163,25 +184,36 @@ public final class MultibootLoader {
         int at = header.offset();
         long load = header.loadAddress();
         if (load > header.headerAddress()) {
-            throw new KernelLoadException(file, at + 16, String.format(
-                    "a.out kludge: load_addr 0x%x lies above header_addr 0x%x", load, header.headerAddress()));
+            throw new KernelLoadException(
+                    file,
+                    at + 16,
+                    String.format(
+                            "a.out kludge: load_addr 0x%x lies above header_addr 0x%x", load, header.headerAddress()));
         }
         long fileStart = at - (header.headerAddress() - load);
         if (fileStart < 0) {
-            throw new KernelLoadException(file, at + 12, String.format(
-                    "a.out kludge: header_addr 0x%x - load_addr 0x%x reaches before the start of the file",
-                    header.headerAddress(), load));
+            throw new KernelLoadException(
+                    file,
+                    at + 12,
+                    String.format(
+                            "a.out kludge: header_addr 0x%x - load_addr 0x%x reaches before the start of the file",
+                            header.headerAddress(), load));
         }
         long loadEnd = header.loadEndAddress() == 0 ? load + (kernel.length - fileStart) : header.loadEndAddress();
         if (loadEnd < load || fileStart + (loadEnd - load) > kernel.length) {
-            throw new KernelLoadException(file, at + 20, String.format(
-                    "a.out kludge: load_end_addr 0x%x is before load_addr or past the end of the %d-byte file",
-                    header.loadEndAddress(), kernel.length));
+            throw new KernelLoadException(
+                    file,
+                    at + 20,
+                    String.format(
+                            "a.out kludge: load_end_addr 0x%x is before load_addr or past the end of the %d-byte file",
+                            header.loadEndAddress(), kernel.length));
         }
         long bssEnd = header.bssEndAddress() == 0 ? loadEnd : header.bssEndAddress();
         if (bssEnd < loadEnd) {
-            throw new KernelLoadException(file, at + 24, String.format(
-                    "a.out kludge: bss_end_addr 0x%x lies before load_end_addr 0x%x", bssEnd, loadEnd));
+            throw new KernelLoadException(
+                    file,
+                    at + 24,
+                    String.format("a.out kludge: bss_end_addr 0x%x lies before load_end_addr 0x%x", bssEnd, loadEnd));
         }
         segments.add(new Segment(load, (int) fileStart, (int) (loadEnd - load), bssEnd - load, at));
         return header.entryAddress();
@@ -190,12 +222,12 @@ public final class MultibootLoader {
     private static long elfSegments(String file, byte[] kernel, List<Segment> segments) {
         ByteBuffer data = ByteBuffer.wrap(kernel).order(ByteOrder.LITTLE_ENDIAN);
         if (kernel.length < ELF_HEADER_SIZE || data.getInt(0) != 0x464c457f) {
-            throw new KernelLoadException(file, 0,
-                    "not an ELF file, and the multiboot header has no a.out kludge (flag 16) addresses");
+            throw new KernelLoadException(
+                    file, 0, "not an ELF file, and the multiboot header has no a.out kludge (flag 16) addresses");
         }
         if (kernel[4] == ELFCLASS64) {
-            throw new KernelLoadException(file, 4,
-                    "64-bit ELF: multiboot loads 32-bit ELF kernels (convert with objcopy -O elf32-i386)");
+            throw new KernelLoadException(
+                    file, 4, "64-bit ELF: multiboot loads 32-bit ELF kernels (convert with objcopy -O elf32-i386)");
         }
         if (kernel[4] != ELFCLASS32 || kernel[5] != ELFDATA2LSB) {
             throw new KernelLoadException(file, 4, "not a 32-bit little-endian ELF file");
@@ -222,9 +254,13 @@ public final class MultibootLoader {
             long memoryBytes = MultibootHeader.u32(data, ph + 20);
             if (memoryBytes == 0) continue;
             if (fileBytes > memoryBytes || offset + fileBytes > kernel.length) {
-                throw new KernelLoadException(file, ph, String.format(
-                        "ELF segment %d: %d file bytes at 0x%x do not fit the file (%d bytes) or its %d memory bytes",
-                        i, fileBytes, offset, kernel.length, memoryBytes));
+                throw new KernelLoadException(
+                        file,
+                        ph,
+                        String.format(
+                                "ELF segment %d: %d file bytes at 0x%x do not fit the file (%d bytes) or its %d memory"
+                                        + " bytes",
+                                i, fileBytes, offset, kernel.length, memoryBytes));
             }
             if (entry >= vaddr && entry < vaddr + memoryBytes) physicalEntry = paddr + (entry - vaddr);
             segments.add(new Segment(paddr, (int) offset, (int) fileBytes, memoryBytes, ph));
@@ -232,14 +268,15 @@ public final class MultibootLoader {
         return physicalEntry;
     }
 
-    private static byte[] buildInfo(long base, E820Map map, String commandLine, List<MultibootModule> modules,
-            List<Long> moduleAddresses) {
+    private static byte[] buildInfo(
+            long base, E820Map map, String commandLine, List<MultibootModule> modules, List<Long> moduleAddresses) {
         ByteArrayOutputStream strings = new ByteArrayOutputStream();
         long stringsBase = base + INFO_SIZE;
         long commandLineAddress = stringsBase + appendString(strings, commandLine);
         long nameAddress = stringsBase + appendString(strings, BOOT_LOADER_NAME);
         List<Long> moduleStrings = new ArrayList<>();
-        for (MultibootModule module : modules) moduleStrings.add(stringsBase + appendString(strings, module.commandLine()));
+        for (MultibootModule module : modules)
+            moduleStrings.add(stringsBase + appendString(strings, module.commandLine()));
         while (strings.size() % 8 != 0) strings.write(0);
         long modulesAddress = stringsBase + strings.size();
         long mmapAddress = modulesAddress + (long) modules.size() * MODULE_ENTRY_SIZE;
@@ -265,7 +302,7 @@ public final class MultibootLoader {
             info.putInt(at + 8, (int) (long) moduleStrings.get(i));
         }
         for (E820Entry entry : mmap) {
-            info.putInt(at, MMAP_ENTRY_SIZE - 4);  // "size" excludes itself
+            info.putInt(at, MMAP_ENTRY_SIZE - 4); // "size" excludes itself
             info.putLong(at + 4, entry.address());
             info.putLong(at + 12, entry.size());
             info.putInt(at + 20, entry.type());
@@ -284,8 +321,12 @@ public final class MultibootLoader {
 
     private static void requireRam(E820Map map, String file, long address, long length, String what) {
         if (!map.isRam(address, length)) {
-            throw KernelLoadException.whole(file, String.format("%s (%d bytes at 0x%x) does not fit the VM's RAM (%s)",
-                    what, length, address, ramDescription(map)), null);
+            throw KernelLoadException.whole(
+                    file,
+                    String.format(
+                            "%s (%d bytes at 0x%x) does not fit the VM's RAM (%s)",
+                            what, length, address, ramDescription(map)),
+                    null);
         }
     }
 

@@ -48,7 +48,8 @@ class AcpiTablesTest {
 
     @Test
     void tablesComeInAddressOrderFromTheRsdp() {
-        List<String> signatures = TABLES.tables().stream().map(PlacedTable::signature).toList();
+        List<String> signatures =
+                TABLES.tables().stream().map(PlacedTable::signature).toList();
         assertEquals(List.of("RSD PTR ", "XSDT", "FACP", "APIC", "DSDT"), signatures);
         assertEquals(MemoryLayout.ACPI_RSDP_ADDRESS, AcpiTables.rsdpAddress());
         assertEquals(0xE0000L, AcpiTables.rsdpAddress());
@@ -208,7 +209,9 @@ class AcpiTablesTest {
 
     @Test
     void dsdtLeavesOutCom1AndTheRtcWhenAbsent() {
-        byte[] dsdt = AcpiTables.build(AcpiPlatform.of(1, List.of(), false)).table("DSDT").bytes();
+        byte[] dsdt = AcpiTables.build(AcpiPlatform.of(1, List.of(), false))
+                .table("DSDT")
+                .bytes();
         assertFalse(contains(dsdt, Aml.eisaId("PNP0501")));
         assertFalse(contains(dsdt, Aml.eisaId("PNP0B00")));
         assertArrayEquals(Aml.scope("\\_SB"), Arrays.copyOfRange(dsdt, 36, dsdt.length));
@@ -216,8 +219,8 @@ class AcpiTablesTest {
 
     @Test
     void largestPlatformFitsTheAcpiArea() {
-        AcpiTables tables = AcpiTables.build(AcpiPlatform.of(AcpiPlatform.MAX_VCPUS, slots(MemoryLayout.MAX_VIRTIO_DEVICES),
-                true));
+        AcpiTables tables =
+                AcpiTables.build(AcpiPlatform.of(AcpiPlatform.MAX_VCPUS, slots(MemoryLayout.MAX_VIRTIO_DEVICES), true));
         assertEquals(44 + 8 * 255 + 12 + 10 + 6, tables.table("APIC").length());
         assertTrue(tables.table("DSDT").end() <= MemoryLayout.ACPI_AREA_END);
         tables.tables().stream().skip(1).forEach(t -> assertEquals(0, sum(t.bytes(), 0, t.length()), t.toString()));
@@ -228,12 +231,18 @@ class AcpiTablesTest {
         assertThrows(IllegalArgumentException.class, () -> AcpiPlatform.of(0, List.of(), true));
         assertThrows(IllegalArgumentException.class, () -> AcpiPlatform.of(256, List.of(), true));
         assertThrows(IllegalArgumentException.class, () -> new AcpiPlatform(1, List.of(), true, "TOOLONGID", "X"));
-        assertThrows(IllegalArgumentException.class,
-                () -> AcpiPlatform.of(1, List.of(new VirtioMmioSlot(new VirtioDeviceConfig.Rng("r"), 0xFFFF_F000L,
-                        0x2000, 5)), true));
-        assertThrows(IllegalArgumentException.class,
-                () -> AcpiPlatform.of(1, List.of(new VirtioMmioSlot(new VirtioDeviceConfig.Rng("r"), 0xC000_0000L,
-                        0x1000, 24)), true));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> AcpiPlatform.of(
+                        1,
+                        List.of(new VirtioMmioSlot(new VirtioDeviceConfig.Rng("r"), 0xFFFF_F000L, 0x2000, 5)),
+                        true));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> AcpiPlatform.of(
+                        1,
+                        List.of(new VirtioMmioSlot(new VirtioDeviceConfig.Rng("r"), 0xC000_0000L, 0x1000, 24)),
+                        true));
         AcpiPlatform padded = new AcpiPlatform(1, List.of(), true, "AB", "CD");
         assertEquals("AB    ", padded.oemId());
         assertEquals("CD      ", padded.oemTableId());

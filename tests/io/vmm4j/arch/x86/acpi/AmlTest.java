@@ -92,7 +92,8 @@ class AmlTest {
         assertArrayEquals(bytes('_', 'H', 'I', 'D'), Aml.nameString("_HID"));
         assertArrayEquals(bytes('\\', '_', 'S', 'B', '_'), Aml.nameString("\\_SB"));
         assertArrayEquals(bytes('\\', 0x2E, '_', 'S', 'B', '_', 'C', 'O', 'M', '1'), Aml.nameString("\\_SB.COM1"));
-        assertArrayEquals(bytes(0x2F, 3, '_', 'S', 'B', '_', 'P', 'C', 'I', '0', 'V', 'R', '0', '0'),
+        assertArrayEquals(
+                bytes(0x2F, 3, '_', 'S', 'B', '_', 'P', 'C', 'I', '0', 'V', 'R', '0', '0'),
                 Aml.nameString("_SB.PCI0.VR00"));
         assertArrayEquals(bytes('^', '^', 'A', '_', '_', '_'), Aml.nameString("^^A"));
         assertArrayEquals(bytes('\\', 0x00), Aml.nameString("\\"));
@@ -126,14 +127,18 @@ class AmlTest {
     @Test
     void resourceDescriptorsMatchTheSpecLayouts() {
         assertArrayEquals(bytes(0x47, 0x01, 0xF8, 0x03, 0xF8, 0x03, 0x01, 0x08), Aml.io(0x3F8, 0x3F8, 1, 8));
-        assertArrayEquals(bytes(0x86, 0x09, 0x00, 0x01, 0x00, 0x00, 0x00, 0xC0, 0x00, 0x10, 0x00, 0x00),
+        assertArrayEquals(
+                bytes(0x86, 0x09, 0x00, 0x01, 0x00, 0x00, 0x00, 0xC0, 0x00, 0x10, 0x00, 0x00),
                 Aml.memory32Fixed(true, 0xC000_0000L, 0x1000));
-        assertArrayEquals(bytes(0x89, 0x06, 0x00, 0x03, 0x01, 0x05, 0x00, 0x00, 0x00),
+        assertArrayEquals(
+                bytes(0x89, 0x06, 0x00, 0x03, 0x01, 0x05, 0x00, 0x00, 0x00),
                 Aml.interrupt(Aml.Trigger.EDGE, Aml.Polarity.ACTIVE_HIGH, Aml.Sharing.EXCLUSIVE, 5));
-        assertArrayEquals(bytes(0x89, 0x06, 0x00, 0x0D, 0x01, 0x05, 0x00, 0x00, 0x00),
+        assertArrayEquals(
+                bytes(0x89, 0x06, 0x00, 0x0D, 0x01, 0x05, 0x00, 0x00, 0x00),
                 Aml.interrupt(Aml.Trigger.LEVEL, Aml.Polarity.ACTIVE_LOW, Aml.Sharing.SHARED, 5));
         // Buffer holding the descriptor and the End Tag 79 00
-        assertArrayEquals(bytes(0x11, 0x0D, 0x0A, 0x0A, 0x47, 0x01, 0x60, 0x00, 0x60, 0x00, 0x01, 0x01, 0x79, 0x00),
+        assertArrayEquals(
+                bytes(0x11, 0x0D, 0x0A, 0x0A, 0x47, 0x01, 0x60, 0x00, 0x60, 0x00, 0x01, 0x01, 0x79, 0x00),
                 Aml.resourceTemplate(Aml.io(0x60, 0x60, 1, 1)));
         assertThrows(IllegalArgumentException.class, () -> Aml.memory32Fixed(true, 0x1_0000_0000L, 0x1000));
         // IRQNoFlags: tag 22, then the IRQ bit mask (IRQ 8 is bit 8)

@@ -36,12 +36,14 @@ class IaslDisassemblyTest {
     @BeforeAll
     static void findIasl() {
         Optional<Path> found = Stream.concat(
-                        Arrays.stream(System.getenv().getOrDefault("PATH", "").split(":")).filter(s -> !s.isEmpty()),
+                        Arrays.stream(System.getenv().getOrDefault("PATH", "").split(":"))
+                                .filter(s -> !s.isEmpty()),
                         Stream.of("/usr/bin", "/usr/sbin", "/usr/local/bin"))
                 .map(d -> Path.of(d, "iasl"))
                 .filter(Files::isExecutable)
                 .findFirst();
-        Assumptions.assumeTrue(found.isPresent(),
+        Assumptions.assumeTrue(
+                found.isPresent(),
                 "iasl is not installed (Debian package acpica-tools: apt-get install -y acpica-tools); CI installs it");
         iasl = found.get();
     }
@@ -52,7 +54,10 @@ class IaslDisassemblyTest {
         String[] command = new String[args.length + 1];
         command[0] = iasl.toString();
         System.arraycopy(args, 0, command, 1, args.length);
-        Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        Process process = new ProcessBuilder(command)
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .start();
         byte[] output = process.getInputStream().readAllBytes();
         assertTrue(process.waitFor(60, TimeUnit.SECONDS), "iasl finished");
         return new Run(process.exitValue(), new String(output, StandardCharsets.UTF_8));
@@ -83,8 +88,9 @@ class IaslDisassemblyTest {
         String base = table.signature().toLowerCase(Locale.ROOT);
         Path recompiled = Files.createDirectories(dir.resolve("recompiled"));
         Files.copy(dir.resolve(base + ".dsl"), recompiled.resolve(base + ".dsl"));
-        String[] args = Stream.concat(Stream.of(options), Stream.of("-p", "recompiled/" + base, "recompiled/"
-                + base + ".dsl")).toArray(String[]::new);
+        String[] args = Stream.concat(
+                        Stream.of(options), Stream.of("-p", "recompiled/" + base, "recompiled/" + base + ".dsl"))
+                .toArray(String[]::new);
         Run run = iasl(args);
         assertEquals(0, run.exitCode(), run.output());
         byte[] ours = table.bytes();
@@ -92,7 +98,9 @@ class IaslDisassemblyTest {
         assertEquals(ours.length, theirs.length, table + " length after recompiling");
         assertArrayEquals(Arrays.copyOfRange(ours, 0, 9), Arrays.copyOfRange(theirs, 0, 9), "header up to checksum");
         assertArrayEquals(Arrays.copyOfRange(ours, 10, 28), Arrays.copyOfRange(theirs, 10, 28), "ids and revision");
-        assertArrayEquals(Arrays.copyOfRange(ours, 36, ours.length), Arrays.copyOfRange(theirs, 36, theirs.length),
+        assertArrayEquals(
+                Arrays.copyOfRange(ours, 36, ours.length),
+                Arrays.copyOfRange(theirs, 36, theirs.length),
                 table + " body");
     }
 
@@ -111,8 +119,8 @@ class IaslDisassemblyTest {
         assertTrue(dsl.contains("0x0070,             // Range Minimum"), dsl);
         assertTrue(dsl.matches("(?s).*IRQNoFlags \\(\\)\\s*\\{8\\}.*"), dsl);
         assertEquals(slots.size(), count(dsl, "Name (_HID, \"LNRO0005\")"), dsl);
-        assertEquals(slots.size() + 1, count(dsl, "Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive, ,, )"),
-                dsl);
+        assertEquals(
+                slots.size() + 1, count(dsl, "Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive, ,, )"), dsl);
         for (int i = 0; i < slots.size(); i++) {
             VirtioMmioSlot slot = slots.get(i);
             assertTrue(dsl.contains(String.format("Device (VR%02d)", i)), dsl);
@@ -154,8 +162,14 @@ class IaslDisassemblyTest {
         assertRecompilesToTheSameBytes(tables.table("FACP"));
 
         String xsdt = disassemble(tables.table("XSDT"));
-        assertTrue(xsdt.contains(String.format("ACPI Table Address   0 : %016X", tables.table("FACP").address())), xsdt);
-        assertTrue(xsdt.contains(String.format("ACPI Table Address   1 : %016X", tables.table("APIC").address())), xsdt);
+        assertTrue(
+                xsdt.contains(String.format(
+                        "ACPI Table Address   0 : %016X", tables.table("FACP").address())),
+                xsdt);
+        assertTrue(
+                xsdt.contains(String.format(
+                        "ACPI Table Address   1 : %016X", tables.table("APIC").address())),
+                xsdt);
         assertRecompilesToTheSameBytes(tables.table("XSDT"));
     }
 
@@ -166,14 +180,17 @@ class IaslDisassemblyTest {
     @Test
     void rsdpMatchesWhatIaslCompilesFromTheSameFields() throws Exception {
         AcpiTables tables = AcpiTables.build(AcpiPlatform.of(1, List.of(), true));
-        String source = String.join("\n",
+        String source = String.join(
+                "\n",
                 "[0008]                          Signature : \"RSD PTR \"",
                 "[0001]                           Checksum : 00",
                 "[0006]                             Oem ID : \"VMM4J \"",
                 "[0001]                           Revision : 02",
                 "[0004]                       RSDT Address : 00000000",
                 "[0004]                             Length : 00000024",
-                String.format("[0008]                       XSDT Address : %016X", tables.table("XSDT").address()),
+                String.format(
+                        "[0008]                       XSDT Address : %016X",
+                        tables.table("XSDT").address()),
                 "[0001]                  Extended Checksum : 00",
                 "[0003]                           Reserved : 000000",
                 "");
@@ -181,14 +198,17 @@ class IaslDisassemblyTest {
         Run run = iasl("rsdp.asl");
         assertEquals(0, run.exitCode(), run.output());
         assertTrue(run.output().contains("0 Errors, 0 Warnings"), run.output());
-        assertArrayEquals(Files.readAllBytes(dir.resolve("rsdp.aml")), tables.table("RSD PTR ").bytes());
+        assertArrayEquals(
+                Files.readAllBytes(dir.resolve("rsdp.aml")),
+                tables.table("RSD PTR ").bytes());
     }
 
     /** A table whose AML needs a three-byte PkgLength, which the generated DSDT never does. */
     @Test
     void largeAmlPackagesDisassembleAndRecompile() throws Exception {
         AcpiPlatform platform = AcpiPlatform.of(1, List.of(), false);
-        byte[] aml = Aml.scope("\\_SB",
+        byte[] aml = Aml.scope(
+                "\\_SB",
                 Aml.name("BIG0", Aml.buffer(new byte[5000])),
                 Aml.name("PKG0", Aml.packageOf(Aml.integer(0xFEC0_0000L), Aml.string("abc"), Aml.integer(1L << 40))));
         PlacedTable ssdt = new PlacedTable("SSDT", 0, SystemDescriptionTable.build("SSDT", 2, platform, aml));

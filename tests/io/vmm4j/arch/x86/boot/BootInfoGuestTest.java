@@ -33,27 +33,39 @@ class BootInfoGuestTest {
     @Test
     void theGuestSeesOurCommandLineE820MapAndRsdp(Hypervisor kvm) throws Exception {
         ConsoleCapture console = new ConsoleCapture();
-        try (VirtualMachine vm = kvm.createVm(VmConfig.builder().memorySize(MEMORY).build())) {
+        try (VirtualMachine vm =
+                kvm.createVm(VmConfig.builder().memorySize(MEMORY).build())) {
             vm.addSerialPort("com1", IsaPorts.COM1, console);
             byte[] image = BundledGuest.BOOT_INFO.image();
             FlatBinaryBoot.load(vm, image);
             AcpiTables acpi = AcpiTables.build(AcpiPlatform.of(1, List.of(), true));
             vm.memory().write(acpi.baseAddress(), acpi.image());
-            LoadedKernel guest = new LoadedKernel(BootProtocol.LINUX_64, FlatBinaryBoot.LOAD_ADDRESS,
-                    FlatBinaryBoot.LOAD_ADDRESS, FlatBinaryBoot.LOAD_ADDRESS + image.length,
-                    FlatBinaryBoot.LOAD_ADDRESS + image.length, SetupHeader.forElfKernel(), OptionalLong.empty());
-            LinuxBootSetup.linux64(vm.memory(), guest,
-                    BootOptions.of(CommandLine.of(COMMAND_LINE)).withAcpiRsdp(AcpiTables.rsdpAddress()))
+            LoadedKernel guest = new LoadedKernel(
+                    BootProtocol.LINUX_64,
+                    FlatBinaryBoot.LOAD_ADDRESS,
+                    FlatBinaryBoot.LOAD_ADDRESS,
+                    FlatBinaryBoot.LOAD_ADDRESS + image.length,
+                    FlatBinaryBoot.LOAD_ADDRESS + image.length,
+                    SetupHeader.forElfKernel(),
+                    OptionalLong.empty());
+            LinuxBootSetup.linux64(
+                            vm.memory(),
+                            guest,
+                            BootOptions.of(CommandLine.of(COMMAND_LINE)).withAcpiRsdp(AcpiTables.rsdpAddress()))
                     .applyTo(vm.createVcpu(0));
             vm.start();
-            assertEquals(StopReason.Kind.HALTED, vm.awaitStop(Duration.ofSeconds(20)).orElseThrow().kind(),
+            assertEquals(
+                    StopReason.Kind.HALTED,
+                    vm.awaitStop(Duration.ofSeconds(20)).orElseThrow().kind(),
                     console.text());
 
             StringBuilder expected = new StringBuilder("cmdline: " + COMMAND_LINE + "\n");
             for (E820Entry entry : E820Map.forMemory(MEMORY).entries()) {
-                expected.append(String.format("e820: 0x%016x 0x%016x %d%n", entry.address(), entry.size(), entry.type()));
+                expected.append(
+                        String.format("e820: 0x%016x 0x%016x %d%n", entry.address(), entry.size(), entry.type()));
             }
-            expected.append(String.format("rsdp: 0x%016x \"RSD PTR \" rev 2 xsdt 0x%016x \"XSDT\" first \"FACP\"%n",
+            expected.append(String.format(
+                    "rsdp: 0x%016x \"RSD PTR \" rev 2 xsdt 0x%016x \"XSDT\" first \"FACP\"%n",
                     AcpiTables.rsdpAddress(), acpi.table("XSDT").address()));
             assertEquals(expected.toString(), console.text());
         }

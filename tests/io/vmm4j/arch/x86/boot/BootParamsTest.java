@@ -1,9 +1,9 @@
 package io.vmm4j.arch.x86.boot;
 
-import io.vmm4j.arch.x86.E820Entry;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.vmm4j.arch.x86.E820Entry;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Collections;
@@ -27,17 +27,37 @@ class BootParamsTest {
     @Test
     void constantsMatchTheProtocolTables() {
         int[][] expected = {
-            {BootParams.ACPI_RSDP_ADDR, 0x070}, {BootParams.EXT_RAMDISK_IMAGE, 0x0c0}, {BootParams.EXT_RAMDISK_SIZE, 0x0c4},
-            {BootParams.EXT_CMD_LINE_PTR, 0x0c8}, {BootParams.E820_ENTRIES, 0x1e8}, {BootParams.SENTINEL, 0x1ef},
-            {BootParams.SETUP_SECTS, 0x1f1}, {BootParams.BOOT_FLAG, 0x1fe}, {BootParams.JUMP, 0x200},
-            {BootParams.HEADER, 0x202}, {BootParams.VERSION, 0x206}, {BootParams.TYPE_OF_LOADER, 0x210},
-            {BootParams.LOADFLAGS, 0x211}, {BootParams.CODE32_START, 0x214}, {BootParams.RAMDISK_IMAGE, 0x218},
-            {BootParams.RAMDISK_SIZE, 0x21c}, {BootParams.HEAP_END_PTR, 0x224}, {BootParams.CMD_LINE_PTR, 0x228},
-            {BootParams.INITRD_ADDR_MAX, 0x22c}, {BootParams.KERNEL_ALIGNMENT, 0x230},
-            {BootParams.RELOCATABLE_KERNEL, 0x234}, {BootParams.XLOADFLAGS, 0x236}, {BootParams.CMDLINE_SIZE, 0x238},
-            {BootParams.PAYLOAD_OFFSET, 0x248}, {BootParams.PAYLOAD_LENGTH, 0x24c}, {BootParams.PREF_ADDRESS, 0x258},
-            {BootParams.INIT_SIZE, 0x260}, {BootParams.E820_TABLE, 0x2d0}, {BootParams.E820_ENTRY_SIZE, 20},
-            {BootParams.E820_MAX_ENTRIES, 128}, {BootParams.SIZE, 4096},
+            {BootParams.ACPI_RSDP_ADDR, 0x070},
+            {BootParams.EXT_RAMDISK_IMAGE, 0x0c0},
+            {BootParams.EXT_RAMDISK_SIZE, 0x0c4},
+            {BootParams.EXT_CMD_LINE_PTR, 0x0c8},
+            {BootParams.E820_ENTRIES, 0x1e8},
+            {BootParams.SENTINEL, 0x1ef},
+            {BootParams.SETUP_SECTS, 0x1f1},
+            {BootParams.BOOT_FLAG, 0x1fe},
+            {BootParams.JUMP, 0x200},
+            {BootParams.HEADER, 0x202},
+            {BootParams.VERSION, 0x206},
+            {BootParams.TYPE_OF_LOADER, 0x210},
+            {BootParams.LOADFLAGS, 0x211},
+            {BootParams.CODE32_START, 0x214},
+            {BootParams.RAMDISK_IMAGE, 0x218},
+            {BootParams.RAMDISK_SIZE, 0x21c},
+            {BootParams.HEAP_END_PTR, 0x224},
+            {BootParams.CMD_LINE_PTR, 0x228},
+            {BootParams.INITRD_ADDR_MAX, 0x22c},
+            {BootParams.KERNEL_ALIGNMENT, 0x230},
+            {BootParams.RELOCATABLE_KERNEL, 0x234},
+            {BootParams.XLOADFLAGS, 0x236},
+            {BootParams.CMDLINE_SIZE, 0x238},
+            {BootParams.PAYLOAD_OFFSET, 0x248},
+            {BootParams.PAYLOAD_LENGTH, 0x24c},
+            {BootParams.PREF_ADDRESS, 0x258},
+            {BootParams.INIT_SIZE, 0x260},
+            {BootParams.E820_TABLE, 0x2d0},
+            {BootParams.E820_ENTRY_SIZE, 20},
+            {BootParams.E820_MAX_ENTRIES, 128},
+            {BootParams.SIZE, 4096},
         };
         for (int[] pair : expected) assertEquals(pair[1], pair[0], "offset 0x" + Integer.toHexString(pair[1]));
     }
@@ -90,7 +110,7 @@ class BootParamsTest {
     @Test
     void theSetupHeaderStopsWhereTheKernelsHeaderEnds() {
         byte[] image = TestImages.bzImage(new byte[64], 0x020f, 27, 0x7f);
-        image[0x26c] = 0x55;  // the first byte past a 2.15 header (its jump lands at 0x26c)
+        image[0x26c] = 0x55; // the first byte past a 2.15 header (its jump lands at 0x26c)
         byte[] page = new BootParams(SetupHeader.parse(image, "test")).toBytes();
         assertEquals(0, page[0x26c]);
     }

@@ -1,6 +1,5 @@
 package io.vmm4j.arch.x86.boot;
 
-import io.vmm4j.arch.x86.KernelLoadException;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -10,6 +9,7 @@ import io.vmm4j.api.GuestMemory;
 import io.vmm4j.api.Hypervisor;
 import io.vmm4j.api.VirtualMachine;
 import io.vmm4j.api.VmConfig;
+import io.vmm4j.arch.x86.KernelLoadException;
 import io.vmm4j.arch.x86.boot.KernelLoader.BzImageMode;
 import io.vmm4j.kvm.Kvm;
 import io.vmm4j.testing.DebianPackages;
@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The loaders on Debian's real cloud kernel (downloaded once into target/debian-kernel/). */
 class DebianKernelTest {
-    private static final long LINUX_PHYSICAL_START = 0x100_0000;  // CONFIG_PHYSICAL_START
+    private static final long LINUX_PHYSICAL_START = 0x100_0000; // CONFIG_PHYSICAL_START
     private static Path path;
     private static byte[] image;
     private static BzImage bzImage;
@@ -44,8 +44,14 @@ class DebianKernelTest {
         long start = System.nanoTime();
         vmlinux = bzImage.decompressPayload();
         long micros = (System.nanoTime() - start) / 1000;
-        System.out.printf("%s: %d bytes, %s payload of %d bytes decompressed to %d bytes in %d ms%n", path.getFileName(),
-                image.length, bzImage.payloadFormat(), bzImage.header().payloadLength(), vmlinux.length, micros / 1000);
+        System.out.printf(
+                "%s: %d bytes, %s payload of %d bytes decompressed to %d bytes in %d ms%n",
+                path.getFileName(),
+                image.length,
+                bzImage.payloadFormat(),
+                bzImage.header().payloadLength(),
+                vmlinux.length,
+                micros / 1000);
     }
 
     @Test
@@ -64,7 +70,8 @@ class DebianKernelTest {
         ElfKernel elf = ElfKernel.parse(vmlinux, "vmlinux");
         assertEquals(LINUX_PHYSICAL_START, elf.entryPoint());
         assertEquals(LINUX_PHYSICAL_START, elf.loadStart());
-        assertTrue(elf.loadEnd() - elf.loadStart() <= bzImage.header().initSize(),
+        assertTrue(
+                elf.loadEnd() - elf.loadStart() <= bzImage.header().initSize(),
                 "the kernel's memory image fits its init_size");
         assertTrue(elf.segments().size() >= 3, elf.segments().toString());
         // Debian builds with CONFIG_PVH: the Xen note gives a 32-bit entry inside the first segment.
@@ -77,12 +84,15 @@ class DebianKernelTest {
     @RequiresKvm
     void bothWaysLandTheRightBytesInARealVm() {
         try (Hypervisor kvm = Kvm.open();
-                VirtualMachine asIs = kvm.createVm(VmConfig.builder().memoryMiB(256).build());
-                VirtualMachine decompressed = kvm.createVm(VmConfig.builder().memoryMiB(256).build())) {
+                VirtualMachine asIs =
+                        kvm.createVm(VmConfig.builder().memoryMiB(256).build());
+                VirtualMachine decompressed =
+                        kvm.createVm(VmConfig.builder().memoryMiB(256).build())) {
             LoadedKernel plain = KernelLoader.load(asIs.memory(), path, BzImageMode.DECOMPRESS_IN_GUEST);
             assertEquals(0x100200, plain.entryPoint());
             int protectedMode = bzImage.protectedModeLength();
-            assertArrayEquals(Arrays.copyOfRange(image, (int) bzImage.protectedModeOffset(), image.length),
+            assertArrayEquals(
+                    Arrays.copyOfRange(image, (int) bzImage.protectedModeOffset(), image.length),
                     asIs.memory().read(0x100000, protectedMode));
 
             LoadedKernel direct = KernelLoader.load(decompressed.memory(), path, BzImageMode.DECOMPRESS_ON_HOST);
@@ -91,13 +101,16 @@ class DebianKernelTest {
             GuestMemory memory = decompressed.memory();
             for (ElfKernel.Segment segment : ElfKernel.parse(vmlinux, "vmlinux").segments()) {
                 int length = (int) segment.fileSize();
-                assertArrayEquals(Arrays.copyOfRange(vmlinux, (int) segment.fileOffset(), (int) segment.fileOffset() + length),
-                        memory.read(segment.physicalAddress(), length), "segment at 0x" + Long.toHexString(segment.physicalAddress()));
+                assertArrayEquals(
+                        Arrays.copyOfRange(vmlinux, (int) segment.fileOffset(), (int) segment.fileOffset() + length),
+                        memory.read(segment.physicalAddress(), length),
+                        "segment at 0x" + Long.toHexString(segment.physicalAddress()));
                 int bss = (int) Math.min(segment.memorySize() - segment.fileSize(), 1 << 20);
                 assertArrayEquals(new byte[bss], memory.read(segment.physicalAddress() + length, bss));
             }
             assertTrue(direct.reservedEnd() < 256L << 20);
-            LoadedInitrd initrd = KernelLoader.loadInitrd(memory, Files.write(dir.resolve("initrd"), new byte[5000]), direct);
+            LoadedInitrd initrd =
+                    KernelLoader.loadInitrd(memory, Files.write(dir.resolve("initrd"), new byte[5000]), direct);
             assertEquals((256L << 20) - 8192, initrd.address());
         } catch (IOException e) {
             throw new AssertionError(e);
@@ -108,13 +121,13 @@ class DebianKernelTest {
     void truncatedCopiesFailClearly() throws IOException {
         SparseGuestMemory memory = new SparseGuestMemory(256L << 20);
         Path header = Files.write(dir.resolve("header-only"), Arrays.copyOf(image, 0x150));
-        var tooShort = assertThrows(KernelLoadException.class, () -> KernelLoader.load(memory, header,
-                BzImageMode.DECOMPRESS_ON_HOST));
+        var tooShort = assertThrows(
+                KernelLoadException.class, () -> KernelLoader.load(memory, header, BzImageMode.DECOMPRESS_ON_HOST));
         assertTrue(tooShort.getMessage().startsWith(header + " at offset 0x150: truncated"), tooShort.getMessage());
 
         Path half = Files.write(dir.resolve("half"), Arrays.copyOf(image, image.length / 2));
-        var cut = assertThrows(KernelLoadException.class, () -> KernelLoader.load(memory, half,
-                BzImageMode.DECOMPRESS_ON_HOST));
+        var cut = assertThrows(
+                KernelLoadException.class, () -> KernelLoader.load(memory, half, BzImageMode.DECOMPRESS_ON_HOST));
         assertTrue(cut.getMessage().startsWith(half + " at offset 0x248: the payload"), cut.getMessage());
     }
 
@@ -123,29 +136,34 @@ class DebianKernelTest {
         byte[] bad = image.clone();
         bad[0x202] = 'X';
         Path file = Files.write(dir.resolve("bad-magic"), bad);
-        var error = assertThrows(KernelLoadException.class, () -> KernelLoader.load(new SparseGuestMemory(256L << 20),
-                file, BzImageMode.DECOMPRESS_IN_GUEST));
+        var error = assertThrows(
+                KernelLoadException.class,
+                () -> KernelLoader.load(new SparseGuestMemory(256L << 20), file, BzImageMode.DECOMPRESS_IN_GUEST));
         assertTrue(error.getMessage().startsWith(file + " at offset 0x202: not a bzImage"), error.getMessage());
     }
 
     @Test
     void corruptLz4BlocksFailClearlyAtTheirOffset() throws IOException {
         int payload = (int) bzImage.payloadFileOffset();
-        int firstBlock = ByteBuffer.wrap(image, payload + 4, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
+        int firstBlock = ByteBuffer.wrap(image, payload + 4, 4)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .getInt();
         int secondSizeWord = payload + 8 + firstBlock;
         byte[] badSize = image.clone();
         ByteBuffer.wrap(badSize).order(ByteOrder.LITTLE_ENDIAN).putInt(secondSizeWord, 0x0fff_ffff);
         Path file = Files.write(dir.resolve("bad-size"), badSize);
-        var error = assertThrows(KernelLoadException.class, () -> KernelLoader.load(new SparseGuestMemory(256L << 20),
-                file, BzImageMode.DECOMPRESS_ON_HOST));
+        var error = assertThrows(
+                KernelLoadException.class,
+                () -> KernelLoader.load(new SparseGuestMemory(256L << 20), file, BzImageMode.DECOMPRESS_ON_HOST));
         assertEquals(OptionalLong.of(secondSizeWord), error.offset(), error.getMessage());
         assertTrue(error.getMessage().contains("corrupt LZ4 block"), error.getMessage());
 
         byte[] garbage = image.clone();
         Arrays.fill(garbage, payload + 8, payload + 8 + 4096, (byte) 0xff);
         Path garbled = Files.write(dir.resolve("garbled"), garbage);
-        var corrupt = assertThrows(KernelLoadException.class, () -> KernelLoader.load(new SparseGuestMemory(256L << 20),
-                garbled, BzImageMode.DECOMPRESS_ON_HOST));
+        var corrupt = assertThrows(
+                KernelLoadException.class,
+                () -> KernelLoader.load(new SparseGuestMemory(256L << 20), garbled, BzImageMode.DECOMPRESS_ON_HOST));
         // LZ4 has no checksum: garbage may decode (to the wrong length) and show only at the size word.
         long at = corrupt.offset().orElseThrow();
         assertTrue(at >= payload && at <= payload + bzImage.header().payloadLength(), corrupt.getMessage());

@@ -1,11 +1,11 @@
 package io.vmm4j.arch.x86.boot;
 
-import io.vmm4j.arch.x86.KernelLoadException;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vmm4j.arch.x86.KernelLoadException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -13,14 +13,14 @@ import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 
 class ElfKernelTest {
-    private static final long KERNEL_MAP = 0xffff_ffff_8000_0000L;  // Linux's __START_KERNEL_map
+    private static final long KERNEL_MAP = 0xffff_ffff_8000_0000L; // Linux's __START_KERNEL_map
     private static final byte[] CODE = TestImages.pattern(0x3000, 1);
 
     @Test
     void segmentsLoadAtTheirPhysicalAddressesWithBssZeroed() {
         byte[] image = TestImages.elf(0x100_0000, KERNEL_MAP + 0x100_0000, KERNEL_MAP + 0x100_0040, CODE, 0x2000, null);
         SparseGuestMemory memory = new SparseGuestMemory(64L << 20);
-        memory.write(0x100_3000, new byte[] {9, 9, 9, 9});  // stale bytes where the BSS goes
+        memory.write(0x100_3000, new byte[] {9, 9, 9, 9}); // stale bytes where the BSS goes
         LoadedKernel kernel = ElfKernel.parse(image, "vmlinux").load(memory, SetupHeader.forElfKernel());
         assertEquals(BootProtocol.LINUX_64, kernel.protocol());
         assertEquals(0x100_0040, kernel.entryPoint(), "virtual entry translated through the first PT_LOAD");
@@ -42,7 +42,8 @@ class ElfKernelTest {
         byte[] image = TestImages.elf(0x100_0000, KERNEL_MAP + 0x100_0000, 0x100_0000, CODE, 0, 0x100_1234L);
         ElfKernel elf = ElfKernel.parse(image, "vmlinux");
         assertEquals(OptionalLong.of(0x100_1234), elf.pvhEntryPoint());
-        LoadedKernel pvh = elf.load(new SparseGuestMemory(64L << 20), SetupHeader.forElfKernel()).asPvh();
+        LoadedKernel pvh = elf.load(new SparseGuestMemory(64L << 20), SetupHeader.forElfKernel())
+                .asPvh();
         assertEquals(BootProtocol.PVH, pvh.protocol());
         assertEquals(0x100_1234, pvh.entryPoint());
     }
@@ -51,14 +52,18 @@ class ElfKernelTest {
     void aSegmentOutsideRamIsRefusedNamingTheFileAndHeaderOffset() {
         byte[] image = TestImages.elf(0x400_0000, 0x400_0000, 0x400_0000, CODE, 0, null);
         SparseGuestMemory memory = new SparseGuestMemory(64L << 20);
-        var error = assertThrows(KernelLoadException.class, () -> ElfKernel.parse(image, "big.elf").load(memory,
-                SetupHeader.forElfKernel()));
-        assertTrue(error.getMessage().startsWith("big.elf at offset 0x40: segment [0x4000000, 0x4003000) is outside"),
+        var error = assertThrows(
+                KernelLoadException.class,
+                () -> ElfKernel.parse(image, "big.elf").load(memory, SetupHeader.forElfKernel()));
+        assertTrue(
+                error.getMessage().startsWith("big.elf at offset 0x40: segment [0x4000000, 0x4003000) is outside"),
                 error.getMessage());
         assertEquals(0, memory.touchedPages(), "nothing is written when a segment does not fit");
         byte[] low = TestImages.elf(0x1000, 0x1000, 0x1000, CODE, 0, null);
-        assertThrows(KernelLoadException.class, () -> ElfKernel.parse(low, "low.elf").load(memory,
-                SetupHeader.forElfKernel()), "a segment over the boot structures below 1 MiB");
+        assertThrows(
+                KernelLoadException.class,
+                () -> ElfKernel.parse(low, "low.elf").load(memory, SetupHeader.forElfKernel()),
+                "a segment over the boot structures below 1 MiB");
     }
 
     @Test
@@ -91,7 +96,8 @@ class ElfKernelTest {
     private static void assertError(byte[] image, long offset, String text) {
         var error = assertThrows(KernelLoadException.class, () -> ElfKernel.parse(image, "bad.elf"));
         assertEquals(OptionalLong.of(offset), error.offset(), error.getMessage());
-        assertTrue(error.getMessage().startsWith("bad.elf at offset 0x" + Long.toHexString(offset) + ": "),
+        assertTrue(
+                error.getMessage().startsWith("bad.elf at offset 0x" + Long.toHexString(offset) + ": "),
                 error.getMessage());
         assertTrue(error.getMessage().contains(text), error.getMessage());
     }

@@ -1,11 +1,11 @@
 package io.vmm4j.arch.x86.boot;
 
-import io.vmm4j.arch.x86.KernelLoadException;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vmm4j.arch.x86.KernelLoadException;
 import io.vmm4j.arch.x86.boot.KernelLoader.BzImageMode;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,21 +29,28 @@ class KernelLoaderTest {
         assertEquals(0x100_0000, fromElf.entryPoint());
         assertEquals(0x100_0010, fromElf.pvhEntryPoint().orElseThrow());
         assertEquals(SetupHeader.DEFAULT_CMDLINE_SIZE, fromElf.setupHeader().cmdlineSize());
-        assertEquals(0x100200, KernelLoader.load(memory, bz, BzImageMode.DECOMPRESS_IN_GUEST).entryPoint());
-        assertEquals(0x100_0000, KernelLoader.load(memory, bz, BzImageMode.DECOMPRESS_ON_HOST).entryPoint());
+        assertEquals(
+                0x100200,
+                KernelLoader.load(memory, bz, BzImageMode.DECOMPRESS_IN_GUEST).entryPoint());
+        assertEquals(
+                0x100_0000,
+                KernelLoader.load(memory, bz, BzImageMode.DECOMPRESS_ON_HOST).entryPoint());
     }
 
     @Test
     void missingEmptyAndForeignFilesAreOneClearError() throws IOException {
         Path missing = dir.resolve("nope");
-        var error = assertThrows(KernelLoadException.class,
+        var error = assertThrows(
+                KernelLoadException.class,
                 () -> KernelLoader.load(new SparseGuestMemory(64L << 20), missing, BzImageMode.DECOMPRESS_ON_HOST));
         assertEquals(missing + ": no such file", error.getMessage());
         Path text = Files.writeString(dir.resolve("README"), "hello");
-        var foreign = assertThrows(KernelLoadException.class,
+        var foreign = assertThrows(
+                KernelLoadException.class,
                 () -> KernelLoader.load(new SparseGuestMemory(64L << 20), text, BzImageMode.DECOMPRESS_ON_HOST));
         assertTrue(foreign.getMessage().startsWith(text + " at offset 0x5: truncated"), foreign.getMessage());
-        var directory = assertThrows(KernelLoadException.class,
+        var directory = assertThrows(
+                KernelLoadException.class,
                 () -> KernelLoader.load(new SparseGuestMemory(64L << 20), dir, BzImageMode.DECOMPRESS_ON_HOST));
         assertTrue(directory.getMessage().startsWith(dir + ": cannot read"), directory.getMessage());
     }
@@ -53,8 +60,8 @@ class KernelLoaderTest {
         byte[] initrd = TestImages.pattern(10_000, 9);
         Path file = Files.write(dir.resolve("initrd.img"), initrd);
         SparseGuestMemory memory = new SparseGuestMemory(64L << 20);
-        LoadedKernel kernel = KernelLoader.load(memory, Files.write(dir.resolve("vmlinux"), VMLINUX),
-                BzImageMode.DECOMPRESS_ON_HOST);
+        LoadedKernel kernel =
+                KernelLoader.load(memory, Files.write(dir.resolve("vmlinux"), VMLINUX), BzImageMode.DECOMPRESS_ON_HOST);
         LoadedInitrd loaded = KernelLoader.loadInitrd(memory, file, kernel);
         assertEquals((64L << 20) - 3 * 4096, loaded.address());
         assertEquals(10_000, loaded.size());
@@ -62,7 +69,9 @@ class KernelLoaderTest {
 
         Path tooBig = Files.write(dir.resolve("big.img"), new byte[63 << 20]);
         var error = assertThrows(KernelLoadException.class, () -> KernelLoader.loadInitrd(memory, tooBig, kernel));
-        assertTrue(error.getMessage().startsWith(tooBig + ": an initrd of 66060288 bytes does not fit"), error.getMessage());
+        assertTrue(
+                error.getMessage().startsWith(tooBig + ": an initrd of 66060288 bytes does not fit"),
+                error.getMessage());
         Path empty = Files.write(dir.resolve("empty.img"), new byte[0]);
         assertThrows(KernelLoadException.class, () -> KernelLoader.loadInitrd(memory, empty, kernel));
     }

@@ -1,11 +1,11 @@
 package io.vmm4j.arch.x86.boot;
 
-import io.vmm4j.arch.x86.KernelLoadException;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vmm4j.arch.x86.KernelLoadException;
 import io.vmm4j.arch.x86.boot.PayloadDecompressor.Format;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -54,9 +54,10 @@ class PayloadDecompressorTest {
         assertTrue(error.getMessage().startsWith("payload at offset 0x1004: corrupt LZ4 block"), error.getMessage());
 
         byte[] garbage = good.clone();
-        Arrays.fill(garbage, 8, 200, (byte) 0xff);  // literal lengths of 0xff... run far past the block
+        Arrays.fill(garbage, 8, 200, (byte) 0xff); // literal lengths of 0xff... run far past the block
         var corrupt = assertThrows(KernelLoadException.class, () -> decompress(garbage));
-        assertTrue(corrupt.getMessage().startsWith("payload at offset 0x1004: corrupt LZ4 block"), corrupt.getMessage());
+        assertTrue(
+                corrupt.getMessage().startsWith("payload at offset 0x1004: corrupt LZ4 block"), corrupt.getMessage());
 
         byte[] truncated = Arrays.copyOf(good, good.length / 2);
         assertThrows(KernelLoadException.class, () -> decompress(truncated));
@@ -64,10 +65,12 @@ class PayloadDecompressorTest {
 
     @Test
     void sizeWordsAreCheckedBeforeAllocatingAndAfterDecompressing() {
-        byte[] huge = TestImages.withSizeWord(Arrays.copyOf(TestImages.zstd(DATA), TestImages.zstd(DATA).length - 4),
-                Integer.MAX_VALUE);
+        byte[] huge = TestImages.withSizeWord(
+                Arrays.copyOf(TestImages.zstd(DATA), TestImages.zstd(DATA).length - 4), Integer.MAX_VALUE);
         var error = assertThrows(KernelLoadException.class, () -> decompress(huge));
-        assertTrue(error.getMessage().contains("recorded decompressed size 2147483647 is not between"), error.getMessage());
+        assertTrue(
+                error.getMessage().contains("recorded decompressed size 2147483647 is not between"),
+                error.getMessage());
 
         byte[] small = TestImages.lz4Legacy(DATA, 64 << 10, Integer.MAX_VALUE);
         ByteBuffer.wrap(small).order(ByteOrder.LITTLE_ENDIAN).putInt(small.length - 4, DATA.length - 1);
@@ -75,7 +78,8 @@ class PayloadDecompressorTest {
         byte[] large = TestImages.xz(DATA);
         ByteBuffer.wrap(large).order(ByteOrder.LITTLE_ENDIAN).putInt(large.length - 4, DATA.length + 1);
         var mismatch = assertThrows(KernelLoadException.class, () -> decompress(large));
-        assertTrue(mismatch.getMessage().contains("decompressed to 300000 bytes, but its size word says 300001"),
+        assertTrue(
+                mismatch.getMessage().contains("decompressed to 300000 bytes, but its size word says 300001"),
                 mismatch.getMessage());
     }
 
@@ -85,7 +89,8 @@ class PayloadDecompressorTest {
             byte[] bad = good.clone();
             for (int i = 20; i < 60; i++) bad[i] ^= 0x5a;
             var error = assertThrows(KernelLoadException.class, () -> decompress(bad));
-            assertTrue(error.getMessage().contains("corrupt") || error.getMessage().contains("size word"),
+            assertTrue(
+                    error.getMessage().contains("corrupt") || error.getMessage().contains("size word"),
                     error.getMessage());
         }
     }

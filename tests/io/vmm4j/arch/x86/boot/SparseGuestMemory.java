@@ -27,8 +27,10 @@ final class SparseGuestMemory implements GuestMemory {
 
     private void check(long address, long length) {
         if (regions.stream().noneMatch(r -> r.contains(address, length))) {
-            throw new GuestMemoryAccessException("guest memory access", "guest range [0x" + Long.toHexString(address)
-                    + ", +0x" + Long.toHexString(length) + ") is outside guest memory");
+            throw new GuestMemoryAccessException(
+                    "guest memory access",
+                    "guest range [0x" + Long.toHexString(address) + ", +0x" + Long.toHexString(length)
+                            + ") is outside guest memory");
         }
     }
 
@@ -82,16 +84,63 @@ final class SparseGuestMemory implements GuestMemory {
         write(address, data);
     }
 
-    @Override public byte readByte(long a) { return (byte) readValue(a, 1); }
-    @Override public short readShort(long a) { return (short) readValue(a, 2); }
-    @Override public int readInt(long a) { return (int) readValue(a, 4); }
-    @Override public long readLong(long a) { return readValue(a, 8); }
-    @Override public void writeByte(long a, byte v) { writeValue(a, 1, v); }
-    @Override public void writeShort(long a, short v) { writeValue(a, 2, v); }
-    @Override public void writeInt(long a, int v) { writeValue(a, 4, v); }
-    @Override public void writeLong(long a, long v) { writeValue(a, 8, v); }
-    @Override public void enableDirtyTracking() { throw new UnsupportedOperationException(); }
-    @Override public void disableDirtyTracking() { throw new UnsupportedOperationException(); }
-    @Override public boolean isDirtyTrackingEnabled() { return false; }
-    @Override public BitSet getAndClearDirtyPages() { throw new UnsupportedOperationException(); }
+    @Override
+    public byte readByte(long a) {
+        return (byte) readValue(a, 1);
+    }
+
+    @Override
+    public short readShort(long a) {
+        return (short) readValue(a, 2);
+    }
+
+    @Override
+    public int readInt(long a) {
+        return (int) readValue(a, 4);
+    }
+
+    @Override
+    public long readLong(long a) {
+        return readValue(a, 8);
+    }
+
+    @Override
+    public void writeByte(long a, byte v) {
+        writeValue(a, 1, v);
+    }
+
+    @Override
+    public void writeShort(long a, short v) {
+        writeValue(a, 2, v);
+    }
+
+    @Override
+    public void writeInt(long a, int v) {
+        writeValue(a, 4, v);
+    }
+
+    @Override
+    public void writeLong(long a, long v) {
+        writeValue(a, 8, v);
+    }
+
+    @Override
+    public void enableDirtyTracking() {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public void disableDirtyTracking() {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public boolean isDirtyTrackingEnabled() {
+        return false;
+    }
+
+    @Override
+    public BitSet getAndClearDirtyPages() {
+        throw new UnsupportedOperationException();
+    }
 }

@@ -10,14 +10,14 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.zip.GZIPOutputStream;
+import org.tukaani.xz.FilterOptions;
 import org.tukaani.xz.LZMA2Options;
 import org.tukaani.xz.X86Options;
-import org.tukaani.xz.FilterOptions;
 import org.tukaani.xz.XZOutputStream;
 
 /** Small kernels made in tests: ELF64 files, bzImages around a payload, and the kernel's compressions. */
 public final class TestImages {
-    static final int PROTECTED_MODE_CODE = 0x400;  // bytes before the payload in the protected-mode kernel
+    static final int PROTECTED_MODE_CODE = 0x400; // bytes before the payload in the protected-mode kernel
 
     private TestImages() {}
 
@@ -29,12 +29,28 @@ public final class TestImages {
         int codeOffset = 0x1000;
         ByteBuffer b = ByteBuffer.allocate(codeOffset + code.length).order(ByteOrder.LITTLE_ENDIAN);
         b.put(new byte[] {0x7f, 'E', 'L', 'F', 2, 1, 1});
-        b.putShort(16, (short) 2).putShort(18, (short) 62).putInt(20, 1).putLong(24, entry).putLong(32, 64)
-                .putShort(52, (short) 64).putShort(54, (short) 56).putShort(56, (short) phnum);
-        b.putInt(64, 1).putInt(68, 5).putLong(72, codeOffset).putLong(80, vaddr).putLong(88, paddr)
-                .putLong(96, code.length).putLong(104, code.length + bss).putLong(112, 0x1000);
+        b.putShort(16, (short) 2)
+                .putShort(18, (short) 62)
+                .putInt(20, 1)
+                .putLong(24, entry)
+                .putLong(32, 64)
+                .putShort(52, (short) 64)
+                .putShort(54, (short) 56)
+                .putShort(56, (short) phnum);
+        b.putInt(64, 1)
+                .putInt(68, 5)
+                .putLong(72, codeOffset)
+                .putLong(80, vaddr)
+                .putLong(88, paddr)
+                .putLong(96, code.length)
+                .putLong(104, code.length + bss)
+                .putLong(112, 0x1000);
         if (pvhEntry != null) {
-            b.putInt(120, 4).putLong(128, noteOffset).putLong(152, noteSize).putLong(160, noteSize).putLong(168, 4);
+            b.putInt(120, 4)
+                    .putLong(128, noteOffset)
+                    .putLong(152, noteSize)
+                    .putLong(160, noteSize)
+                    .putLong(168, 4);
             b.putInt(noteOffset, 4).putInt(noteOffset + 4, 8).putInt(noteOffset + 8, 18);
             b.put(noteOffset + 12, new byte[] {'X', 'e', 'n', 0});
             b.putLong(noteOffset + 16, pvhEntry);
@@ -79,8 +95,14 @@ public final class TestImages {
 
     /** As the kernel's xz_wrap.sh: the x86 BCJ filter, then LZMA2, CRC32 check; plus the size word. */
     static byte[] xz(byte[] data) {
-        return withSizeWord(stream(data, out -> new XZOutputStream(out,
-                new FilterOptions[] {new X86Options(), new LZMA2Options()}, org.tukaani.xz.XZ.CHECK_CRC32)), data.length);
+        return withSizeWord(
+                stream(
+                        data,
+                        out -> new XZOutputStream(
+                                out,
+                                new FilterOptions[] {new X86Options(), new LZMA2Options()},
+                                org.tukaani.xz.XZ.CHECK_CRC32)),
+                data.length);
     }
 
     /** Streaming zstd, which records no content size, as `zstd` on a pipe does for the kernel. */

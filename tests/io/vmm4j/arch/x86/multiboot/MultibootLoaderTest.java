@@ -1,6 +1,5 @@
 package io.vmm4j.arch.x86.multiboot;
 
-import io.vmm4j.arch.x86.E820Entry;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -13,6 +12,7 @@ import io.vmm4j.api.Register;
 import io.vmm4j.api.Vcpu;
 import io.vmm4j.api.VirtualMachine;
 import io.vmm4j.api.VmConfig;
+import io.vmm4j.arch.x86.E820Entry;
 import io.vmm4j.arch.x86.E820Map;
 import io.vmm4j.arch.x86.KernelLoadException;
 import io.vmm4j.guests.BundledGuest;
@@ -33,11 +33,11 @@ class MultibootLoaderTest {
         ByteBuffer image = ByteBuffer.allocate(0x1000).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < image.capacity(); i++) image.put(i, (byte) 0xAB);
         image.putInt(0x20, MAGIC).putInt(0x24, flags).putInt(0x28, -(MAGIC + flags));
-        image.putInt(0x2c, 0x200020);  // header_addr
-        image.putInt(0x30, 0x200000);  // load_addr
-        image.putInt(0x34, 0x200800);  // load_end_addr: the first 2 KiB of the file
-        image.putInt(0x38, 0x203000);  // bss_end_addr
-        image.putInt(0x3c, 0x200040);  // entry_addr
+        image.putInt(0x2c, 0x200020); // header_addr
+        image.putInt(0x30, 0x200000); // load_addr
+        image.putInt(0x34, 0x200800); // load_end_addr: the first 2 KiB of the file
+        image.putInt(0x38, 0x203000); // bss_end_addr
+        image.putInt(0x3c, 0x200040); // entry_addr
         return image.array();
     }
 
@@ -46,11 +46,16 @@ class MultibootLoaderTest {
     void aoutKludgeLoadsTheFileRangeZeroesBssAndBuildsTheInformation(Hypervisor kvm) {
         try (VirtualMachine vm = kvm.createVm(VmConfig.builder().memorySize(RAM).build())) {
             GuestMemory memory = vm.memory();
-            memory.write(0x200800, new byte[] {1, 2, 3, 4});  // must be zeroed as bss
+            memory.write(0x200800, new byte[] {1, 2, 3, 4}); // must be zeroed as bss
             byte[] image = aoutImage(MultibootHeader.FLAG_AOUT_KLUDGE | MultibootHeader.FLAG_MEMORY_INFO);
             byte[] moduleBytes = "vmm4j-module\n".getBytes(StandardCharsets.US_ASCII);
-            MultibootLoader.Loaded loaded = MultibootLoader.load(memory, MAP, "aout.img", image,
-                    "/k/aout.img console=ttyS0", List.of(new MultibootModule("/m/one arg", moduleBytes)));
+            MultibootLoader.Loaded loaded = MultibootLoader.load(
+                    memory,
+                    MAP,
+                    "aout.img",
+                    image,
+                    "/k/aout.img console=ttyS0",
+                    List.of(new MultibootModule("/m/one arg", moduleBytes)));
 
             assertEquals(0x200040, loaded.entryPoint());
             assertArrayEquals(java.util.Arrays.copyOf(image, 0x800), memory.read(0x200000, 0x800));
@@ -95,8 +100,8 @@ class MultibootLoaderTest {
     void elfKernelLoadsAtItsPhysicalAddressAndEntersWithTheMagic(Hypervisor kvm) {
         try (VirtualMachine vm = kvm.createVm(VmConfig.builder().memorySize(RAM).build())) {
             byte[] elf = BundledGuest.MULTIBOOT.image();
-            MultibootLoader.Loaded loaded = MultibootLoader.load(vm.memory(), MAP, "multiboot.elf", elf,
-                    "multiboot.elf", List.of());
+            MultibootLoader.Loaded loaded =
+                    MultibootLoader.load(vm.memory(), MAP, "multiboot.elf", elf, "multiboot.elf", List.of());
             ByteBuffer header = ByteBuffer.wrap(elf).order(ByteOrder.LITTLE_ENDIAN);
             assertEquals(Integer.toUnsignedLong(header.getInt(24)), loaded.entryPoint());
             assertEquals(0x100000, loaded.kernelStart());
@@ -117,9 +122,10 @@ class MultibootLoaderTest {
     void badChecksumNamesTheFileAndOffset() {
         byte[] image = aoutImage(MultibootHeader.FLAG_AOUT_KLUDGE);
         ByteBuffer.wrap(image).order(ByteOrder.LITTLE_ENDIAN).putInt(0x28, 0x1234);
-        KernelLoadException e = assertThrows(KernelLoadException.class,
-                () -> MultibootLoader.load(null, MAP, "kernel.bin", image, "", List.of()));
-        assertTrue(e.getMessage().startsWith("kernel.bin at offset 0x20: malformed multiboot header: checksum"),
+        KernelLoadException e = assertThrows(
+                KernelLoadException.class, () -> MultibootLoader.load(null, MAP, "kernel.bin", image, "", List.of()));
+        assertTrue(
+                e.getMessage().startsWith("kernel.bin at offset 0x20: malformed multiboot header: checksum"),
                 e.getMessage());
         assertEquals(0x20, e.offset().orElseThrow());
         assertTrue(MultibootLoader.isMultiboot(image), "a malformed header still says multiboot");
@@ -133,7 +139,7 @@ class MultibootLoaderTest {
         assertRefused(noHeader, "no multiboot header in the first 8192 bytes", "");
 
         byte[] outsideRam = aoutImage(MultibootHeader.FLAG_AOUT_KLUDGE);
-        ByteBuffer.wrap(outsideRam).order(ByteOrder.LITTLE_ENDIAN).putInt(0x38, 0x1000000);  // bss to 16 MiB
+        ByteBuffer.wrap(outsideRam).order(ByteOrder.LITTLE_ENDIAN).putInt(0x38, 0x1000000); // bss to 16 MiB
         assertRefused(outsideRam, "does not lie in the VM's RAM", "offset 0x20");
 
         byte[] pastFile = aoutImage(MultibootHeader.FLAG_AOUT_KLUDGE);
@@ -141,7 +147,7 @@ class MultibootLoaderTest {
         assertRefused(pastFile, "load_end_addr", "offset 0x34");
 
         byte[] elf = BundledGuest.MULTIBOOT.image().clone();
-        elf[4] = 2;  // ELFCLASS64
+        elf[4] = 2; // ELFCLASS64
         assertRefused(elf, "64-bit ELF", "offset 0x4");
 
         byte[] truncated = java.util.Arrays.copyOf(aoutImage(MultibootHeader.FLAG_AOUT_KLUDGE), 0x30);
@@ -151,14 +157,16 @@ class MultibootLoaderTest {
     @Test
     void modulesThatDoNotFitAreRefusedWithoutAVm() {
         byte[] image = aoutImage(MultibootHeader.FLAG_AOUT_KLUDGE);
-        KernelLoadException e = assertThrows(KernelLoadException.class, () -> MultibootLoader.prepare(MAP, "k", image,
-                "k", List.of(new MultibootModule("big", new byte[(int) RAM]))));
+        KernelLoadException e = assertThrows(
+                KernelLoadException.class,
+                () -> MultibootLoader.prepare(
+                        MAP, "k", image, "k", List.of(new MultibootModule("big", new byte[(int) RAM]))));
         assertTrue(e.getMessage().contains("module 'big'"), e.getMessage());
     }
 
     private static void assertRefused(byte[] image, String problem, String where) {
-        KernelLoadException e = assertThrows(KernelLoadException.class,
-                () -> MultibootLoader.load(null, MAP, "k.img", image, "", List.of()));
+        KernelLoadException e = assertThrows(
+                KernelLoadException.class, () -> MultibootLoader.load(null, MAP, "k.img", image, "", List.of()));
         assertTrue(e.getMessage().startsWith("k.img") && e.getMessage().contains(problem), e.getMessage());
         assertTrue(e.getMessage().contains(where), e.getMessage());
     }
