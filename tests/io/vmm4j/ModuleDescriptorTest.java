@@ -28,14 +28,14 @@ class ModuleDescriptorTest {
                 .filter(export -> !export.isQualified())
                 .map(ModuleDescriptor.Exports::source)
                 .collect(Collectors.toCollection(TreeSet::new));
-        assertTrue(exported.containsAll(Set.of("io.vmm4j.api", "io.vmm4j.api.x86", "io.vmm4j.kvm", "io.vmm4j.builder")));
-        for (String internal : Set.of(
-                "io.vmm4j.jni", "io.vmm4j.vmm", "io.vmm4j.vmm.backend", "io.vmm4j.cli", "io.vmm4j.common")) {
+        assertTrue(
+                exported.containsAll(Set.of("io.vmm4j.api", "io.vmm4j.api.x86", "io.vmm4j.kvm", "io.vmm4j.builder")));
+        for (String internal :
+                Set.of("io.vmm4j.jni", "io.vmm4j.vmm", "io.vmm4j.vmm.backend", "io.vmm4j.cli", "io.vmm4j.common")) {
             assertTrue(!exported.contains(internal), internal + " must not be exported: " + exported);
         }
-        Set<String> opened = module.opens().stream()
-                .map(ModuleDescriptor.Opens::source)
-                .collect(Collectors.toSet());
+        Set<String> opened =
+                module.opens().stream().map(ModuleDescriptor.Opens::source).collect(Collectors.toSet());
         assertEquals(Set.of("io.vmm4j.jni"), opened, "only JavaCPP's binding package is opened");
     }
 
@@ -43,12 +43,15 @@ class ModuleDescriptorTest {
     @RequiresKvm
     void theDemoGuestBootsFromTheModulePath() throws Exception {
         // The library and the jars it requires, as a user's module path would hold them.
-        String modulePath = CLASSES + File.pathSeparator
+        String modulePath = CLASSES
+                + File.pathSeparator
                 + Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-                        .filter(entry -> entry.matches(".*/(javacpp|log4j-api|log4j-core|xz|aircompressor)-[0-9.]+\\.jar"))
+                        .filter(entry ->
+                                entry.matches(".*/(javacpp|log4j-api|log4j-core|xz|aircompressor)-[0-9.]+\\.jar"))
                         .collect(Collectors.joining(File.pathSeparator));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process process = new ProcessBuilder(java, "--module-path", modulePath, "-m", "io.vmm4j/io.vmm4j.cli.Main", "run")
+        Process process = new ProcessBuilder(
+                        java, "--module-path", modulePath, "-m", "io.vmm4j/io.vmm4j.cli.Main", "run")
                 .redirectErrorStream(true)
                 .start();
         process.getOutputStream().close();
