@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -90,16 +89,21 @@ class AgentClientTest {
                 .cwd(cwd.toString())
                 .build());
         assertEquals("hi there\n" + cwd + "\n", result.stdoutText());
-        assertEquals("", client.exec(ExecRequest.of("sh", "-c", "printf %s \"$GREETING\"")).stdoutText());
+        assertEquals(
+                "",
+                client.exec(ExecRequest.of("sh", "-c", "printf %s \"$GREETING\""))
+                        .stdoutText());
     }
 
     @Test
     void stdinFromBytesAndFromAStream() {
-        ExecResult bytes = client.exec(ExecRequest.builder("cat").stdin("abc\n".getBytes()).build());
+        ExecResult bytes =
+                client.exec(ExecRequest.builder("cat").stdin("abc\n".getBytes()).build());
         assertEquals("abc\n", bytes.stdoutText());
 
         byte[] big = random(3 * 1024 * 1024 + 17, 1); // several windows both ways through one cat
-        ExecResult stream = client.exec(ExecRequest.builder("cat").stdin(new ByteArrayInputStream(big)).build());
+        ExecResult stream = client.exec(
+                ExecRequest.builder("cat").stdin(new ByteArrayInputStream(big)).build());
         assertEquals(0, stream.exitCode());
         assertArrayEquals(big, stream.stdout());
 
@@ -122,8 +126,8 @@ class AgentClientTest {
                 writes.incrementAndGet();
             }
         };
-        ExitStatus status =
-                client.exec(ExecRequest.of("head", "-c", "10485760", "/dev/zero"), counter, OutputStream.nullOutputStream());
+        ExitStatus status = client.exec(
+                ExecRequest.of("head", "-c", "10485760", "/dev/zero"), counter, OutputStream.nullOutputStream());
         assertEquals(0, status.exitCode());
         assertEquals(10 * 1024 * 1024, seen.get());
         assertTrue(writes.get() >= 160, "delivered in frames of at most 64 KiB, not at once: " + writes.get());
@@ -188,12 +192,14 @@ class AgentClientTest {
         assertEquals(2, e.errno());
         assertTrue(e.getMessage().contains("no-such-command-vmm4j: No such file or directory"), e.getMessage());
 
-        ExecFailedException denied = assertThrows(
-                ExecFailedException.class, () -> client.exec(ExecRequest.of(dir.toString())));
+        ExecFailedException denied =
+                assertThrows(ExecFailedException.class, () -> client.exec(ExecRequest.of(dir.toString())));
         assertEquals(13, denied.errno(), denied.getMessage());
 
-        ExecFailedException cwd = assertThrows(ExecFailedException.class, () -> client.exec(
-                ExecRequest.builder("true").cwd("/no/such/dir").build()));
+        ExecFailedException cwd = assertThrows(
+                ExecFailedException.class,
+                () -> client.exec(
+                        ExecRequest.builder("true").cwd("/no/such/dir").build()));
         assertTrue(cwd.getMessage().contains("chdir /no/such/dir"), cwd.getMessage());
         assertEquals(0, client.exec(ExecRequest.of("true")).exitCode(), "the session goes on");
     }
@@ -214,7 +220,9 @@ class AgentClientTest {
         Path back = dir.resolve("back.bin");
         client.copyFrom(guestPath, back);
         assertEquals(sha256(source), sha256(back));
-        assertEquals(sha256(source), client.exec(ExecRequest.of("sha256sum", guestPath)).stdoutText().split(" ")[0]);
+        assertEquals(
+                sha256(source),
+                client.exec(ExecRequest.of("sha256sum", guestPath)).stdoutText().split(" ")[0]);
     }
 
     @Test
@@ -231,19 +239,24 @@ class AgentClientTest {
         String guestTree = dir.resolve("guest/nested/tree").toString();
         client.mkdirs(dir.resolve("guest/nested").toString(), 0755);
         client.copyTo(tree, guestTree);
-        assertEquals("ran\n", client.exec(ExecRequest.of(guestTree + "/script.sh")).stdoutText());
+        assertEquals(
+                "ran\n", client.exec(ExecRequest.of(guestTree + "/script.sh")).stdoutText());
         assertEquals(0750, client.stat(guestTree + "/script.sh").mode());
         assertEquals(0600, client.stat(guestTree + "/sub/secret").mode());
         assertEquals(0700, client.stat(guestTree + "/sub").mode());
-        assertEquals(GuestFile.Type.DIRECTORY, client.stat(guestTree + "/sub/empty").type());
-        List<String> names = client.list(guestTree).stream().map(GuestFile::name).sorted().toList();
+        assertEquals(
+                GuestFile.Type.DIRECTORY, client.stat(guestTree + "/sub/empty").type());
+        List<String> names =
+                client.list(guestTree).stream().map(GuestFile::name).sorted().toList();
         assertEquals(List.of("script.sh", "sub"), names);
 
         Path back = dir.resolve("back");
         client.copyFrom(guestTree, back);
         assertEquals("s3cret", Files.readString(back.resolve("sub/secret")));
-        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(back.resolve("sub/secret"))));
-        assertEquals("rwxr-x---", PosixFilePermissions.toString(Files.getPosixFilePermissions(back.resolve("script.sh"))));
+        assertEquals(
+                "rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(back.resolve("sub/secret"))));
+        assertEquals(
+                "rwxr-x---", PosixFilePermissions.toString(Files.getPosixFilePermissions(back.resolve("script.sh"))));
         assertTrue(Files.isDirectory(back.resolve("sub/empty")));
     }
 
@@ -258,14 +271,16 @@ class AgentClientTest {
 
     @Test
     void fileErrorsNameThePathAndKeepTheSession() {
-        AgentRequestException put = assertThrows(AgentRequestException.class, () ->
-                client.putFile(new ByteArrayInputStream(new byte[1_000_000]), "/no/such/dir/file", 0644));
+        AgentRequestException put = assertThrows(
+                AgentRequestException.class,
+                () -> client.putFile(new ByteArrayInputStream(new byte[1_000_000]), "/no/such/dir/file", 0644));
         assertEquals(2, put.errno());
         assertTrue(put.getMessage().contains("/no/such/dir/file"), put.getMessage());
-        AgentRequestException get =
-                assertThrows(AgentRequestException.class, () -> client.getFile("/no/such/file", OutputStream.nullOutputStream()));
+        AgentRequestException get = assertThrows(
+                AgentRequestException.class, () -> client.getFile("/no/such/file", OutputStream.nullOutputStream()));
         assertTrue(get.getMessage().contains("get /no/such/file: No such file or directory"), get.getMessage());
-        assertThrows(AgentRequestException.class, () -> client.getFile(dir.toString(), OutputStream.nullOutputStream()));
+        assertThrows(
+                AgentRequestException.class, () -> client.getFile(dir.toString(), OutputStream.nullOutputStream()));
         assertThrows(AgentRequestException.class, () -> client.mkdirs("/proc/self/nope", 0755));
         client.ping(Duration.ofSeconds(5));
     }
@@ -276,7 +291,8 @@ class AgentClientTest {
         long pid = execution.pid();
         agent.process.destroyForcibly().waitFor();
         AgentDiedException died = assertThrows(AgentDiedException.class, execution::await);
-        assertTrue(died.getMessage().contains("end of input") || died.getMessage().contains("failed"), died.getMessage());
+        assertTrue(
+                died.getMessage().contains("end of input") || died.getMessage().contains("failed"), died.getMessage());
         assertThrows(AgentDiedException.class, () -> client.exec(ExecRequest.of("true")));
         assertFalse(client.isOpen());
         ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly); // an orphan of the killed agent

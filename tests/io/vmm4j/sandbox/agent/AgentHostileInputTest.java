@@ -42,19 +42,52 @@ class AgentHostileInputTest {
                 Arguments.of("oversized ping", frame(FrameType.PING, 0, new byte[300]), "PING"),
                 Arguments.of(
                         "exec with too many arguments",
-                        frame(FrameType.EXEC, 1, new PayloadWriter().u32(0).u32(0).u32(1_000_000).u32(0).toBytes()),
+                        frame(
+                                FrameType.EXEC,
+                                1,
+                                new PayloadWriter()
+                                        .u32(0)
+                                        .u32(0)
+                                        .u32(1_000_000)
+                                        .u32(0)
+                                        .toBytes()),
                         "EXEC"),
                 Arguments.of(
                         "exec string longer than its payload",
-                        frame(FrameType.EXEC, 1, new PayloadWriter().u32(0).u32(0).u32(1).u32(0).u32(0xffff_fff0L).u32(0).toBytes()),
+                        frame(
+                                FrameType.EXEC,
+                                1,
+                                new PayloadWriter()
+                                        .u32(0)
+                                        .u32(0)
+                                        .u32(1)
+                                        .u32(0)
+                                        .u32(0xffff_fff0L)
+                                        .u32(0)
+                                        .toBytes()),
                         "malformed string"),
                 Arguments.of(
                         "exec without a cwd",
-                        frame(FrameType.EXEC, 1, new PayloadWriter().u32(0).u32(0).u32(1).u32(0).string("true").toBytes()),
+                        frame(
+                                FrameType.EXEC,
+                                1,
+                                new PayloadWriter()
+                                        .u32(0)
+                                        .u32(0)
+                                        .u32(1)
+                                        .u32(0)
+                                        .string("true")
+                                        .toBytes()),
                         "EXEC"),
                 Arguments.of("truncated put", frame(FrameType.PUT, 1, new byte[2]), "PUT"),
                 Arguments.of("path with a NUL", frame(FrameType.STAT, 1, new byte[] {'/', 0, 'x'}), "NUL"),
-                Arguments.of("bad clock", frame(FrameType.SET_TIME, 1, new PayloadWriter().u64(1).u32(2_000_000_000).toBytes()), "SET_TIME"),
+                Arguments.of(
+                        "bad clock",
+                        frame(
+                                FrameType.SET_TIME,
+                                1,
+                                new PayloadWriter().u64(1).u32(2_000_000_000).toBytes()),
+                        "SET_TIME"),
                 Arguments.of("window with a short payload", frame(FrameType.WINDOW, 5, new byte[2]), "WINDOW"));
     }
 
@@ -92,8 +125,18 @@ class AgentHostileInputTest {
             frames.read();
             OutputStream out = agent.getOutputStream();
             // A command that never reads its stdin, and more stdin than one window.
-            out.write(frame(FrameType.EXEC, 1, new PayloadWriter().u32(Protocol.EXEC_STDIN_PIPE).u32(0).u32(2).u32(0)
-                    .string("sleep").string("1000").string("").toBytes()));
+            out.write(frame(
+                    FrameType.EXEC,
+                    1,
+                    new PayloadWriter()
+                            .u32(Protocol.EXEC_STDIN_PIPE)
+                            .u32(0)
+                            .u32(2)
+                            .u32(0)
+                            .string("sleep")
+                            .string("1000")
+                            .string("")
+                            .toBytes()));
             for (int i = 0; i < 6; i++) out.write(frame(FrameType.STDIN, 1, new byte[Protocol.MAX_PAYLOAD]));
             out.flush();
             Frame frame;

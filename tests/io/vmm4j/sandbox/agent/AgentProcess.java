@@ -60,7 +60,8 @@ final class AgentProcess implements AutoCloseable {
     /** The agent with a connected client; {@code prefix} runs it under another command (setpriv). */
     static AgentProcess start(String... prefix) {
         Process process = startRaw(prefix);
-        AgentClient client = AgentClient.connect(process.getInputStream(), process.getOutputStream(), Duration.ofSeconds(10));
+        AgentClient client =
+                AgentClient.connect(process.getInputStream(), process.getOutputStream(), Duration.ofSeconds(10));
         return new AgentProcess(process, client);
     }
 

@@ -50,11 +50,14 @@ class FakeAgentTest {
     }
 
     private void hello() throws IOException {
-        send(FrameType.HELLO, 0, new PayloadWriter()
-                .u32(Protocol.MAX_PAYLOAD)
-                .u32(Protocol.INITIAL_WINDOW)
-                .rest("fake 1.0")
-                .toBytes());
+        send(
+                FrameType.HELLO,
+                0,
+                new PayloadWriter()
+                        .u32(Protocol.MAX_PAYLOAD)
+                        .u32(Protocol.INITIAL_WINDOW)
+                        .rest("fake 1.0")
+                        .toBytes());
         assertEquals("fake 1.0", client.awaitReady(Duration.ofSeconds(5)).agentVersion());
     }
 
@@ -104,7 +107,13 @@ class FakeAgentTest {
 
     @Test
     void unknownVersionIsNamed() throws IOException {
-        sendRaw(ByteBuffer.allocate(12).putShort((short) Protocol.MAGIC).put((byte) 2).put((byte) 1).putInt(0).putInt(0).array());
+        sendRaw(ByteBuffer.allocate(12)
+                .putShort((short) Protocol.MAGIC)
+                .put((byte) 2)
+                .put((byte) 1)
+                .putInt(0)
+                .putInt(0)
+                .array());
         AgentProtocolException e =
                 assertThrows(AgentProtocolException.class, () -> client.awaitReady(Duration.ofSeconds(5)));
         assertTrue(e.getMessage().contains("unknown protocol version 2"), e.getMessage());
@@ -116,8 +125,13 @@ class FakeAgentTest {
         CompletableFuture<ExecResult> exec = startExec();
         int stream = readExecRequest();
         // 2 GiB declared: the client must refuse it from the header, not try to read (or allocate) it.
-        sendRaw(ByteBuffer.allocate(12).putShort((short) Protocol.MAGIC).put((byte) 1)
-                .put((byte) FrameType.STDOUT.code()).putInt(stream).putInt(0x7fff_ffff).array());
+        sendRaw(ByteBuffer.allocate(12)
+                .putShort((short) Protocol.MAGIC)
+                .put((byte) 1)
+                .put((byte) FrameType.STDOUT.code())
+                .putInt(stream)
+                .putInt(0x7fff_ffff)
+                .array());
         Throwable failure = failureOf(exec);
         assertTrue(failure instanceof AgentProtocolException, failure.toString());
         assertTrue(failure.getMessage().contains("more than 65536"), failure.getMessage());
@@ -172,7 +186,14 @@ class FakeAgentTest {
     @Test
     void agentReportedProtocolErrorEndsTheSession() throws Exception {
         hello();
-        send(FrameType.ERROR, 0, new PayloadWriter().u32(Protocol.ERROR_PROTOCOL).u32(0).rest("bad frame magic").toBytes());
+        send(
+                FrameType.ERROR,
+                0,
+                new PayloadWriter()
+                        .u32(Protocol.ERROR_PROTOCOL)
+                        .u32(0)
+                        .rest("bad frame magic")
+                        .toBytes());
         AgentProtocolException e = assertThrows(AgentProtocolException.class, () -> client.ping(Duration.ofSeconds(5)));
         assertTrue(e.getMessage().contains("bad frame magic"), e.getMessage());
     }
