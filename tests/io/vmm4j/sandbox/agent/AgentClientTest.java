@@ -108,6 +108,13 @@ class AgentClientTest {
         assertArrayEquals(big, stream.stdout());
 
         assertEquals("", client.exec(ExecRequest.of("cat")).stdoutText(), "no stdin is /dev/null");
+
+        // A command that stops reading early: the rest of its stdin is dropped, never held against the window.
+        ExecResult early = client.exec(ExecRequest.builder("head", "-c", "1")
+                .stdin(new ByteArrayInputStream(big))
+                .build());
+        assertEquals(0, early.exitCode());
+        assertEquals(1, early.stdout().length);
     }
 
     @Test
