@@ -39,7 +39,8 @@ final class DeviceRegistry {
     /** @throws IllegalArgumentException when a device of that name exists */
     void requireFreeName(String name) {
         Objects.requireNonNull(name, "name");
-        if (byName.containsKey(name)) throw new IllegalArgumentException("a device named '" + name + "' already exists");
+        if (byName.containsKey(name))
+            throw new IllegalArgumentException("a device named '" + name + "' already exists");
     }
 
     /** The key the next device with an endpoint will get. */

@@ -32,11 +32,17 @@ class AgentInitTest {
                             .split(" ")[0]
                             .replaceAll(".*/", ""));
             // The background sleep outlives its shell, so init inherits it and must reap it when it ends.
-            assertEquals(0, client.exec(ExecRequest.of("sh", "-c", "sleep 0.2 >/dev/null 2>&1 & exit 0")).exitCode());
+            assertEquals(
+                    0,
+                    client.exec(ExecRequest.of("sh", "-c", "sleep 0.2 >/dev/null 2>&1 & exit 0"))
+                            .exitCode());
             Thread.sleep(600);
-            String states = client.exec(ExecRequest.of("sh", "-c", "cat /proc/[0-9]*/stat")).stdoutText();
+            String states = client.exec(ExecRequest.of("sh", "-c", "cat /proc/[0-9]*/stat"))
+                    .stdoutText();
             assertFalse(
-                    Arrays.stream(states.split("\n")).anyMatch(line -> line.substring(line.lastIndexOf(')')).startsWith(") Z")),
+                    Arrays.stream(states.split("\n"))
+                            .anyMatch(line ->
+                                    line.substring(line.lastIndexOf(')')).startsWith(") Z")),
                     "a zombie is left:\n" + states);
         } finally {
             process.destroyForcibly(); // unshare passes SIGTERM on, and init ignores it; SIGKILL ends the namespace
