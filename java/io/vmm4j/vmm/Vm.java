@@ -209,7 +209,8 @@ public final class Vm implements VirtualMachine, VcpuHost {
     @Override
     public synchronized VirtioMmioSlot addVirtioDevice(VirtioDeviceConfig deviceConfig) {
         requireNewDevice(deviceConfig.name());
-        VirtioMmioSlot slot = MemoryLayout.virtioSlot(deviceConfig, devices.virtioSlots().size());
+        VirtioMmioSlot slot =
+                MemoryLayout.virtioSlot(deviceConfig, devices.virtioSlots().size());
         VirtioMmioTransport transport = backend.addVirtioDevice(slot);
         int key = devices.nextKey();
         backend.addDevice(AddressSpace.MMIO, slot.base(), slot.size(), key);
