@@ -2,8 +2,8 @@
  * vmm4j: a virtual machine monitor embedded as a library. The exported packages are the public API
  * ({@code api}, {@code api.x86}), the KVM entry point ({@code kvm}), the builders, the x86 platform a
  * user assembles a VM from, the devices a user may attach or extend, and the guest agent's client
- * ({@code sandbox.agent}). The JNI bindings, the
- * VM core's internals, the backend traits and the command line stay inside.
+ * ({@code sandbox.agent}). The JNI bindings, the VM core's internals, the backend traits and the command line
+ * stay inside.
  */
 module io.vmm4j {
     requires org.apache.logging.log4j;
