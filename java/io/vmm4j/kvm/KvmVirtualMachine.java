@@ -22,8 +22,10 @@ import io.vmm4j.arch.x86.CpuidFilter;
 import io.vmm4j.arch.x86.IsaPorts;
 import io.vmm4j.arch.x86.MemoryLayout;
 import io.vmm4j.arch.x86.XsaveLeaf;
+import io.vmm4j.jni.NativeContract;
 import io.vmm4j.jni.NativeCore;
 import io.vmm4j.jni.NativeExitKind;
+import io.vmm4j.jni.OutputSinks;
 import io.vmm4j.jni.UpcallKeys;
 import java.io.OutputStream;
 import java.time.Duration;
@@ -72,6 +74,7 @@ final class KvmVirtualMachine implements VirtualMachine {
     private final KvmVirtioDevices virtio;
     private final Set<String> loggedUnclaimed = ConcurrentHashMap.newKeySet();
     private final Map<Integer, Throwable> deviceFailures = new ConcurrentHashMap<>();
+    private final List<Integer> sinkKeys = new CopyOnWriteArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     // Guarded by this.
@@ -193,10 +196,14 @@ final class KvmVirtualMachine implements VirtualMachine {
         if (irq >= 0 && !config.irqchip()) {
             throw new IllegalStateException("serial port " + portName + " needs the irqchip for IRQ " + irq);
         }
-        int key = registerDevice(portName, output, new SerialOutputEndpoint(portName, output));
+        SerialOutputEndpoint endpoint = new SerialOutputEndpoint(portName, output);
+        int key = registerDevice(portName, output, endpoint);
+        int sinkKey = OutputSinks.register(endpoint);
+        sinkKeys.add(sinkKey);
         long serial;
         try {
-            serial = handle.call(vm -> NativeCore.vmm4j_vm_add_serial(vm, NativeCore.SPACE_PIO, basePort, irq, key));
+            serial = handle.call(
+                    vm -> NativeCore.vmm4j_vm_add_serial(vm, NativeContract.SPACE_PIO, basePort, irq, key, sinkKey));
         } catch (RuntimeException e) {
             devicesByName.remove(portName);
             throw e;
@@ -248,7 +255,7 @@ final class KvmVirtualMachine implements VirtualMachine {
     }
 
     private static int spaceNumber(AddressSpace space) {
-        return space == AddressSpace.PIO ? NativeCore.SPACE_PIO : NativeCore.SPACE_MMIO;
+        return space == AddressSpace.PIO ? NativeContract.SPACE_PIO : NativeContract.SPACE_MMIO;
     }
 
     @Override
@@ -260,7 +267,7 @@ final class KvmVirtualMachine implements VirtualMachine {
             devices.add(new IoDeviceEndpoint(config.name(), attached.transport()));
             int key = devices.size() - 1;
             handle.call(vm ->
-                    NativeCore.vmm4j_vm_add_java_device(vm, NativeCore.SPACE_MMIO, slot.base(), slot.size(), key));
+                    NativeCore.vmm4j_vm_add_java_device(vm, NativeContract.SPACE_MMIO, slot.base(), slot.size(), key));
         } catch (RuntimeException e) {
             devicesByName.remove(config.name());
             throw e;
@@ -340,7 +347,7 @@ final class KvmVirtualMachine implements VirtualMachine {
     private void runManaged(KvmVcpu vcpu) {
         StopReason reason;
         try {
-            int kind = vcpu.runNative(NativeCore.RUN_MANAGED);
+            NativeExitKind kind = vcpu.runNative(NativeContract.RUN_MANAGED);
             reason = reasonFor(vcpu, kind);
         } catch (Throwable t) {
             reason = new StopReason(
@@ -354,29 +361,29 @@ final class KvmVirtualMachine implements VirtualMachine {
     }
 
     /** The reason a managed vCPU's exit stops the VM, or null when it only ends this vCPU. */
-    private StopReason reasonFor(KvmVcpu vcpu, int kind) {
+    private StopReason reasonFor(KvmVcpu vcpu, NativeExitKind kind) {
         StopReason.Kind stopKind;
         switch (kind) {
-            case NativeExitKind.HALT:
-            case NativeExitKind.STOPPED:
+            case HALT:
+            case STOPPED:
                 return null;
-            case NativeExitKind.DEVICE_ERROR:
+            case DEVICE_ERROR:
                 return new StopReason(
                         StopReason.Kind.DEVICE_FAILURE,
                         vcpu.id(),
                         Optional.empty(),
                         Optional.of(deviceFailure(vcpu)),
                         OptionalLong.empty());
-            case NativeExitKind.SHUTDOWN:
+            case SHUTDOWN:
                 stopKind = StopReason.Kind.SHUTDOWN;
                 break;
-            case NativeExitKind.SYSTEM_RESET:
+            case SYSTEM_RESET:
                 stopKind = StopReason.Kind.SYSTEM_RESET;
                 break;
-            case NativeExitKind.INTERNAL_ERROR:
+            case INTERNAL_ERROR:
                 stopKind = StopReason.Kind.INTERNAL_ERROR;
                 break;
-            case NativeExitKind.FAIL_ENTRY:
+            case FAIL_ENTRY:
                 stopKind = StopReason.Kind.FAIL_ENTRY;
                 break;
             default:
@@ -598,6 +605,8 @@ final class KvmVirtualMachine implements VirtualMachine {
                 if (key >= 0) UpcallKeys.unregister(key);
             }
         }
+        sinkKeys.forEach(OutputSinks::unregister);
+        sinkKeys.clear();
         virtio.release();
     }
 
