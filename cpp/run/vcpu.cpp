@@ -52,6 +52,15 @@ void Vcpu::kick() noexcept {
 }
 
 ExitKind Vcpu::run(RunMode mode) {
+    try {
+        return run_loop(mode);
+    } catch (...) {
+        context_.flush_held();  // a failed KVM_RUN loses no output the guest wrote before it
+        throw;
+    }
+}
+
+ExitKind Vcpu::run_loop(RunMode mode) {
     RunningThread running(*this);
     HoldTimer hold_timer;
     kvm_run* state = fd_.run_state();

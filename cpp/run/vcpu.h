@@ -36,6 +36,8 @@ public:
     ExitContext& exit_context() noexcept { return context_; }
 
 private:
+    ExitKind run_loop(RunMode mode);
+
     class RunningThread;  // RAII: publishes the running thread for kick()
 
     RunControl& control_;
