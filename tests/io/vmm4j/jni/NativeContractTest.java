@@ -95,7 +95,7 @@ class NativeContractTest {
     @Test
     void blockSizesMatchTheirLayouts() {
         // Registers.of takes the regs block as is; the sregs block is 8 segments and 11 words.
-        assertEquals(io.vmm4j.api.Register.values().length, NativeContract.REGS_SLOTS);
+        assertEquals(io.vmm4j.api.x86.Register.values().length, NativeContract.REGS_SLOTS);
         assertEquals(NativeContract.SEGMENT_COUNT * NativeContract.SEGMENT_SLOTS + 11, NativeContract.SREGS_SLOTS);
         assertEquals(8, NativeContract.SEGMENT_COUNT);
         assertEquals(1024, NativeContract.LAPIC_SIZE);
