@@ -15,8 +15,13 @@ namespace vmm4j::virtio {
 // The configuration space (capacity, seg_max) is built in Java from capacity_sectors().
 class BlockDevice final : public VirtioDevice {
 public:
+    static constexpr uint32_t kDeviceId = 2;
     static constexpr uint32_t kSectorSize = 512;
     static constexpr uint32_t kIdBytes = 20;
+    // The features this device implements beyond the transport's (Java offers them).
+    static constexpr uint64_t kFeatureSegMax = 1ULL << 2;
+    static constexpr uint64_t kFeatureReadOnly = 1ULL << 5;
+    static constexpr uint64_t kFeatureFlush = 1ULL << 9;
     enum Status : uint8_t { kOk = 0, kIoError = 1, kUnsupported = 2 };
     enum Type : uint32_t { kIn = 0, kOut = 1, kFlush = 4, kGetId = 8 };
 

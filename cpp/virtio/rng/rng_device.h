@@ -9,6 +9,7 @@ namespace vmm4j::virtio {
 // the I/O thread; the used length says how many were filled.
 class RngDevice final : public VirtioDevice {
 public:
+    static constexpr uint32_t kDeviceId = 4;
     static constexpr uint32_t kMaxBytesPerRequest = 64 * 1024;
 
     RngDevice(const DeviceContext& context, std::string name) : VirtioDevice(context, std::move(name), 1) {}

@@ -9,7 +9,8 @@ import io.vmm4j.devices.virtio.block.BlockModel;
 import io.vmm4j.devices.virtio.console.ConsoleModel;
 import io.vmm4j.devices.virtio.rng.RngModel;
 import io.vmm4j.jni.NativeCore;
-import io.vmm4j.jni.UpcallKeys;
+import io.vmm4j.jni.OutputSinkHandler;
+import io.vmm4j.jni.OutputSinks;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.ArrayList;
@@ -34,7 +35,7 @@ final class KvmVirtioDevices {
     private final NativeHandle vm;
     private final String vmName;
     private final Map<String, Attached> byName = new ConcurrentHashMap<>();
-    private final List<Integer> upcallKeys = new ArrayList<>();
+    private final List<Integer> sinkKeys = new ArrayList<>();
 
     KvmVirtioDevices(NativeHandle vm, String vmName) {
         this.vm = vm;
@@ -61,8 +62,8 @@ final class KvmVirtioDevices {
             device = vm.call(h -> NativeCore.vmm4j_virtio_add_rng(h, notify, slot.irq()));
             model = new RngModel(QUEUE_MAX_SIZE);
         } else if (config instanceof VirtioDeviceConfig.Console console) {
-            int key = UpcallKeys.register(new ConsoleOutput(vmName + "/" + config.name(), console.output()));
-            upcallKeys.add(key);
+            int key = OutputSinks.register(new ConsoleOutput(vmName + "/" + config.name(), console.output()));
+            sinkKeys.add(key);
             device = vm.call(h -> NativeCore.vmm4j_virtio_add_console(h, notify, slot.irq(), key));
             model = new ConsoleModel(QUEUE_MAX_SIZE);
         } else {
@@ -95,15 +96,14 @@ final class KvmVirtioDevices {
 
     /** After the native VM is freed (its I/O thread joined): no more output upcalls can come. */
     synchronized void release() {
-        upcallKeys.forEach(UpcallKeys::unregister);
-        upcallKeys.clear();
+        sinkKeys.forEach(OutputSinks::unregister);
+        sinkKeys.clear();
     }
 
     /** Receives a console's output on the VM's I/O thread and writes it to the user's stream. */
-    private static final class ConsoleOutput implements io.vmm4j.jni.IoUpcallHandler {
+    private static final class ConsoleOutput implements OutputSinkHandler {
         private final String name;
         private final OutputStream output;
-        private byte[] buffer = new byte[4096];
         private boolean failed;
 
         ConsoleOutput(String name, OutputStream output) {
@@ -112,12 +112,9 @@ final class KvmVirtioDevices {
         }
 
         @Override
-        public synchronized int onAccess(int deviceKey, long address, int size, boolean isWrite, long data) {
-            if (size <= 0) return 0;
-            if (buffer.length < size) buffer = new byte[Math.max(size, buffer.length * 2)];
-            NativeCore.vmm4j_virtio_copy_out(address, buffer, size);
+        public synchronized int onOutput(byte[] bytes, int length) {
             try {
-                output.write(buffer, 0, size);
+                output.write(bytes, 0, length);
                 output.flush();
             } catch (IOException | RuntimeException e) {
                 if (!failed) LOG.warn("{}: console output stream failed; output is dropped", name, e);
