@@ -15,9 +15,8 @@
 #include "devices/serial_16550.h"
 #include "jni/contract.h"
 #include "kvm/system_fd.h"
-#include "virtio/block/block_device.h"
 #include "virtio/console/console_device.h"
-#include "virtio/rng/rng_device.h"
+#include "virtio/kinds/device_kinds.h"
 #include "virtio/virtio_hub.h"
 #include "vm/machine.h"
 
@@ -111,14 +110,6 @@ VirtioDevice& virtio_of(int64_t handle) { return *reinterpret_cast<VirtioDevice*
 uint32_t gsi_of(const char* operation, int32_t gsi) {
     if (gsi < 0) throw_invalid(operation, "negative GSI " + std::to_string(gsi));
     return static_cast<uint32_t>(gsi);
-}
-
-template <typename Device, typename... Args>
-int64_t add_virtio(Machine& machine, int64_t notify_address, uint32_t gsi, Args&&... args) {
-    VirtioHub& hub = machine.virtio();
-    auto device =
-        std::make_unique<Device>(hub.context(static_cast<uint64_t>(notify_address), gsi), std::forward<Args>(args)...);
-    return handle_of(&hub.add(std::move(device)));
 }
 
 kvm_segment* segments(kvm_sregs& sregs, int index) {
@@ -538,36 +529,35 @@ int64_t vmm4j_vcpu_set_mmio_read_result(int64_t vcpu, int64_t value) {
     });
 }
 
-int64_t vmm4j_virtio_add_block(int64_t vm, int64_t notify_address, int32_t gsi, const char* path, int32_t read_only,
-                               const char* id) {
+int64_t vmm4j_virtio_add(int64_t vm, const char* kind, int64_t notify_address, int32_t gsi, int32_t queue_max_size,
+                         const char* path, const char* label, const int64_t* numbers, int32_t number_count,
+                         int32_t output_key, int64_t* results, int32_t result_capacity) {
     return guarded(__func__, [&] {
-        const uint32_t line = gsi_of("virtio-blk", gsi);
-        if (path == nullptr) throw_invalid("virtio-blk", "no backing file path");
-        auto backing = virtio::BlockDevice::open_backing(path, read_only != 0);
-        return add_virtio<virtio::BlockDevice>(machine_of(vm), notify_address, line, std::string("virtio-blk ") + path,
-                                               std::move(backing), read_only != 0, std::string(id ? id : ""));
-    });
-}
-
-int64_t vmm4j_virtio_add_rng(int64_t vm, int64_t notify_address, int32_t gsi) {
-    return guarded(__func__, [&] {
-        return add_virtio<virtio::RngDevice>(machine_of(vm), notify_address, gsi_of("virtio-rng", gsi),
-                                             std::string("virtio-rng"));
-    });
-}
-
-int64_t vmm4j_virtio_add_console(int64_t vm, int64_t notify_address, int32_t gsi, int32_t output_key) {
-    return guarded(__func__, [&] {
-        return add_virtio<virtio::ConsoleDevice>(machine_of(vm), notify_address, gsi_of("virtio-console", gsi),
-                                                 std::string("virtio-console"), output_key);
-    });
-}
-
-int64_t vmm4j_virtio_block_capacity(int64_t device) {
-    return guarded(__func__, [&] {
-        auto* block = dynamic_cast<virtio::BlockDevice*>(&virtio_of(device));
-        if (block == nullptr) throw_invalid("virtio-blk capacity", "not a block device");
-        return static_cast<int64_t>(block->capacity_sectors());
+        if (kind == nullptr) throw_invalid("virtio add", "no device kind");
+        const std::string name = kind;
+        const uint32_t line = gsi_of(name.c_str(), gsi);
+        if (queue_max_size <= 0 || queue_max_size > virtio::kMaxQueueSize || (queue_max_size & (queue_max_size - 1))) {
+            throw_invalid("virtio add", name + " queue maximum " + std::to_string(queue_max_size) +
+                                            " is not a power of 2 up to " + std::to_string(virtio::kMaxQueueSize));
+        }
+        check_length("virtio add", number_count);
+        check_length("virtio add", result_capacity);
+        virtio::DeviceArguments arguments;
+        arguments.path = path ? path : "";
+        arguments.label = label ? label : "";
+        arguments.numbers.assign(numbers, numbers + number_count);
+        arguments.output_key = output_key;
+        const virtio::DeviceFactory create = virtio::device_factory(name);
+        VirtioHub& hub = machine_of(vm).virtio();
+        virtio::BuiltDevice built = create(hub.context(static_cast<uint64_t>(notify_address), line), arguments);
+        if (built.results.size() + 1 > static_cast<size_t>(result_capacity)) {
+            throw_invalid("virtio add", name + " reports " + std::to_string(built.results.size()) +
+                                            " results; the caller has room for " + std::to_string(result_capacity - 1));
+        }
+        results[0] = static_cast<int64_t>(built.results.size());
+        std::copy(built.results.begin(), built.results.end(), results + 1);
+        built.device->limit_queue_size(static_cast<uint16_t>(queue_max_size));
+        return handle_of(&hub.add(std::move(built.device)));
     });
 }
 
@@ -577,7 +567,7 @@ int64_t vmm4j_virtio_activate(int64_t device, const int64_t* queues, int32_t cou
         std::vector<virtio::QueueConfig> configs(count);
         for (int32_t i = 0; i < count; ++i) {
             const int64_t* q = queues + i * kVirtioQueueSlots;
-            if (q[0] < 0 || q[0] > virtio::kMaxQueueSize) {
+            if (q[0] < 0 || q[0] > virtio_of(device).queue_max_size()) {
                 throw_invalid("virtio activate", "queue " + std::to_string(i) + " size " + std::to_string(q[0]));
             }
             configs[i].size = static_cast<uint16_t>(q[0]);

@@ -102,12 +102,13 @@ int64_t vmm4j_vcpu_set_mmio_read_result(int64_t vcpu, int64_t value);
 // ---- virtio devices (cpp/virtio). A device handle stays valid until the VM closes. ----
 // notify_address: the device's QueueNotify register (an ioeventfd per queue, datamatch = index);
 // gsi: its interrupt line (an irqfd when the VM has the in-kernel irqchip).
-int64_t vmm4j_virtio_add_block(int64_t vm, int64_t notify_address, int32_t gsi, const char* path, int32_t read_only,
-                               const char* id);
-int64_t vmm4j_virtio_add_rng(int64_t vm, int64_t notify_address, int32_t gsi);
-// Guest output goes to sink `output_key` (vmm4j_sink_upcall).
-int64_t vmm4j_virtio_add_console(int64_t vm, int64_t notify_address, int32_t gsi, int32_t output_key);
-int64_t vmm4j_virtio_block_capacity(int64_t device);
+// Builds a virtio device of `kind` (cpp/virtio/kinds) on the VM's I/O thread, its doorbell at `notify_address`
+// and its interrupt on `gsi`; queues may be up to `queue_max_size`. The kind reads `path`, `label`, `numbers` and
+// `output_key` as it needs, and writes what its Java model needs into `results`: a count, then the values.
+// Returns the device handle.
+int64_t vmm4j_virtio_add(int64_t vm, const char* kind, int64_t notify_address, int32_t gsi, int32_t queue_max_size,
+                         const char* path, const char* label, const int64_t* numbers, int32_t number_count,
+                         int32_t output_key, int64_t* results, int32_t result_capacity);
 // Queue blocks of slots.virtio_queue slots: size (0 = unused), descriptor table, driver area, device area.
 int64_t vmm4j_virtio_activate(int64_t device, const int64_t* queues, int32_t count, int64_t features);
 int64_t vmm4j_virtio_reset(int64_t device);

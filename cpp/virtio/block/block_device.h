@@ -6,13 +6,14 @@
 #include <vector>
 
 #include "common/unique_fd.h"
+#include "virtio/device_arguments.h"
 #include "virtio/virtio_device.h"
 
 namespace vmm4j::virtio {
 
 // virtio-blk (virtio 1.2 §5.2) over a host file: one request queue; read, write, flush and
 // get-id; data moves with preadv/pwritev straight between the file and guest memory.
-// The configuration space (capacity, seg_max) is built in Java from capacity_sectors().
+// Java builds the configuration space (capacity, seg_max) from the capacity create() reports.
 class BlockDevice final : public VirtioDevice {
 public:
     static constexpr uint32_t kDeviceId = 2;
@@ -33,6 +34,8 @@ public:
     static Backing open_backing(const std::string& path, bool read_only);
 
     BlockDevice(const DeviceContext& context, std::string name, Backing backing, bool read_only, std::string id);
+    // arguments: path, label (the serial), numbers {read_only}; results {capacity in sectors}.
+    static BuiltDevice create(const DeviceContext& context, const DeviceArguments& arguments);
 
     uint64_t capacity_sectors() const noexcept { return capacity_bytes_ / kSectorSize; }
 

@@ -1,6 +1,14 @@
 #include "virtio/console/console_device.h"
 
+#include "common/error.h"
+
 namespace vmm4j::virtio {
+
+BuiltDevice ConsoleDevice::create(const DeviceContext& context, const DeviceArguments& arguments) {
+    if (arguments.output_key < 0) throw_invalid("virtio-console", "no output sink");
+    if (!arguments.path.empty() || !arguments.numbers.empty()) throw_invalid("virtio-console", "takes only an output");
+    return BuiltDevice{std::make_unique<ConsoleDevice>(context, "virtio-console", arguments.output_key), {}};
+}
 
 ConsoleDevice::ConsoleDevice(const DeviceContext& context, std::string name, int32_t output_key)
     : VirtioDevice(context, std::move(name), 2), output_(output_key) {

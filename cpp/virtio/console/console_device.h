@@ -6,6 +6,7 @@
 
 #include "bus/output_sink.h"
 #include "kvm/event_fd.h"
+#include "virtio/device_arguments.h"
 #include "virtio/virtio_device.h"
 
 namespace vmm4j::virtio {
@@ -23,6 +24,8 @@ public:
     static constexpr size_t kInputCapacity = 64 * 1024;
 
     ConsoleDevice(const DeviceContext& context, std::string name, int32_t output_key);
+    // arguments: output_key only.
+    static BuiltDevice create(const DeviceContext& context, const DeviceArguments& arguments);
 
     // Returns how many bytes were accepted: fewer than `length` when the buffer is full.
     size_t enqueue_input(const uint8_t* bytes, size_t length);

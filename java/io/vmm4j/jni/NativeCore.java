@@ -177,14 +177,20 @@ public final class NativeCore {
 
     // ---- virtio devices (cpp/virtio) ----
 
-    public static native long vmm4j_virtio_add_block(
-            long vm, long notifyAddress, int gsi, String path, int readOnly, String id);
-
-    public static native long vmm4j_virtio_add_rng(long vm, long notifyAddress, int gsi);
-
-    public static native long vmm4j_virtio_add_console(long vm, long notifyAddress, int gsi, int outputKey);
-
-    public static native long vmm4j_virtio_block_capacity(long device);
+    /** Builds a virtio device of {@code kind} (cpp/virtio/kinds); see native_api.h. */
+    public static native long vmm4j_virtio_add(
+            long vm,
+            String kind,
+            long notifyAddress,
+            int gsi,
+            int queueMaxSize,
+            String path,
+            String label,
+            @Cast("const int64_t*") long[] numbers,
+            int numberCount,
+            int outputKey,
+            @Cast("int64_t*") long[] results,
+            int resultCapacity);
 
     public static native long vmm4j_virtio_activate(
             long device, @Cast("const int64_t*") long[] queues, int count, long features);
