@@ -60,6 +60,11 @@ ExitKind Vcpu::run(RunMode mode) {
         if (machine_.stop_requested()) return report(ExitKind::Stopped, kind), kind;
         if (machine_.pause_requested()) {
             if (mode == RunMode::Manual) return report(ExitKind::Interrupted, kind), kind;
+            // A snapshot may be taken while parked: finish the last I/O exit so RIP is past it.
+            if (fd_.complete_pending_io()) {
+                if (handle_exit(mode, kind) == Step::Return) return kind;
+                continue;
+            }
             machine_.park_while_paused();
             continue;
         }

@@ -35,6 +35,7 @@ public:
     void set_mmio_read_result(uint64_t value);
 
     const VcpuFd& fd() const noexcept { return fd_; }
+    const Machine& machine() const noexcept { return machine_; }
     uint32_t id() const noexcept { return id_; }
     int32_t key() const noexcept { return key_; }
     int64_t* exit_info() noexcept { return exit_info_; }

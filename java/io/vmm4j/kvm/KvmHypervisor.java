@@ -2,6 +2,8 @@ package io.vmm4j.kvm;
 
 import io.vmm4j.api.Hypervisor;
 import io.vmm4j.api.PlatformCapabilities;
+import io.vmm4j.api.RestoreOptions;
+import io.vmm4j.api.Template;
 import io.vmm4j.api.VirtualMachine;
 import io.vmm4j.api.VmConfig;
 import io.vmm4j.arch.x86.CpuidEntry;
@@ -66,13 +68,54 @@ final class KvmHypervisor implements Hypervisor {
     }
 
     @Override
-    public synchronized VirtualMachine createVm(VmConfig config) {
+    public VirtualMachine createVm(VmConfig config) {
+        return createVm(config, null);
+    }
+
+    /** A VM whose RAM is mapped copy-on-write from {@code memoryFile}, or anonymous when it is null. */
+    synchronized KvmVirtualMachine createVm(VmConfig config, Path memoryFile) {
         if (system == 0) throw new IllegalStateException("hypervisor " + device + " is closed");
         if (config.vcpuCount() > capabilities.maxVcpus()) {
             throw new IllegalArgumentException("vcpuCount " + config.vcpuCount() + " exceeds the "
                     + capabilities.maxVcpus() + " vCPUs KVM allows per VM");
         }
-        return new KvmVirtualMachine(this, Native.check(NativeCore.vmm4j_vm_create(system)), config);
+        return new KvmVirtualMachine(this, Native.check(NativeCore.vmm4j_vm_create(system)), config, memoryFile);
+    }
+
+    @Override
+    public VirtualMachine restore(Path directory, RestoreOptions options) {
+        return KvmSnapshots.restore(this, KvmSnapshots.Chain.load(directory), options);
+    }
+
+    @Override
+    public Template template(Path directory) {
+        KvmSnapshots.Chain chain = KvmSnapshots.Chain.load(directory);
+        return new Template() {
+            @Override
+            public VirtualMachine newVm() {
+                return newVm(RestoreOptions.none());
+            }
+
+            @Override
+            public VirtualMachine newVm(RestoreOptions options) {
+                KvmVirtualMachine vm = KvmSnapshots.restore(KvmHypervisor.this, chain, options);
+                try {
+                    vm.start();
+                } catch (RuntimeException e) {
+                    vm.close();
+                    throw e;
+                }
+                return vm;
+            }
+
+            @Override
+            public void close() {}
+
+            @Override
+            public String toString() {
+                return "Template(" + directory + ")";
+            }
+        };
     }
 
     @Override

@@ -342,6 +342,21 @@ final class KvmVcpu implements Vcpu, IoUpcallHandler {
         vmHandle.call(handle -> NativeCore.vmm4j_vcpu_set_mmio_read_result(vcpu, value));
     }
 
+    /** This paused vCPU's KVM state as the native core's records (cpp/snapshot/kvm_state.h). */
+    byte[] saveState() {
+        return KvmSnapshots.nativeState((buffer, capacity) ->
+                vmHandle.call(handle -> NativeCore.vmm4j_vcpu_save_state(vcpu, buffer, capacity)));
+    }
+
+    void restoreState(byte[] state) {
+        vmHandle.call(handle -> NativeCore.vmm4j_vcpu_restore_state(vcpu, state, state.length));
+    }
+
+    /** Tells a guest using kvmclock that it was stopped; false when it does not use kvmclock. */
+    boolean kvmclockCtrl() {
+        return vmHandle.call(handle -> NativeCore.vmm4j_vcpu_kvmclock_ctrl(vcpu)) == 1;
+    }
+
     @Override
     public String toString() {
         return "vCPU " + id;

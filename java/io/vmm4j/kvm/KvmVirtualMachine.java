@@ -5,6 +5,7 @@ import io.vmm4j.api.DeviceSnapshot;
 import io.vmm4j.api.GuestMemory;
 import io.vmm4j.api.IoDevice;
 import io.vmm4j.api.SerialPort;
+import io.vmm4j.api.SnapshotReport;
 import io.vmm4j.api.StatefulDevice;
 import io.vmm4j.api.StopReason;
 import io.vmm4j.api.Vcpu;
@@ -25,7 +26,10 @@ import io.vmm4j.arch.x86.XsaveLeaf;
 import io.vmm4j.jni.NativeCore;
 import io.vmm4j.jni.NativeExitKind;
 import io.vmm4j.jni.UpcallKeys;
+import io.vmm4j.snapshot.DeviceRecord;
+import io.vmm4j.snapshot.SnapshotContents;
 import java.io.OutputStream;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -73,6 +77,10 @@ final class KvmVirtualMachine implements VirtualMachine {
     private final Set<String> loggedUnclaimed = ConcurrentHashMap.newKeySet();
     private final Map<Integer, Throwable> deviceFailures = new ConcurrentHashMap<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
+    // What the VM was built from, for a snapshot's state file; guarded by this.
+    private final List<DeviceRecord> deviceRecords = new ArrayList<>();
+    private String unsnapshottableDevice;
+    private SnapshotContents.Parent lastSnapshot;
 
     // Guarded by this.
     private VmState state = VmState.CREATED;
@@ -82,7 +90,7 @@ final class KvmVirtualMachine implements VirtualMachine {
     private final List<Thread> vcpuThreads = new ArrayList<>();
     private int liveVcpuThreads;
 
-    KvmVirtualMachine(KvmHypervisor hypervisor, long nativeVm, VmConfig config) {
+    KvmVirtualMachine(KvmHypervisor hypervisor, long nativeVm, VmConfig config, Path memoryFile) {
         this.hypervisor = hypervisor;
         this.config = config;
         this.name = "vm" + VM_NUMBERS.incrementAndGet();
@@ -101,9 +109,18 @@ final class KvmVirtualMachine implements VirtualMachine {
                         .toArray();
                 handle.call(vm -> NativeCore.vmm4j_vm_set_io_thread_cpus(vm, cpus, cpus.length));
             }
-            // One slot per region: RAM splits around the MMIO gap for large guests.
+            // One slot per region: RAM splits around the MMIO gap for large guests. A memory file
+            // holds the regions back to back, in guest-address order.
+            long fileOffset = 0;
             for (MemoryLayout.RamRegion region : MemoryLayout.ramRegions(config.memorySize())) {
-                handle.call(vm -> NativeCore.vmm4j_vm_add_memory(vm, region.start(), region.size()));
+                if (memoryFile == null) {
+                    handle.call(vm -> NativeCore.vmm4j_vm_add_memory(vm, region.start(), region.size()));
+                } else {
+                    long offset = fileOffset;
+                    handle.call(vm -> NativeCore.vmm4j_vm_add_memory_file(
+                            vm, region.start(), region.size(), memoryFile.toString(), offset));
+                }
+                fileOffset += region.size();
             }
         } catch (RuntimeException e) {
             close();
@@ -180,6 +197,7 @@ final class KvmVirtualMachine implements VirtualMachine {
             devicesByName.remove(deviceName);
             throw e;
         }
+        deviceRecords.add(new DeviceRecord.JavaIo(deviceName, space == AddressSpace.MMIO, base, length));
     }
 
     @Override
@@ -201,6 +219,7 @@ final class KvmVirtualMachine implements VirtualMachine {
             devicesByName.remove(portName);
             throw e;
         }
+        deviceRecords.add(new DeviceRecord.Serial(portName, basePort, irq));
         return new SerialPort() {
             @Override
             public int basePort() {
@@ -228,6 +247,7 @@ final class KvmVirtualMachine implements VirtualMachine {
             devicesByName.remove(deviceName);
             throw e;
         }
+        deviceRecords.add(new DeviceRecord.Null(deviceName, space == AddressSpace.MMIO, base, length));
     }
 
     /** Registers a device the native core calls back; returns its device key. */
@@ -266,6 +286,8 @@ final class KvmVirtualMachine implements VirtualMachine {
             throw e;
         }
         virtioSlots.add(slot);
+        // The virtio transport and queues save no state yet (the device-state work adds it).
+        if (unsnapshottableDevice == null) unsnapshottableDevice = "virtio device '" + config.name() + "'";
         return slot;
     }
 
@@ -563,6 +585,66 @@ final class KvmVirtualMachine implements VirtualMachine {
             ((StatefulDevice) devicesByName.get(snapshot.deviceName()))
                     .restoreState(snapshot.version(), snapshot.state());
         }
+    }
+
+    @Override
+    public SnapshotReport snapshot(Path directory) {
+        return takeSnapshot(directory, false);
+    }
+
+    @Override
+    public SnapshotReport snapshotDiff(Path directory) {
+        return takeSnapshot(directory, true);
+    }
+
+    private SnapshotReport takeSnapshot(Path directory, boolean diff) {
+        boolean wasRunning;
+        SnapshotContents.Parent parent;
+        synchronized (this) {
+            requireState("take a snapshot", VmState.CREATED, VmState.RUNNING, VmState.PAUSED);
+            if (unsnapshottableDevice != null) {
+                throw new IllegalStateException(
+                        name + " has " + unsnapshottableDevice + ", whose state cannot be saved yet");
+            }
+            for (int id = 0; id < vcpus.length; id++) {
+                if (vcpus[id] == null)
+                    throw new IllegalStateException("create vCPU " + id + " of " + name + " before a snapshot");
+            }
+            parent = lastSnapshot;
+            if (diff && parent == null) {
+                throw new IllegalStateException(name + " has no snapshot to diff against: take a full one first");
+            }
+            wasRunning = state == VmState.RUNNING;
+        }
+        long start = System.nanoTime();
+        if (wasRunning) pause();
+        try {
+            KvmSnapshots.Written written = KvmSnapshots.write(this, directory, diff ? parent : null);
+            synchronized (this) {
+                lastSnapshot = written.self();
+            }
+            return new SnapshotReport(
+                    directory,
+                    diff,
+                    Duration.ofNanos(System.nanoTime() - start),
+                    config.memorySize(),
+                    written.memoryBytes(),
+                    written.stateBytes());
+        } finally {
+            if (wasRunning) resume();
+        }
+    }
+
+    synchronized List<DeviceRecord> deviceRecords() {
+        return List.copyOf(deviceRecords);
+    }
+
+    synchronized KvmVcpu vcpu(int id) {
+        return vcpus[id];
+    }
+
+    NativeHandle handle() {
+        return handle;
     }
 
     @Override
