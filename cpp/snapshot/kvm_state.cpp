@@ -76,8 +76,8 @@ std::vector<Record> parse(const char* what, const uint8_t* data, size_t length) 
         std::memcpy(&tag, data + offset, 4);
         std::memcpy(&size, data + offset + 4, 4);
         if (size > length - offset - 8) {
-            throw_invalid(what, "record " + std::to_string(tag) + " at byte " + std::to_string(offset) +
-                                    " claims " + std::to_string(size) + " bytes, past the end");
+            throw_invalid(what, "record " + std::to_string(tag) + " at byte " + std::to_string(offset) + " claims " +
+                                    std::to_string(size) + " bytes, past the end");
         }
         for (const Record& seen : records) {
             if (seen.tag == tag) throw_invalid(what, "record " + std::to_string(tag) + " appears twice");
@@ -137,7 +137,8 @@ std::vector<kvm_msr_entry> readable_msrs(const VcpuFd& fd, const std::vector<uin
     while (!entries.empty()) {
         const size_t count = fd.get_msrs(entries);
         accepted.insert(accepted.end(), entries.begin(), entries.begin() + static_cast<std::ptrdiff_t>(count));
-        entries.erase(entries.begin(), entries.begin() + static_cast<std::ptrdiff_t>(std::min(count + 1, entries.size())));
+        entries.erase(entries.begin(),
+                      entries.begin() + static_cast<std::ptrdiff_t>(std::min(count + 1, entries.size())));
     }
     return accepted;
 }

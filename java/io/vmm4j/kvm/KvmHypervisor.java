@@ -1,22 +1,22 @@
 package io.vmm4j.kvm;
 
-import io.vmm4j.api.Hypervisor;
 import io.vmm4j.api.PlatformCapabilities;
-import io.vmm4j.api.RestoreOptions;
-import io.vmm4j.api.Template;
-import io.vmm4j.api.VirtualMachine;
+import io.vmm4j.api.PlatformCapabilities.Feature;
 import io.vmm4j.api.VmConfig;
-import io.vmm4j.arch.x86.CpuidEntry;
+import io.vmm4j.api.x86.CpuidEntry;
 import io.vmm4j.jni.Native;
 import io.vmm4j.jni.NativeCore;
+import io.vmm4j.vmm.backend.HypervisorBackend;
+import io.vmm4j.vmm.backend.MemoryRegion;
+import io.vmm4j.vmm.backend.VmBackend;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 
 /** The /dev/kvm handle: capabilities, the supported CPUID, and VM creation. */
-final class KvmHypervisor implements Hypervisor {
+final class KvmHypervisor implements HypervisorBackend {
     private static final int MAX_CPUID_ENTRIES = 256;
 
     private final Path device;
@@ -37,9 +37,9 @@ final class KvmHypervisor implements Hypervisor {
     }
 
     private PlatformCapabilities readCapabilities() {
-        Set<String> present = new LinkedHashSet<>();
+        Set<Feature> present = EnumSet.noneOf(Feature.class);
         for (KvmCapability capability : KvmCapability.values()) {
-            if (checkExtension(capability.number) > 0) present.add(capability.name());
+            if (checkExtension(capability.number) > 0) present.add(capability.feature);
         }
         int maxVcpus = checkExtension(KvmCapability.MAX_VCPUS);
         if (maxVcpus == 0) maxVcpus = checkExtension(KvmCapability.NR_VCPUS);
@@ -63,59 +63,15 @@ final class KvmHypervisor implements Hypervisor {
         return capabilities;
     }
 
-    List<CpuidEntry> supportedCpuid() {
+    @Override
+    public List<CpuidEntry> supportedCpuid() {
         return supportedCpuid;
     }
 
     @Override
-    public VirtualMachine createVm(VmConfig config) {
-        return createVm(config, null);
-    }
-
-    /** A VM whose RAM is mapped copy-on-write from {@code memoryFile}, or anonymous when it is null. */
-    synchronized KvmVirtualMachine createVm(VmConfig config, Path memoryFile) {
+    public synchronized VmBackend createVm(String name, VmConfig config, List<MemoryRegion> ram) {
         if (system == 0) throw new IllegalStateException("hypervisor " + device + " is closed");
-        if (config.vcpuCount() > capabilities.maxVcpus()) {
-            throw new IllegalArgumentException("vcpuCount " + config.vcpuCount() + " exceeds the "
-                    + capabilities.maxVcpus() + " vCPUs KVM allows per VM");
-        }
-        return new KvmVirtualMachine(this, Native.check(NativeCore.vmm4j_vm_create(system)), config, memoryFile);
-    }
-
-    @Override
-    public VirtualMachine restore(Path directory, RestoreOptions options) {
-        return KvmSnapshots.restore(this, KvmSnapshots.Chain.load(directory), options);
-    }
-
-    @Override
-    public Template template(Path directory) {
-        KvmSnapshots.Chain chain = KvmSnapshots.Chain.load(directory);
-        return new Template() {
-            @Override
-            public VirtualMachine newVm() {
-                return newVm(RestoreOptions.none());
-            }
-
-            @Override
-            public VirtualMachine newVm(RestoreOptions options) {
-                KvmVirtualMachine vm = KvmSnapshots.restore(KvmHypervisor.this, chain, options);
-                try {
-                    vm.start();
-                } catch (RuntimeException e) {
-                    vm.close();
-                    throw e;
-                }
-                return vm;
-            }
-
-            @Override
-            public void close() {}
-
-            @Override
-            public String toString() {
-                return "Template(" + directory + ")";
-            }
-        };
+        return new KvmVm(name, Native.check(NativeCore.vmm4j_vm_create(system)), config, ram);
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.vmm4j.kvm;
 
 import io.vmm4j.api.Vcpu;
 import io.vmm4j.api.VirtualMachine;
+import io.vmm4j.vmm.Vm;
 
 /**
  * Internal, for benchmarks only: times the upcall path of a Java device alone. The native side calls
@@ -14,10 +15,10 @@ public final class UpcallTestHooks {
 
     /** Makes {@code count} upcalls to {@code device} from {@code vcpu}; returns the elapsed nanoseconds. */
     public static long upcallLoop(VirtualMachine vm, Vcpu vcpu, String device, boolean isWrite, long count) {
-        if (!(vm instanceof KvmVirtualMachine kvm) || !(vcpu instanceof KvmVcpu kvmVcpu)) {
+        if (!(vm instanceof Vm core) || !(vcpu instanceof KvmVcpu kvmVcpu)) {
             throw new IllegalArgumentException("not a KVM VM: " + vm);
         }
-        int key = kvm.deviceKey(device);
+        int key = core.deviceKey(device);
         if (key < 0) throw new IllegalArgumentException("no device '" + device + "' in " + vm);
         long elapsed = kvmVcpu.upcallLoop(key, isWrite, count);
         if (elapsed < 0) throw new IllegalStateException("an upcall failed");

@@ -2,6 +2,7 @@ package io.vmm4j.kvm;
 
 import io.vmm4j.api.VirtualMachine;
 import io.vmm4j.devices.virtio.VirtioMmioTransport;
+import io.vmm4j.vmm.Vm;
 
 /**
  * Internal, for tests and benchmarks only: drive a virtio device of a KVM VM without a guest.
@@ -25,7 +26,9 @@ public final class VirtioTestHooks {
     }
 
     private static KvmVirtioDevices.Attached attached(VirtualMachine vm, String device) {
-        if (!(vm instanceof KvmVirtualMachine kvm)) throw new IllegalArgumentException("not a KVM VM: " + vm);
+        if (!(vm instanceof Vm core) || !(core.backend() instanceof KvmVm kvm)) {
+            throw new IllegalArgumentException("not a KVM VM: " + vm);
+        }
         return kvm.virtio().get(device);
     }
 }

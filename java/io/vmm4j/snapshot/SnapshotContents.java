@@ -181,7 +181,8 @@ public record SnapshotContents(
         }
     }
 
-    private static StateFile.Section require(Path file, Map<String, StateFile.Section> byName, String name, int version) {
+    private static StateFile.Section require(
+            Path file, Map<String, StateFile.Section> byName, String name, int version) {
         StateFile.Section section = byName.get(name);
         if (section == null) throw new InvalidSnapshotException(file, 0, "no '" + name + "' section");
         if (section.version() != version) {

@@ -62,7 +62,10 @@ public final class StateFile {
             if (!names.add(section.name())) throw new IllegalArgumentException("two sections named " + section.name());
             byte[] name = section.name().getBytes(StandardCharsets.UTF_8);
             ByteBuffer head = little(2 + name.length + 4 + 8);
-            head.putShort((short) name.length).put(name).putInt(section.version()).putLong(section.data().length);
+            head.putShort((short) name.length)
+                    .put(name)
+                    .putInt(section.version())
+                    .putLong(section.data().length);
             out.writeBytes(head.array());
             out.writeBytes(section.data());
             CRC32C crc = new CRC32C();
@@ -135,9 +138,7 @@ public final class StateFile {
         int version = in.getInt();
         if (version != FORMAT_VERSION) {
             throw new InvalidSnapshotException(
-                    file,
-                    MAGIC.length,
-                    "format version " + version + ", this vmm4j reads version " + FORMAT_VERSION);
+                    file, MAGIC.length, "format version " + version + ", this vmm4j reads version " + FORMAT_VERSION);
         }
         int count = in.getInt();
         if (count < 0) throw new InvalidSnapshotException(file, MAGIC.length + 4, "negative section count " + count);
@@ -149,7 +150,8 @@ public final class StateFile {
             if (end - start < 2) throw truncated(file, start, "section " + i + "'s header");
             int nameLength = Short.toUnsignedInt(in.getShort());
             if (nameLength == 0 || nameLength > MAX_NAME_LENGTH) {
-                throw new InvalidSnapshotException(file, start, "section " + i + " has a name of " + nameLength + " bytes");
+                throw new InvalidSnapshotException(
+                        file, start, "section " + i + " has a name of " + nameLength + " bytes");
             }
             if (end - in.position() < nameLength + 4 + 8) throw truncated(file, start, "section " + i + "'s header");
             byte[] nameBytes = new byte[nameLength];
@@ -168,9 +170,11 @@ public final class StateFile {
             crc.update(bytes, start, dataStart - start);
             crc.update(data);
             if ((int) crc.getValue() != stored) {
-                throw new InvalidSnapshotException(file, start, "section '" + name + "' is corrupted (CRC32C mismatch)");
+                throw new InvalidSnapshotException(
+                        file, start, "section '" + name + "' is corrupted (CRC32C mismatch)");
             }
-            if (!names.add(name)) throw new InvalidSnapshotException(file, start, "second section named '" + name + "'");
+            if (!names.add(name))
+                throw new InvalidSnapshotException(file, start, "second section named '" + name + "'");
             sections.add(new Section(name, sectionVersion, data, start));
         }
         if (in.position() != end) {

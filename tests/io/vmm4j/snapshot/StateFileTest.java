@@ -141,7 +141,8 @@ class StateFileTest {
                 InvalidSnapshotException.class, () -> SnapshotContents.fromSections(file, StateFile.read(file)));
         assertTrue(e.getMessage().contains("no 'vcpu.1' section"), e.getMessage());
         // State for a device the VM does not have.
-        List<StateFile.Section> stranger = new java.util.ArrayList<>(contents(Optional.empty(), null).toSections());
+        List<StateFile.Section> stranger =
+                new java.util.ArrayList<>(contents(Optional.empty(), null).toSections());
         stranger.add(new StateFile.Section("device.ghost", 1, new byte[1]));
         StateFile.write(file, stranger);
         e = assertThrows(

@@ -1,9 +1,10 @@
-package io.vmm4j.kvm;
+package io.vmm4j.vmm;
 
 import io.vmm4j.api.AddressSpace;
 import io.vmm4j.api.DeviceSnapshot;
 import io.vmm4j.api.GuestMemory;
 import io.vmm4j.api.IoDevice;
+import io.vmm4j.api.PlatformCapabilities;
 import io.vmm4j.api.SerialPort;
 import io.vmm4j.api.SnapshotReport;
 import io.vmm4j.api.StatefulDevice;
@@ -16,25 +17,33 @@ import io.vmm4j.api.VirtualMachine;
 import io.vmm4j.api.VmConfig;
 import io.vmm4j.api.VmState;
 import io.vmm4j.api.VmmException;
+import io.vmm4j.api.x86.CpuidEntry;
 import io.vmm4j.arch.x86.CpuFeature;
 import io.vmm4j.arch.x86.CpuModel;
-import io.vmm4j.arch.x86.CpuidEntry;
 import io.vmm4j.arch.x86.CpuidFilter;
 import io.vmm4j.arch.x86.IsaPorts;
 import io.vmm4j.arch.x86.MemoryLayout;
 import io.vmm4j.arch.x86.XsaveLeaf;
-import io.vmm4j.jni.NativeCore;
-import io.vmm4j.jni.NativeExitKind;
-import io.vmm4j.jni.UpcallKeys;
+import io.vmm4j.devices.virtio.VirtioMmioTransport;
 import io.vmm4j.snapshot.DeviceRecord;
 import io.vmm4j.snapshot.SnapshotContents;
+import io.vmm4j.vmm.DeviceRegistry.JavaDevice;
+import io.vmm4j.vmm.DeviceRegistry.NullDevice;
+import io.vmm4j.vmm.DeviceRegistry.SerialDevice;
+import io.vmm4j.vmm.DeviceRegistry.VirtioDevice;
+import io.vmm4j.vmm.backend.DeviceEndpoint;
+import io.vmm4j.vmm.backend.HypervisorBackend;
+import io.vmm4j.vmm.backend.MemoryRegion;
+import io.vmm4j.vmm.backend.RunEnd;
+import io.vmm4j.vmm.backend.SerialInput;
+import io.vmm4j.vmm.backend.VcpuBackend;
+import io.vmm4j.vmm.backend.VcpuHost;
+import io.vmm4j.vmm.backend.VmBackend;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -42,7 +51,6 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -50,37 +58,30 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * A KVM VM. Lifecycle state lives here, in Java; the native core only knows "running", "pause
+ * The backend-neutral VM (as Firecracker's {@code vstate}): the lifecycle state machine, the device
+ * registry, the vCPU threads, the x86 platform set-up of each vCPU and device snapshots. The
+ * hypervisor-specific part is a {@link VmBackend}; the native core only knows "running", "pause
  * requested" and "stop requested".
  */
-final class KvmVirtualMachine implements VirtualMachine {
-    private static final Logger LOG = LogManager.getLogger(KvmVirtualMachine.class);
+public final class Vm implements VirtualMachine, VcpuHost {
+    private static final Logger LOG = LogManager.getLogger(Vm.class);
     private static final AtomicInteger VM_NUMBERS = new AtomicInteger();
     private static final long PAUSE_TIMEOUT_MILLIS = 5_000;
     private static final long STOP_TIMEOUT_MILLIS = 10_000;
     // Bounds the memory a guest can make us spend on remembering which addresses it probed.
     private static final int MAX_LOGGED_UNCLAIMED = 1024;
 
-    private final KvmHypervisor hypervisor;
     private final VmConfig config;
     private final String name;
-    private final NativeHandle handle;
-    private final KvmGuestMemory memory;
-    private final CpuModel cpuModel;
+    private final PlatformCapabilities capabilities;
+    private final List<CpuidEntry> modelCpuid;
     private final Map<CpuFeature, Boolean> cpuFeatures;
-    private final KvmVcpu[] vcpus;
-    private final int[] vcpuKeys;
-    private final List<DeviceEndpoint> devices = new CopyOnWriteArrayList<>();
-    private final Map<String, Object> devicesByName = new LinkedHashMap<>();
-    private final List<VirtioMmioSlot> virtioSlots = new ArrayList<>();
-    private final KvmVirtioDevices virtio;
+    private final VmBackend backend;
+    private final VcpuBackend[] vcpus;
+    private final DeviceRegistry devices = new DeviceRegistry();
     private final Set<String> loggedUnclaimed = ConcurrentHashMap.newKeySet();
     private final Map<Integer, Throwable> deviceFailures = new ConcurrentHashMap<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
-    // What the VM was built from, for a snapshot's state file; guarded by this.
-    private final List<DeviceRecord> deviceRecords = new ArrayList<>();
-    private String unsnapshottableDevice;
-    private SnapshotContents.Parent lastSnapshot;
 
     // Guarded by this.
     private VmState state = VmState.CREATED;
@@ -89,50 +90,38 @@ final class KvmVirtualMachine implements VirtualMachine {
     private StopReason stopReason;
     private final List<Thread> vcpuThreads = new ArrayList<>();
     private int liveVcpuThreads;
+    // What the VM was built from, for a snapshot's state file, and the last snapshot taken.
+    private final List<DeviceRecord> deviceRecords = new ArrayList<>();
+    private SnapshotContents.Parent lastSnapshot;
 
-    KvmVirtualMachine(KvmHypervisor hypervisor, long nativeVm, VmConfig config, Path memoryFile) {
-        this.hypervisor = hypervisor;
-        this.config = config;
-        this.name = "vm" + VM_NUMBERS.incrementAndGet();
-        this.handle = new NativeHandle(nativeVm, name);
-        this.virtio = new KvmVirtioDevices(handle, name);
-        this.vcpus = new KvmVcpu[config.vcpuCount()];
-        this.vcpuKeys = new int[config.vcpuCount()];
-        Arrays.fill(vcpuKeys, -1);
-        try {
-            this.cpuModel = CpuModel.byName(config.cpuModel());
-            this.cpuFeatures = CpuidFilter.featuresByName(config.cpuFeatures());
-            if (config.irqchip()) createIrqchip(config.pit());
-            if (!config.ioThreadCpus().isEmpty()) {
-                int[] cpus = config.ioThreadCpus().stream()
-                        .mapToInt(Integer::intValue)
-                        .toArray();
-                handle.call(vm -> NativeCore.vmm4j_vm_set_io_thread_cpus(vm, cpus, cpus.length));
-            }
-            // One slot per region: RAM splits around the MMIO gap for large guests. A memory file
-            // holds the regions back to back, in guest-address order.
-            long fileOffset = 0;
-            for (MemoryLayout.RamRegion region : MemoryLayout.ramRegions(config.memorySize())) {
-                if (memoryFile == null) {
-                    handle.call(vm -> NativeCore.vmm4j_vm_add_memory(vm, region.start(), region.size()));
-                } else {
-                    long offset = fileOffset;
-                    handle.call(vm -> NativeCore.vmm4j_vm_add_memory_file(
-                            vm, region.start(), region.size(), memoryFile.toString(), offset));
-                }
-                fileOffset += region.size();
-            }
-        } catch (RuntimeException e) {
-            close();
-            throw e;
-        }
-        this.memory = new KvmGuestMemory(handle, config.memorySize());
+    /** Creates the VM in {@code hypervisor}; refuses a configuration the platform cannot run before that. */
+    public Vm(HypervisorBackend hypervisor, VmConfig config) {
+        this(hypervisor, config, null);
     }
 
-    private void createIrqchip(VmConfig.Pit pit) {
-        handle.call(vm -> NativeCore.vmm4j_vm_create_irqchip(vm, pit == VmConfig.Pit.NONE ? 0 : 1));
-        // KVM reinjects by default; only a change needs the ioctl.
-        if (pit == VmConfig.Pit.DISCARD) handle.call(vm -> NativeCore.vmm4j_vm_set_pit_reinject(vm, 0));
+    /**
+     * With a {@code memoryFile}, RAM is mapped copy-on-write from it (its regions back to back, in
+     * guest-address order), as a restore does; without one (null) it is anonymous.
+     */
+    Vm(HypervisorBackend hypervisor, VmConfig config, Path memoryFile) {
+        this.config = config;
+        this.name = "vm" + VM_NUMBERS.incrementAndGet();
+        this.capabilities = hypervisor.capabilities();
+        if (config.vcpuCount() > capabilities.maxVcpus()) {
+            throw new IllegalArgumentException("vcpuCount " + config.vcpuCount() + " exceeds the "
+                    + capabilities.maxVcpus() + " vCPUs the hypervisor allows per VM");
+        }
+        this.modelCpuid = CpuModel.byName(config.cpuModel()).apply(hypervisor.supportedCpuid());
+        this.cpuFeatures = CpuidFilter.featuresByName(config.cpuFeatures());
+        // One region per RAM range: RAM splits around the MMIO gap for large guests.
+        List<MemoryRegion> ram = new ArrayList<>();
+        long fileOffset = 0;
+        for (MemoryLayout.RamRegion region : MemoryLayout.ramRegions(config.memorySize())) {
+            ram.add(new MemoryRegion(region.start(), region.size(), memoryFile, memoryFile == null ? 0 : fileOffset));
+            fileOffset += region.size();
+        }
+        this.backend = hypervisor.createVm(name, config, ram);
+        this.vcpus = new VcpuBackend[config.vcpuCount()];
     }
 
     @Override
@@ -142,7 +131,7 @@ final class KvmVirtualMachine implements VirtualMachine {
 
     @Override
     public GuestMemory memory() {
-        return memory;
+        return backend.memory();
     }
 
     @Override
@@ -158,21 +147,17 @@ final class KvmVirtualMachine implements VirtualMachine {
                     + " vCPUs (ids 0 to " + (vcpus.length - 1) + ")");
         }
         if (vcpus[id] != null) throw new IllegalArgumentException("vCPU " + id + " already exists");
-        // The upcall goes straight to the KvmVcpu; its key must exist before the native vCPU does.
-        int key = UpcallKeys.reserve();
-        vcpuKeys[id] = key;
-        long nativeVcpu = handle.call(vm -> NativeCore.vmm4j_vcpu_create(vm, id, key));
-        KvmVcpu vcpu = new KvmVcpu(this, handle, id, nativeVcpu);
-        UpcallKeys.bind(key, vcpu);
-        List<CpuidEntry> cpuid =
-                CpuidFilter.forVcpu(cpuModel.apply(hypervisor.supportedCpuid()), id, vcpus.length, cpuFeatures);
+        VcpuBackend vcpu = backend.createVcpu(id, this);
+        List<CpuidEntry> cpuid = CpuidFilter.forVcpu(modelCpuid, id, vcpus.length, cpuFeatures);
         vcpu.setCpuid(cpuid);
         // KVM recomputes CPUID 0xD's current-size (EBX) only when it sees XCR0 change. An emulator that
         // runs the guest's XSETBV without an exit (QEMU TCG's nested SVM) leaves it at the reset size, and
         // Linux then warns "XSAVE consistency problem". Starting with every offered component enabled, as
         // firmware may leave it, keeps EBX right for a guest that enables them all, as Linux does.
         long xcr0 = XsaveLeaf.offeredXcr0(cpuid);
-        if ((xcr0 & ~1L) != 0 && hypervisor.capabilities().has("XCRS")) vcpu.setXcr0(xcr0);
+        if ((xcr0 & ~1L) != 0 && capabilities.has(PlatformCapabilities.Feature.EXTENDED_CONTROL_REGISTERS)) {
+            vcpu.setXcr0(xcr0);
+        }
         vcpus[id] = vcpu;
         return vcpu;
     }
@@ -180,23 +165,22 @@ final class KvmVirtualMachine implements VirtualMachine {
     @Override
     public synchronized List<Vcpu> vcpus() {
         List<Vcpu> created = new ArrayList<>();
-        for (KvmVcpu vcpu : vcpus) {
+        for (VcpuBackend vcpu : vcpus) {
             if (vcpu != null) created.add(vcpu);
         }
         return List.copyOf(created);
     }
 
+    // ---- devices ----
+
     @Override
     public synchronized void addIoDevice(
             String deviceName, AddressSpace space, long base, long length, IoDevice device) {
         Objects.requireNonNull(device, "device");
-        int key = registerDevice(deviceName, device, new IoDeviceEndpoint(deviceName, device));
-        try {
-            handle.call(vm -> NativeCore.vmm4j_vm_add_java_device(vm, spaceNumber(space), base, length, key));
-        } catch (RuntimeException e) {
-            devicesByName.remove(deviceName);
-            throw e;
-        }
+        requireNewDevice(deviceName);
+        int key = devices.nextKey();
+        backend.addDevice(space, base, length, key);
+        devices.add(new JavaDevice(deviceName, device), new IoDeviceEndpoint(deviceName, device));
         deviceRecords.add(new DeviceRecord.JavaIo(deviceName, space == AddressSpace.MMIO, base, length));
     }
 
@@ -211,14 +195,10 @@ final class KvmVirtualMachine implements VirtualMachine {
         if (irq >= 0 && !config.irqchip()) {
             throw new IllegalStateException("serial port " + portName + " needs the irqchip for IRQ " + irq);
         }
-        int key = registerDevice(portName, output, new SerialOutputEndpoint(portName, output));
-        long serial;
-        try {
-            serial = handle.call(vm -> NativeCore.vmm4j_vm_add_serial(vm, NativeCore.SPACE_PIO, basePort, irq, key));
-        } catch (RuntimeException e) {
-            devicesByName.remove(portName);
-            throw e;
-        }
+        requireNewDevice(portName);
+        int key = devices.nextKey();
+        SerialInput input = backend.addSerialPort(basePort, irq, key);
+        devices.add(new SerialDevice(portName, basePort, irq), new SerialOutputEndpoint(portName, output));
         deviceRecords.add(new DeviceRecord.Serial(portName, basePort, irq));
         return new SerialPort() {
             @Override
@@ -233,94 +213,130 @@ final class KvmVirtualMachine implements VirtualMachine {
 
             @Override
             public void sendInput(byte[] bytes) {
-                handle.call(vm -> NativeCore.vmm4j_serial_enqueue_input(serial, bytes, bytes.length));
+                input.send(bytes);
             }
         };
     }
 
     @Override
     public synchronized void addNullDevice(String deviceName, AddressSpace space, long base, long length) {
-        claimName(deviceName, space);
-        try {
-            handle.call(vm -> NativeCore.vmm4j_vm_add_null_device(vm, spaceNumber(space), base, length));
-        } catch (RuntimeException e) {
-            devicesByName.remove(deviceName);
-            throw e;
-        }
+        requireNewDevice(deviceName);
+        backend.addNullDevice(space, base, length);
+        devices.add(new NullDevice(deviceName));
         deviceRecords.add(new DeviceRecord.Null(deviceName, space == AddressSpace.MMIO, base, length));
     }
 
-    /** Registers a device the native core calls back; returns its device key. */
-    private int registerDevice(String deviceName, Object device, DeviceEndpoint endpoint) {
-        claimName(deviceName, device);
-        devices.add(endpoint);
-        return devices.size() - 1;
-    }
-
-    /** Reserves a device name while CREATED; names are unique within a VM. */
-    private void claimName(String deviceName, Object device) {
-        Objects.requireNonNull(deviceName, "name");
-        requireState("add a device", VmState.CREATED);
-        if (devicesByName.containsKey(deviceName)) {
-            throw new IllegalArgumentException("a device named '" + deviceName + "' already exists");
-        }
-        devicesByName.put(deviceName, device);
-    }
-
-    private static int spaceNumber(AddressSpace space) {
-        return space == AddressSpace.PIO ? NativeCore.SPACE_PIO : NativeCore.SPACE_MMIO;
-    }
-
     @Override
-    public synchronized VirtioMmioSlot addVirtioDevice(VirtioDeviceConfig config) {
-        VirtioMmioSlot slot = MemoryLayout.virtioSlot(config, virtioSlots.size());
-        claimName(config.name(), config);
-        try {
-            var attached = virtio.attach(slot);
-            devices.add(new IoDeviceEndpoint(config.name(), attached.transport()));
-            int key = devices.size() - 1;
-            handle.call(vm ->
-                    NativeCore.vmm4j_vm_add_java_device(vm, NativeCore.SPACE_MMIO, slot.base(), slot.size(), key));
-        } catch (RuntimeException e) {
-            devicesByName.remove(config.name());
-            throw e;
-        }
-        virtioSlots.add(slot);
-        // The virtio transport and queues save no state yet (the device-state work adds it).
-        if (unsnapshottableDevice == null) unsnapshottableDevice = "virtio device '" + config.name() + "'";
+    public synchronized VirtioMmioSlot addVirtioDevice(VirtioDeviceConfig deviceConfig) {
+        requireNewDevice(deviceConfig.name());
+        VirtioMmioSlot slot =
+                MemoryLayout.virtioSlot(deviceConfig, devices.virtioSlots().size());
+        VirtioMmioTransport transport = backend.addVirtioDevice(slot);
+        int key = devices.nextKey();
+        backend.addDevice(AddressSpace.MMIO, slot.base(), slot.size(), key);
+        devices.add(
+                new VirtioDevice(deviceConfig.name(), slot, transport),
+                new IoDeviceEndpoint(deviceConfig.name(), transport));
         return slot;
+    }
+
+    private void requireNewDevice(String deviceName) {
+        requireState("add a device", VmState.CREATED);
+        devices.requireFreeName(deviceName);
     }
 
     @Override
     public VirtioConsole virtioConsole(String consoleName) {
-        return virtio.console(consoleName);
-    }
-
-    KvmVirtioDevices virtio() {
-        return virtio;
+        return backend.virtioConsole(consoleName);
     }
 
     @Override
     public synchronized List<VirtioMmioSlot> virtioDevices() {
-        return List.copyOf(virtioSlots);
+        return List.copyOf(devices.virtioSlots());
+    }
+
+    /** The transport of the virtio device named {@code deviceName}. */
+    public synchronized VirtioMmioTransport virtioTransport(String deviceName) {
+        if (devices.byName(deviceName).orElse(null) instanceof VirtioDevice virtio) return virtio.transport();
+        throw new IllegalArgumentException(name + " has no virtio device named '" + deviceName + "'");
+    }
+
+    /** The hypervisor's side of this VM, for the backend's own internal tools. */
+    public VmBackend backend() {
+        return backend;
+    }
+
+    /** The key the backend knows the device named {@code deviceName} by; -1 if none. */
+    public int deviceKey(String deviceName) {
+        return devices.keyOf(deviceName);
     }
 
     @Override
     public void setIrqLevel(int gsi, boolean asserted) {
         if (!config.irqchip()) throw new IllegalStateException(name + " has no in-kernel irqchip (VmConfig.irqchip)");
-        handle.call(vm -> NativeCore.vmm4j_vm_set_irq_line(vm, gsi, asserted ? 1 : 0));
+        backend.setIrqLevel(gsi, asserted);
     }
 
-    /** The key of the device registered under this name; -1 if none. */
-    int deviceKey(String deviceName) {
-        for (int key = 0; key < devices.size(); key++) {
-            if (devices.get(key).name().equals(deviceName)) return key;
+    // ---- what the backend's vCPUs ask of the VM ----
+
+    @Override
+    public DeviceEndpoint device(int key) {
+        return devices.endpoint(key);
+    }
+
+    @Override
+    public void recordDeviceFailure(int vcpuId, DeviceEndpoint device, boolean isWrite, long offset, Throwable cause) {
+        LOG.debug(
+                "{}: device '{}' threw on {} at offset 0x{}",
+                name,
+                device.name(),
+                isWrite ? "write" : "read",
+                Long.toHexString(offset),
+                cause);
+        deviceFailures.put(vcpuId, cause);
+    }
+
+    @Override
+    public void reportUnclaimed(AddressSpace space, long address, int size, boolean isWrite) {
+        if (!LOG.isDebugEnabled() || loggedUnclaimed.size() >= MAX_LOGGED_UNCLAIMED) return;
+        if (loggedUnclaimed.add(space + ":" + address)) {
+            LOG.debug(
+                    "{}: unclaimed {} {} of {} bytes at 0x{} ({})",
+                    name,
+                    space,
+                    isWrite ? "write" : "read",
+                    size,
+                    Long.toHexString(address),
+                    isWrite ? "ignored" : "reads as all ones");
         }
-        return -1;
     }
 
-    DeviceEndpoint device(int key) {
-        return devices.get(key);
+    @Override
+    public synchronized void beginManualRun() {
+        if (closed) throw new IllegalStateException(name + " is closed");
+        if (managed) throw new IllegalStateException(name + " runs managed: Vcpu.run() is not available");
+        if (state == VmState.CREATED) state = VmState.RUNNING;
+        requireState("run a vCPU", VmState.RUNNING);
+    }
+
+    @Override
+    public RuntimeException failOnDeviceError(int vcpuId, int deviceKey) {
+        RuntimeException failure = deviceFailure(vcpuId, deviceKey);
+        requestStop(new StopReason(
+                StopReason.Kind.DEVICE_FAILURE, vcpuId, Optional.empty(), Optional.of(failure), OptionalLong.empty()));
+        finishStop(StopReason.Kind.DEVICE_FAILURE);
+        return failure;
+    }
+
+    private RuntimeException deviceFailure(int vcpuId, int deviceKey) {
+        Throwable cause = deviceFailures.remove(vcpuId);
+        String device = deviceKey >= 0 && deviceKey < devices.nextKey()
+                ? "device '" + devices.endpoint(deviceKey).name() + "'"
+                : "a device";
+        return new VmmException(
+                "device access",
+                name + " vCPU " + vcpuId + ": " + device + " failed" + (cause == null ? "" : ": " + cause),
+                cause);
     }
 
     // ---- lifecycle ----
@@ -349,7 +365,7 @@ final class KvmVirtualMachine implements VirtualMachine {
         }
         managed = true;
         state = VmState.RUNNING;
-        for (KvmVcpu vcpu : vcpus) {
+        for (VcpuBackend vcpu : vcpus) {
             Thread thread = new Thread(() -> runManaged(vcpu), "vmm4j-" + name + "-vcpu" + vcpu.id());
             thread.setDaemon(true);
             vcpuThreads.add(thread);
@@ -358,12 +374,11 @@ final class KvmVirtualMachine implements VirtualMachine {
         vcpuThreads.forEach(Thread::start);
     }
 
-    /** The body of a managed vCPU thread: one downcall that returns only when this vCPU must stop. */
-    private void runManaged(KvmVcpu vcpu) {
+    /** The body of a managed vCPU thread: one call that returns only when this vCPU must stop. */
+    private void runManaged(VcpuBackend vcpu) {
         StopReason reason;
         try {
-            int kind = vcpu.runNative(NativeCore.RUN_MANAGED);
-            reason = reasonFor(vcpu, kind);
+            reason = reasonFor(vcpu.id(), vcpu.runManaged());
         } catch (Throwable t) {
             reason = new StopReason(
                     StopReason.Kind.VCPU_FAILURE, vcpu.id(), Optional.empty(), Optional.of(t), OptionalLong.empty());
@@ -375,38 +390,21 @@ final class KvmVirtualMachine implements VirtualMachine {
         vcpuThreadEnded();
     }
 
-    /** The reason a managed vCPU's exit stops the VM, or null when it only ends this vCPU. */
-    private StopReason reasonFor(KvmVcpu vcpu, int kind) {
-        StopReason.Kind stopKind;
-        switch (kind) {
-            case NativeExitKind.HALT:
-            case NativeExitKind.STOPPED:
-                return null;
-            case NativeExitKind.DEVICE_ERROR:
-                return new StopReason(
-                        StopReason.Kind.DEVICE_FAILURE,
-                        vcpu.id(),
-                        Optional.empty(),
-                        Optional.of(deviceFailure(vcpu)),
-                        OptionalLong.empty());
-            case NativeExitKind.SHUTDOWN:
-                stopKind = StopReason.Kind.SHUTDOWN;
-                break;
-            case NativeExitKind.SYSTEM_RESET:
-                stopKind = StopReason.Kind.SYSTEM_RESET;
-                break;
-            case NativeExitKind.INTERNAL_ERROR:
-                stopKind = StopReason.Kind.INTERNAL_ERROR;
-                break;
-            case NativeExitKind.FAIL_ENTRY:
-                stopKind = StopReason.Kind.FAIL_ENTRY;
-                break;
-            default:
-                stopKind = StopReason.Kind.VCPU_FAILURE;
-                break;
+    /** The reason a managed vCPU's end stops the VM, or null when it only ends this vCPU. */
+    private StopReason reasonFor(int vcpuId, RunEnd end) {
+        if (end instanceof RunEnd.DeviceFailed failed) {
+            return new StopReason(
+                    StopReason.Kind.DEVICE_FAILURE,
+                    vcpuId,
+                    Optional.empty(),
+                    Optional.of(deviceFailure(vcpuId, failed.deviceKey())),
+                    OptionalLong.empty());
         }
-        return new StopReason(
-                stopKind, vcpu.id(), Optional.of(vcpu.decodeExit(kind)), Optional.empty(), OptionalLong.empty());
+        if (end instanceof RunEnd.StopsVm stops) {
+            return new StopReason(
+                    stops.kind(), vcpuId, Optional.of(stops.exit()), Optional.empty(), OptionalLong.empty());
+        }
+        return null;
     }
 
     private synchronized void vcpuThreadEnded() {
@@ -420,13 +418,11 @@ final class KvmVirtualMachine implements VirtualMachine {
         synchronized (this) {
             if (stopReason == null) stopReason = reason;
         }
-        if (!handle.isFreed()) handle.call(NativeCore::vmm4j_vm_request_stop);
+        if (!backend.isClosed()) backend.requestStop();
     }
 
     private synchronized void finishStop(StopReason.Kind defaultKind) {
-        if (stopReason == null) {
-            stopReason = StopReason.of(defaultKind);
-        }
+        if (stopReason == null) stopReason = StopReason.of(defaultKind);
         state = VmState.STOPPED;
         stopped.countDown();
     }
@@ -437,8 +433,7 @@ final class KvmVirtualMachine implements VirtualMachine {
             requireState("pause", VmState.RUNNING);
             state = VmState.PAUSED;
         }
-        long parked = handle.call(vm -> NativeCore.vmm4j_vm_pause(vm, PAUSE_TIMEOUT_MILLIS));
-        if (parked == 0) {
+        if (!backend.pause(PAUSE_TIMEOUT_MILLIS)) {
             throw new VmmException(
                     "pause",
                     0,
@@ -453,7 +448,7 @@ final class KvmVirtualMachine implements VirtualMachine {
             requireState("resume", VmState.PAUSED);
             state = VmState.RUNNING;
         }
-        handle.call(NativeCore::vmm4j_vm_resume);
+        backend.resume();
     }
 
     @Override
@@ -488,63 +483,6 @@ final class KvmVirtualMachine implements VirtualMachine {
         }
     }
 
-    /** Called by a manual {@link Vcpu#run()}: the first one moves the VM to RUNNING. */
-    synchronized void beginManualRun() {
-        if (closed) throw new IllegalStateException(name + " is closed");
-        if (managed) throw new IllegalStateException(name + " runs managed: Vcpu.run() is not available");
-        if (state == VmState.CREATED) state = VmState.RUNNING;
-        requireState("run a vCPU", VmState.RUNNING);
-    }
-
-    /** A manual run hit a device failure: stop the VM and describe the failure to the caller. */
-    RuntimeException failOnDeviceError(KvmVcpu vcpu) {
-        RuntimeException failure = deviceFailure(vcpu);
-        requestStop(new StopReason(
-                StopReason.Kind.DEVICE_FAILURE,
-                vcpu.id(),
-                Optional.empty(),
-                Optional.of(failure),
-                OptionalLong.empty()));
-        finishStop(StopReason.Kind.DEVICE_FAILURE);
-        return failure;
-    }
-
-    private RuntimeException deviceFailure(KvmVcpu vcpu) {
-        Throwable cause = deviceFailures.remove(vcpu.id());
-        int key = vcpu.failedDeviceKey();
-        String device =
-                key >= 0 && key < devices.size() ? "device '" + devices.get(key).name() + "'" : "a device";
-        return new VmmException(
-                "device access",
-                name + " vCPU " + vcpu.id() + ": " + device + " failed" + (cause == null ? "" : ": " + cause),
-                cause);
-    }
-
-    void recordDeviceFailure(KvmVcpu vcpu, DeviceEndpoint device, boolean isWrite, long offset, Throwable cause) {
-        LOG.debug(
-                "{}: device '{}' threw on {} at offset 0x{}",
-                name,
-                device.name(),
-                isWrite ? "write" : "read",
-                Long.toHexString(offset),
-                cause);
-        deviceFailures.put(vcpu.id(), cause);
-    }
-
-    void reportUnclaimed(AddressSpace space, long address, int size, boolean isWrite) {
-        if (!LOG.isDebugEnabled() || loggedUnclaimed.size() >= MAX_LOGGED_UNCLAIMED) return;
-        if (loggedUnclaimed.add(space + ":" + address)) {
-            LOG.debug(
-                    "{}: unclaimed {} {} of {} bytes at 0x{} ({})",
-                    name,
-                    space,
-                    isWrite ? "write" : "read",
-                    size,
-                    Long.toHexString(address),
-                    isWrite ? "ignored" : "reads as all ones");
-        }
-    }
-
     private void requireState(String action, VmState... allowed) {
         if (closed) throw new IllegalStateException("cannot " + action + ": " + name + " is closed");
         for (VmState candidate : allowed) {
@@ -559,21 +497,19 @@ final class KvmVirtualMachine implements VirtualMachine {
     public synchronized List<DeviceSnapshot> snapshotDevices() {
         if (state == VmState.RUNNING) throw new IllegalStateException("pause " + name + " before a snapshot");
         List<DeviceSnapshot> snapshots = new ArrayList<>();
-        devicesByName.forEach((deviceName, device) -> {
-            if (device instanceof StatefulDevice stateful) {
-                snapshots.add(new DeviceSnapshot(deviceName, stateful.stateVersion(), stateful.saveState()));
-            }
-        });
+        devices.stateful()
+                .forEach((deviceName, device) ->
+                        snapshots.add(new DeviceSnapshot(deviceName, device.stateVersion(), device.saveState())));
         return snapshots;
     }
 
     @Override
     public synchronized void restoreDevices(List<DeviceSnapshot> snapshots) {
         if (state == VmState.RUNNING) throw new IllegalStateException("pause " + name + " before a restore");
+        Map<String, StatefulDevice> stateful = devices.stateful();
         Set<String> seen = new HashSet<>();
         for (DeviceSnapshot snapshot : snapshots) {
-            Object device = devicesByName.get(snapshot.deviceName());
-            if (!(device instanceof StatefulDevice)) {
+            if (!stateful.containsKey(snapshot.deviceName())) {
                 throw new IllegalArgumentException("snapshot names device '" + snapshot.deviceName() + "', which "
                         + name + " has no stateful device called");
             }
@@ -582,8 +518,7 @@ final class KvmVirtualMachine implements VirtualMachine {
             }
         }
         for (DeviceSnapshot snapshot : snapshots) {
-            ((StatefulDevice) devicesByName.get(snapshot.deviceName()))
-                    .restoreState(snapshot.version(), snapshot.state());
+            stateful.get(snapshot.deviceName()).restoreState(snapshot.version(), snapshot.state());
         }
     }
 
@@ -602,13 +537,14 @@ final class KvmVirtualMachine implements VirtualMachine {
         SnapshotContents.Parent parent;
         synchronized (this) {
             requireState("take a snapshot", VmState.CREATED, VmState.RUNNING, VmState.PAUSED);
-            if (unsnapshottableDevice != null) {
-                throw new IllegalStateException(
-                        name + " has " + unsnapshottableDevice + ", whose state cannot be saved yet");
+            if (!devices.virtioSlots().isEmpty()) {
+                // The virtio transport and queues save no state yet (issue 12, item 4).
+                throw new IllegalStateException(name + " has virtio devices, whose state cannot be saved yet");
             }
             for (int id = 0; id < vcpus.length; id++) {
-                if (vcpus[id] == null)
+                if (vcpus[id] == null) {
                     throw new IllegalStateException("create vCPU " + id + " of " + name + " before a snapshot");
+                }
             }
             parent = lastSnapshot;
             if (diff && parent == null) {
@@ -619,7 +555,7 @@ final class KvmVirtualMachine implements VirtualMachine {
         long start = System.nanoTime();
         if (wasRunning) pause();
         try {
-            KvmSnapshots.Written written = KvmSnapshots.write(this, directory, diff ? parent : null);
+            VmSnapshots.Written written = VmSnapshots.write(this, directory, diff ? parent : null);
             synchronized (this) {
                 lastSnapshot = written.self();
             }
@@ -639,17 +575,13 @@ final class KvmVirtualMachine implements VirtualMachine {
         return List.copyOf(deviceRecords);
     }
 
-    synchronized KvmVcpu vcpu(int id) {
+    synchronized VcpuBackend vcpu(int id) {
         return vcpus[id];
-    }
-
-    NativeHandle handle() {
-        return handle;
     }
 
     @Override
     public boolean isManagedExecution() {
-        return false;
+        return backend.isManagedExecution();
     }
 
     @Override
@@ -672,15 +604,7 @@ final class KvmVirtualMachine implements VirtualMachine {
         synchronized (this) {
             closed = true;
         }
-        // Waits for any manual run() still inside the native handle; stop() has kicked it.
-        handle.free(NativeCore::vmm4j_vm_close);
-        // Keys are reused, so they are released only now that no native code can report them.
-        synchronized (this) {
-            for (int key : vcpuKeys) {
-                if (key >= 0) UpcallKeys.unregister(key);
-            }
-        }
-        virtio.release();
+        backend.close();
     }
 
     @Override

@@ -1,14 +1,15 @@
-package io.vmm4j.kvm;
+package io.vmm4j.vmm;
 
 import io.vmm4j.api.AddressSpace;
 import io.vmm4j.api.DeviceSnapshot;
 import io.vmm4j.api.InvalidSnapshotException;
 import io.vmm4j.api.IoDevice;
 import io.vmm4j.api.RestoreOptions;
-import io.vmm4j.jni.NativeCore;
 import io.vmm4j.snapshot.DeviceRecord;
 import io.vmm4j.snapshot.SnapshotContents;
 import io.vmm4j.snapshot.StateFile;
+import io.vmm4j.vmm.backend.HypervisorBackend;
+import io.vmm4j.vmm.backend.VmBackend;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -22,35 +23,20 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Snapshot and restore of a KVM VM: the state file (through {@link SnapshotContents}) and the memory
- * file (native, copy-on-write on restore). Moves to the backend-neutral VM core when it exists.
+ * Snapshot and restore of a {@link Vm}: the state file (through {@link SnapshotContents}) and the memory
+ * file (written and mapped copy-on-write by the backend). The backend's vCPU and VM state are opaque
+ * sections.
  */
-final class KvmSnapshots {
+final class VmSnapshots {
     private static final int MAX_CHAIN = 64;
 
-    private KvmSnapshots() {}
-
-    /** A native call that fills a buffer of {@code capacity} bytes and returns the length it needs. */
-    interface StateCall {
-        long fill(byte[] buffer, int capacity);
-    }
-
-    /** The bytes of a native save call, retried with a larger buffer when the first is too small. */
-    static byte[] nativeState(StateCall call) {
-        byte[] buffer = new byte[64 << 10];
-        long length = call.fill(buffer, buffer.length);
-        if (length > buffer.length) {
-            buffer = new byte[Math.toIntExact(length)];
-            length = call.fill(buffer, buffer.length);
-        }
-        return java.util.Arrays.copyOf(buffer, Math.toIntExact(length));
-    }
+    private VmSnapshots() {}
 
     /** What one snapshot wrote: its sizes, and the reference a diff after it names as its parent. */
     record Written(long memoryBytes, long stateBytes, SnapshotContents.Parent self) {}
 
     /** Writes the snapshot of a paused (or never started) VM; a diff when {@code parent} is not null. */
-    static Written write(KvmVirtualMachine vm, Path directory, SnapshotContents.Parent parent) {
+    static Written write(Vm vm, Path directory, SnapshotContents.Parent parent) {
         Path absolute = directory.toAbsolutePath().normalize();
         if (parent != null && parent.directory().equals(absolute)) {
             throw new IllegalArgumentException("a diff snapshot needs a directory of its own, not its parent's " + absolute);
@@ -60,25 +46,14 @@ final class KvmSnapshots {
         } catch (IOException e) {
             throw new UncheckedIOException("creating snapshot directory " + absolute, e);
         }
-        NativeHandle handle = vm.handle();
+        VmBackend backend = vm.backend();
         // CPU and VM state first: reading it may settle pending LAPIC events, never guest memory.
         List<byte[]> vcpuStates = new ArrayList<>();
         for (int id = 0; id < vm.vcpuCount(); id++) vcpuStates.add(vm.vcpu(id).saveState());
-        byte[] vmState = nativeState((buffer, capacity) ->
-                handle.call(native_ -> NativeCore.vmm4j_vm_save_state(native_, buffer, capacity)));
+        byte[] vmState = backend.saveState();
         List<DeviceSnapshot> deviceStates = vm.snapshotDevices();
-        long[] pages = null;
-        if (parent != null) {
-            pages = new long[Math.toIntExact(handle.call(NativeCore::vmm4j_memory_bitmap_words))];
-        }
-        long[] bitmap = pages;
-        Path memoryFile = absolute.resolve(SnapshotContents.MEMORY_FILE);
-        long memoryBytes = handle.call(native_ -> NativeCore.vmm4j_memory_save(
-                native_,
-                memoryFile.toString(),
-                bitmap == null ? 0 : 1,
-                bitmap == null ? new long[0] : bitmap,
-                bitmap == null ? 0 : bitmap.length));
+        long[] pages = parent == null ? null : new long[backend.memoryBitmapWords()];
+        long memoryBytes = backend.saveMemory(absolute.resolve(SnapshotContents.MEMORY_FILE), pages);
         SnapshotContents contents = new SnapshotContents(
                 Optional.ofNullable(parent),
                 System.currentTimeMillis(),
@@ -162,30 +137,28 @@ final class KvmSnapshots {
     }
 
     /** Builds a VM from a chain; on any failure, everything built so far is closed. */
-    static KvmVirtualMachine restore(KvmHypervisor hypervisor, Chain chain, RestoreOptions options) {
+    static Vm restore(HypervisorBackend hypervisor, Chain chain, RestoreOptions options) {
         Layer top = chain.top();
         SnapshotContents contents = top.contents();
-        KvmVirtualMachine vm = hypervisor.createVm(contents.config(), chain.layers().get(0).memoryFile());
+        Vm vm = new Vm(hypervisor, contents.config(), chain.layers().get(0).memoryFile());
         try {
-            NativeHandle handle = vm.handle();
+            VmBackend backend = vm.backend();
             for (Layer diff : chain.layers().subList(1, chain.layers().size())) {
                 long[] pages = diff.contents().pages();
-                long words = handle.call(NativeCore::vmm4j_memory_bitmap_words);
+                long words = backend.memoryBitmapWords();
                 if (pages.length != words) {
                     throw new InvalidSnapshotException(
                             diff.stateFile(),
                             0,
                             "its page list has " + pages.length + " words, guest memory needs " + words);
                 }
-                handle.call(native_ -> NativeCore.vmm4j_memory_overlay(
-                        native_, diff.memoryFile().toString(), pages, pages.length));
+                backend.overlayMemory(diff.memoryFile(), pages);
             }
             for (DeviceRecord device : contents.devices()) addDevice(vm, device, options);
             for (int id = 0; id < contents.config().vcpuCount(); id++) vm.createVcpu(id);
             byte[] vmState = contents.vmState();
             try {
-                handle.call(native_ -> NativeCore.vmm4j_vm_restore_state(
-                        native_, vmState, vmState.length, options.advanceClock() ? 1 : 0));
+                backend.restoreState(vmState, options.advanceClock());
                 for (int id = 0; id < contents.config().vcpuCount(); id++) {
                     vm.vcpu(id).restoreState(contents.vcpuStates().get(id));
                 }
@@ -193,7 +166,7 @@ final class KvmSnapshots {
                 throw new InvalidSnapshotException(top.stateFile(), 0, e.getMessage());
             }
             vm.restoreDevices(contents.deviceStates());
-            for (int id = 0; id < contents.config().vcpuCount(); id++) vm.vcpu(id).kvmclockCtrl();
+            for (int id = 0; id < contents.config().vcpuCount(); id++) vm.vcpu(id).notifyResumedFromSnapshot();
             return vm;
         } catch (RuntimeException | Error e) {
             vm.close();
@@ -201,7 +174,7 @@ final class KvmSnapshots {
         }
     }
 
-    private static void addDevice(KvmVirtualMachine vm, DeviceRecord device, RestoreOptions options) {
+    private static void addDevice(Vm vm, DeviceRecord device, RestoreOptions options) {
         if (device instanceof DeviceRecord.JavaIo io) {
             IoDevice supplied = options.ioDevices().get(io.name());
             if (supplied == null) {

@@ -1,4 +1,4 @@
-package io.vmm4j.kvm;
+package io.vmm4j.vmm;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -177,12 +177,16 @@ class SnapshotTest {
             }
             for (int i = 0; i < 10; i++) {
                 clones.get(i).pause();
-                for (long address : addresses) clones.get(i).memory().writeLong(address, 0x1111_1111_1111_1111L * (i + 1));
+                for (long address : addresses)
+                    clones.get(i).memory().writeLong(address, 0x1111_1111_1111_1111L * (i + 1));
             }
             for (int i = 0; i < 10; i++) {
                 VirtualMachine clone = clones.get(i);
                 for (long address : addresses) {
-                    assertEquals(0x1111_1111_1111_1111L * (i + 1), clone.memory().readLong(address), "clone " + i + " at 0x" + Long.toHexString(address));
+                    assertEquals(
+                            0x1111_1111_1111_1111L * (i + 1),
+                            clone.memory().readLong(address),
+                            "clone " + i + " at 0x" + Long.toHexString(address));
                 }
                 byte[] code = new byte[image.length];
                 clone.memory().read(FlatBinaryBoot.LOAD_ADDRESS, code, 0, code.length);
@@ -213,8 +217,7 @@ class SnapshotTest {
             SnapshotReport first = vm.snapshotDiff(temp.resolve("s1"));
             assertTrue(first.diff());
             // The host's two pattern pages, the counter's page: a few pages, not the guest's 4 MiB.
-            assertTrue(
-                    first.memoryBytesWritten() >= 8192 && first.memoryBytesWritten() <= 16 * 4096, first.toString());
+            assertTrue(first.memoryBytesWritten() >= 8192 && first.memoryBytesWritten() <= 16 * 4096, first.toString());
             recorder.awaitAbove(recorder.last() + 50);
             vm.memory().write(0x300000, pattern, 0, pattern.length);
             vm.memory().write(0x200000, new byte[4096], 0, 4096); // a page that becomes zero again
@@ -260,7 +263,8 @@ class SnapshotTest {
         assertRefused(kvm, version, "format version 9");
 
         Path shortMemory = copy(good, "short-memory");
-        try (RandomAccessFile file = new RandomAccessFile(shortMemory.resolve("memory").toFile(), "rw")) {
+        try (RandomAccessFile file =
+                new RandomAccessFile(shortMemory.resolve("memory").toFile(), "rw")) {
             file.setLength(MEMORY / 2);
         }
         InvalidSnapshotException memory = assertThrows(InvalidSnapshotException.class, () -> kvm.restore(shortMemory));
@@ -277,7 +281,9 @@ class SnapshotTest {
 
     private static long vcpuThreads() {
         return Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.isAlive() && t.getName().startsWith("vmm4j-") && t.getName().contains("-vcpu"))
+                .filter(t -> t.isAlive()
+                        && t.getName().startsWith("vmm4j-")
+                        && t.getName().contains("-vcpu"))
                 .count();
     }
 
