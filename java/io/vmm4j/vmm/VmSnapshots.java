@@ -39,7 +39,8 @@ final class VmSnapshots {
     static Written write(Vm vm, Path directory, SnapshotContents.Parent parent) {
         Path absolute = directory.toAbsolutePath().normalize();
         if (parent != null && parent.directory().equals(absolute)) {
-            throw new IllegalArgumentException("a diff snapshot needs a directory of its own, not its parent's " + absolute);
+            throw new IllegalArgumentException(
+                    "a diff snapshot needs a directory of its own, not its parent's " + absolute);
         }
         try {
             Files.createDirectories(absolute);
@@ -66,7 +67,8 @@ final class VmSnapshots {
                 pages);
         Path stateFile = absolute.resolve(SnapshotContents.STATE_FILE);
         long stateBytes = StateFile.write(stateFile, contents.toSections());
-        return new Written(memoryBytes, stateBytes, new SnapshotContents.Parent(absolute, StateFile.trailerCrc(stateFile)));
+        return new Written(
+                memoryBytes, stateBytes, new SnapshotContents.Parent(absolute, StateFile.trailerCrc(stateFile)));
     }
 
     /** One snapshot directory, read and checked. */
@@ -128,7 +130,8 @@ final class VmSnapshots {
             throw new InvalidSnapshotException(
                     parent.stateFile(),
                     0,
-                    "is not the parent " + child.stateFile() + " was taken after (its CRC32C differs): it was replaced");
+                    "is not the parent " + child.stateFile()
+                            + " was taken after (its CRC32C differs): it was replaced");
         }
         if (!parent.contents().config().equals(child.contents().config())) {
             throw new InvalidSnapshotException(
@@ -166,7 +169,8 @@ final class VmSnapshots {
                 throw new InvalidSnapshotException(top.stateFile(), 0, e.getMessage());
             }
             vm.restoreDevices(contents.deviceStates());
-            for (int id = 0; id < contents.config().vcpuCount(); id++) vm.vcpu(id).notifyResumedFromSnapshot();
+            for (int id = 0; id < contents.config().vcpuCount(); id++)
+                vm.vcpu(id).notifyResumedFromSnapshot();
             return vm;
         } catch (RuntimeException | Error e) {
             vm.close();
@@ -181,7 +185,8 @@ final class VmSnapshots {
                 throw new IllegalArgumentException("the snapshot has Java device '" + io.name()
                         + "': pass the object to restore it into with RestoreOptions.ioDevice");
             }
-            vm.addIoDevice(io.name(), io.mmio() ? AddressSpace.MMIO : AddressSpace.PIO, io.base(), io.length(), supplied);
+            vm.addIoDevice(
+                    io.name(), io.mmio() ? AddressSpace.MMIO : AddressSpace.PIO, io.base(), io.length(), supplied);
         } else if (device instanceof DeviceRecord.Null n) {
             vm.addNullDevice(n.name(), n.mmio() ? AddressSpace.MMIO : AddressSpace.PIO, n.base(), n.length());
         } else if (device instanceof DeviceRecord.Serial serial) {
