@@ -39,14 +39,16 @@ final class KvmVcpu implements VcpuBackend, IoUpcallHandler {
     private final NativeHandle vmHandle;
     private final GuestMemory memory;
     private final int id;
+    private final int upcallKey;
     private final long vcpu;
     private final LongBuffer exitInfo;
 
-    KvmVcpu(VcpuHost host, NativeHandle vmHandle, GuestMemory memory, int id, long vcpu) {
+    KvmVcpu(VcpuHost host, NativeHandle vmHandle, GuestMemory memory, int id, int upcallKey, long vcpu) {
         this.host = host;
         this.vmHandle = vmHandle;
         this.memory = memory;
         this.id = id;
+        this.upcallKey = upcallKey;
         this.vcpu = vcpu;
         this.exitInfo = NativeCore.vmm4j_vcpu_exit_info(vcpu)
                 .capacity(NativeCore.EXIT_INFO_SLOTS)
@@ -164,9 +166,9 @@ final class KvmVcpu implements VcpuBackend, IoUpcallHandler {
         }
     }
 
-    /** Benchmarks only: see {@link UpcallTestHooks}. */
-    long upcallLoop(int deviceKey, boolean isWrite, long count) {
-        return vmHandle.call(handle -> NativeCore.vmm4j_vcpu_upcall_loop(vcpu, deviceKey, isWrite ? 1 : 0, count));
+    /** The key the native core's upcalls find this vCPU by. */
+    int upcallKey() {
+        return upcallKey;
     }
 
     private int failedDeviceKey() {

@@ -75,7 +75,7 @@ final class KvmVm implements VmBackend {
         int key = UpcallKeys.reserve();
         vcpuKeys.add(key);
         long nativeVcpu = handle.call(vm -> NativeCore.vmm4j_vcpu_create(vm, id, key));
-        KvmVcpu vcpu = new KvmVcpu(host, handle, memory, id, nativeVcpu);
+        KvmVcpu vcpu = new KvmVcpu(host, handle, memory, id, key, nativeVcpu);
         UpcallKeys.bind(key, vcpu);
         return vcpu;
     }
