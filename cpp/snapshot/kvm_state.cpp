@@ -153,6 +153,12 @@ uint64_t realtime_ns() {
 
 std::vector<uint8_t> save_vcpu(const Machine& machine, const Vcpu& vcpu) {
     const VcpuFd& fd = vcpu.fd();
+    // A managed vCPU did this as it parked; a manual one may have stopped right after an I/O exit.
+    if (fd.complete_pending_io()) {
+        throw CoreError(ErrorKind::State, "snapshot",
+                        "vCPU " + std::to_string(vcpu.id()) +
+                            " is in the middle of a string I/O instruction: run it on before a snapshot");
+    }
     Writer out;
     out.add(kMpState, fd.get_mp_state());
     out.add(kRegs, fd.get_regs());

@@ -94,6 +94,44 @@ class StateFileTest {
         }
     }
 
+    /** Random damage (seeded): several bytes changed, bytes inserted or removed; always one clear refusal. */
+    @Test
+    void randomDamageIsAlwaysOneInvalidSnapshotException() throws Exception {
+        Path file = write(contents(Optional.empty(), null));
+        byte[] good = Files.readAllBytes(file);
+        java.util.Random random = new java.util.Random(13);
+        for (int round = 0; round < 5000; round++) {
+            byte[] bad;
+            switch (round % 3) {
+                case 0 -> {
+                    bad = good.clone();
+                    for (int i = 0, n = 1 + random.nextInt(8); i < n; i++)
+                        bad[random.nextInt(bad.length)] ^= (byte) (1 + random.nextInt(255));
+                }
+                case 1 -> {
+                    int at = random.nextInt(good.length);
+                    byte[] extra = new byte[1 + random.nextInt(16)];
+                    random.nextBytes(extra);
+                    bad = new byte[good.length + extra.length];
+                    System.arraycopy(good, 0, bad, 0, at);
+                    System.arraycopy(extra, 0, bad, at, extra.length);
+                    System.arraycopy(good, at, bad, at + extra.length, good.length - at);
+                }
+                default -> {
+                    int at = random.nextInt(good.length);
+                    int length = 1 + random.nextInt(Math.min(16, good.length - at));
+                    bad = new byte[good.length - length];
+                    System.arraycopy(good, 0, bad, 0, at);
+                    System.arraycopy(good, at + length, bad, at, good.length - at - length);
+                }
+            }
+            byte[] damaged = bad;
+            InvalidSnapshotException e = assertThrows(
+                    InvalidSnapshotException.class, () -> StateFile.decode(file, damaged), "round " + round);
+            assertTrue(e.getMessage().startsWith(file + " at offset "), e.getMessage());
+        }
+    }
+
     @Test
     void everyTruncationIsRefused() throws Exception {
         Path file = write(contents(Optional.empty(), null));

@@ -89,7 +89,12 @@ class SnapshotTest {
     }
 
     private static VirtualMachine countingVm(Hypervisor kvm, CountRecorder recorder) {
-        VirtualMachine vm = kvm.createVm(VmConfig.builder().memorySize(MEMORY).build());
+        return countingVm(kvm, recorder, false);
+    }
+
+    private static VirtualMachine countingVm(Hypervisor kvm, CountRecorder recorder, boolean irqchip) {
+        VirtualMachine vm = kvm.createVm(
+                VmConfig.builder().memorySize(MEMORY).irqchip(irqchip).build());
         vm.addIoDevice(PORT_DEVICE, AddressSpace.PIO, BundledGuest.COUNT_PORT, 4, recorder);
         FlatBinaryBoot.load(vm, BundledGuest.COUNT_OUT.image());
         FlatBinaryBoot.enterProtectedMode(vm.createVcpu(0));
@@ -102,10 +107,20 @@ class SnapshotTest {
 
     @Test
     void aRestoredCounterGoesOnFromTheExactValue(Hypervisor kvm) throws Exception {
+        countsOnExactly(kvm, false);
+    }
+
+    /** The same with the in-kernel PICs, IOAPIC, LAPIC and PIT saved and restored too. */
+    @Test
+    void aRestoredCounterWithTheIrqchipGoesOnFromTheExactValue(Hypervisor kvm) throws Exception {
+        countsOnExactly(kvm, true);
+    }
+
+    private void countsOnExactly(Hypervisor kvm, boolean irqchip) throws Exception {
         Path snapshot = temp.resolve("s");
         CountRecorder source = new CountRecorder();
         long last;
-        try (VirtualMachine vm = countingVm(kvm, source)) {
+        try (VirtualMachine vm = countingVm(kvm, source, irqchip)) {
             vm.start();
             source.awaitAbove(200);
             vm.pause();
