@@ -1,8 +1,9 @@
 /**
  * vmm4j: a virtual machine monitor embedded as a library. The exported packages are the public API
  * ({@code api}, {@code api.x86}), the KVM entry point ({@code kvm}), the builders, the x86 platform a
- * user assembles a VM from, and the devices a user may attach or extend. The JNI bindings, the
- * VM core's internals, the backend traits and the command line stay inside.
+ * user assembles a VM from, the devices a user may attach or extend, and the guest agent's client
+ * ({@code sandbox.agent}). The JNI bindings, the VM core's internals, the backend traits and the command line
+ * stay inside.
  */
 module io.vmm4j {
     requires org.apache.logging.log4j;
@@ -23,6 +24,7 @@ module io.vmm4j {
     exports io.vmm4j.devices.qemu;
     exports io.vmm4j.devices.virtio;
     exports io.vmm4j.guests;
+    exports io.vmm4j.sandbox.agent; // the guest agent's client; its wire format (sandbox.agent.wire) stays inside
 
     // JavaCPP's loader finds the native library as a resource of the binding's package.
     opens io.vmm4j.jni to
