@@ -1,5 +1,7 @@
 #include "jni/native_api.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -15,6 +17,7 @@
 #include "devices/serial_16550.h"
 #include "jni/contract.h"
 #include "kvm/system_fd.h"
+#include "snapshot/kvm_state.h"
 #include "virtio/console/console_device.h"
 #include "virtio/kinds/device_kinds.h"
 #include "virtio/virtio_hub.h"
@@ -632,4 +635,144 @@ int64_t vmm4j_virtio_notify(int64_t device, int32_t queue) {
 
 int64_t vmm4j_virtio_wait_interrupt(int64_t device, int64_t timeout_millis) {
     return guarded(__func__, [&] { return int64_t(virtio_of(device).wait_interrupt(timeout_millis) ? 1 : 0); });
+}
+
+// ---- snapshots ----
+
+namespace {
+UniqueFd open_memory_file(const char* path, int flags) {
+    const int fd = ::open(path, flags | O_CLOEXEC, 0600);
+    if (fd < 0) throw_errno("open", path);
+    return UniqueFd(fd);
+}
+
+// Checks that a memory file covers `size` bytes, so a truncated one fails here, naming it, rather
+// than as SIGBUS when the guest touches a page past its end.
+void check_memory_file(const UniqueFd& fd, const char* path, uint64_t size) {
+    struct stat status {};
+    if (::fstat(fd.get(), &status) != 0) throw_errno("fstat", path);
+    if (!S_ISREG(status.st_mode)) throw_invalid("memory file", std::string(path) + " is not a regular file");
+    if (static_cast<uint64_t>(status.st_size) < size) {
+        throw_invalid("memory file", std::string(path) + " ends at offset " + std::to_string(status.st_size) +
+                                         ", guest memory needs " + std::to_string(size) + " bytes");
+    }
+}
+
+uint64_t bitmap_words(const GuestMemory& memory) {
+    uint64_t words = 0;
+    for (uint32_t i = 0; i < memory.region_count(); ++i) words += memory.region_bitmap_words(i);
+    return words;
+}
+
+void check_bitmap(const GuestMemory& memory, int32_t words) {
+    if (words < 0 || static_cast<uint64_t>(words) != bitmap_words(memory)) {
+        throw_invalid("page bitmap",
+                      std::to_string(words) + " words, guest memory needs " + std::to_string(bitmap_words(memory)));
+    }
+}
+
+int64_t copy_state(const std::vector<uint8_t>& state, int8_t* buffer, int32_t capacity) {
+    if (capacity >= 0 && state.size() <= static_cast<size_t>(capacity)) {
+        std::memcpy(buffer, state.data(), state.size());
+    }
+    return static_cast<int64_t>(state.size());
+}
+}  // namespace
+
+int64_t vmm4j_vm_add_memory_file(int64_t vm, int64_t guest_address, int64_t size, const char* path,
+                                 int64_t file_offset) {
+    return guarded(__func__, [&] {
+        if (size < 0 || file_offset < 0) throw_invalid("memory file", "negative size or offset");
+        UniqueFd fd = open_memory_file(path, O_RDONLY);
+        check_memory_file(fd, path, static_cast<uint64_t>(file_offset) + static_cast<uint64_t>(size));
+        return int64_t(machine_of(vm).memory().add_file_region(guest_address, size, fd.get(), file_offset));
+    });
+}
+
+int64_t vmm4j_memory_bitmap_words(int64_t vm) {
+    return guarded(__func__, [&] { return int64_t(bitmap_words(machine_of(vm).memory())); });
+}
+
+int64_t vmm4j_memory_save(int64_t vm, const char* path, int32_t diff, int64_t* pages, int32_t words) {
+    return guarded(__func__, [&] {
+        GuestMemory& memory = machine_of(vm).memory();
+        if (diff != 0) {
+            check_bitmap(memory, words);
+            if (!memory.dirty_logging()) {
+                throw CoreError(ErrorKind::State, "diff snapshot",
+                                "no full snapshot of this VM to diff against (dirty tracking is off)");
+            }
+        }
+        UniqueFd fd = open_memory_file(path, O_WRONLY | O_CREAT | O_TRUNC);
+        if (::ftruncate(fd.get(), static_cast<off_t>(memory.total_size())) != 0) throw_errno("ftruncate", path);
+        uint64_t written = 0, file_offset = 0, word = 0;
+        if (diff == 0) {
+            // Tracking restarts now, so the next diff holds exactly what changes after this save.
+            if (memory.dirty_logging()) {
+                for (uint32_t i = 0; i < memory.region_count(); ++i) {
+                    std::vector<uint64_t> scratch(memory.region_bitmap_words(i));
+                    memory.get_and_clear_dirty_log(i, scratch.data(), scratch.size());
+                }
+            } else {
+                memory.set_dirty_logging(true);
+            }
+        }
+        for (uint32_t i = 0; i < memory.region_count(); ++i) {
+            uint64_t* region_pages = nullptr;
+            if (diff != 0) {
+                region_pages = reinterpret_cast<uint64_t*>(pages) + word;
+                memory.get_and_clear_dirty_log(i, region_pages, memory.region_bitmap_words(i));
+                word += memory.region_bitmap_words(i);
+            }
+            written += memory.save_region(i, fd.get(), file_offset, region_pages);
+            file_offset += memory.region_size(i);
+        }
+        return static_cast<int64_t>(written);
+    });
+}
+
+int64_t vmm4j_memory_overlay(int64_t vm, const char* path, const int64_t* pages, int32_t words) {
+    return guarded(__func__, [&] {
+        GuestMemory& memory = machine_of(vm).memory();
+        check_bitmap(memory, words);
+        UniqueFd fd = open_memory_file(path, O_RDONLY);
+        check_memory_file(fd, path, memory.total_size());
+        uint64_t file_offset = 0, word = 0;
+        for (uint32_t i = 0; i < memory.region_count(); ++i) {
+            memory.overlay_region(i, fd.get(), file_offset, reinterpret_cast<const uint64_t*>(pages) + word);
+            word += memory.region_bitmap_words(i);
+            file_offset += memory.region_size(i);
+        }
+        return int64_t(0);
+    });
+}
+
+int64_t vmm4j_vcpu_save_state(int64_t vm, int64_t vcpu, int8_t* buffer, int32_t capacity) {
+    return guarded(__func__,
+                   [&] { return copy_state(snapshot::save_vcpu(machine_of(vm), vcpu_of(vcpu)), buffer, capacity); });
+}
+
+int64_t vmm4j_vcpu_restore_state(int64_t vcpu, const int8_t* buffer, int32_t length) {
+    return guarded(__func__, [&] {
+        check_length("vCPU state", length);
+        snapshot::restore_vcpu(vcpu_of(vcpu), reinterpret_cast<const uint8_t*>(buffer), static_cast<size_t>(length));
+        return int64_t(0);
+    });
+}
+
+int64_t vmm4j_vm_save_state(int64_t vm, int8_t* buffer, int32_t capacity) {
+    return guarded(__func__, [&] { return copy_state(snapshot::save_vm(machine_of(vm)), buffer, capacity); });
+}
+
+int64_t vmm4j_vm_restore_state(int64_t vm, const int8_t* buffer, int32_t length, int32_t advance_clock) {
+    return guarded(__func__, [&] {
+        check_length("VM state", length);
+        snapshot::restore_vm(machine_of(vm), reinterpret_cast<const uint8_t*>(buffer), static_cast<size_t>(length),
+                             advance_clock != 0);
+        return int64_t(0);
+    });
+}
+
+int64_t vmm4j_vcpu_kvmclock_ctrl(int64_t vcpu) {
+    return guarded(__func__, [&] { return int64_t(vcpu_of(vcpu).fd().kvmclock_ctrl() ? 1 : 0); });
 }

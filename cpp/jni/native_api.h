@@ -72,6 +72,29 @@ int64_t vmm4j_memory_region_address(int64_t vm, int32_t index);
 int64_t vmm4j_memory_region_size(int64_t vm, int32_t index);
 int64_t vmm4j_memory_get_dirty_log(int64_t vm, int32_t index, int64_t* bitmap, int32_t words);
 
+// ---- snapshots (cpp/snapshot) ----
+// Guest RAM at [guest_address, +size) mapped MAP_PRIVATE from `path` at file_offset (opened read-only).
+int64_t vmm4j_vm_add_memory_file(int64_t vm, int64_t guest_address, int64_t size, const char* path,
+                                 int64_t file_offset);
+// Writes guest RAM to a new sparse file at `path` (regions in guest-address order, back to back).
+// Full (diff = 0): the pages that may hold data, and dirty tracking starts afresh for the next diff.
+// Diff: only the pages written since the last save, whose bitmap (each region's words in turn,
+// `words` in all) goes to `pages`. Returns the bytes of page data written.
+int64_t vmm4j_memory_save(int64_t vm, const char* path, int32_t diff, int64_t* pages, int32_t words);
+// Copies the pages set in `pages` (laid out as vmm4j_memory_save's) from the file at `path`.
+int64_t vmm4j_memory_overlay(int64_t vm, const char* path, const int64_t* pages, int32_t words);
+// The words of the page bitmap vmm4j_memory_save and vmm4j_memory_overlay take.
+int64_t vmm4j_memory_bitmap_words(int64_t vm);
+// A paused vCPU's or VM's KVM state as records (cpp/snapshot/kvm_state.h). Returns the full length;
+// writes it only when it fits in `capacity`.
+int64_t vmm4j_vcpu_save_state(int64_t vm, int64_t vcpu, int8_t* buffer, int32_t capacity);
+int64_t vmm4j_vcpu_restore_state(int64_t vcpu, const int8_t* buffer, int32_t length);
+int64_t vmm4j_vm_save_state(int64_t vm, int8_t* buffer, int32_t capacity);
+// advance_clock: move kvmclock on by the host time since the save.
+int64_t vmm4j_vm_restore_state(int64_t vm, const int8_t* buffer, int32_t length, int32_t advance_clock);
+// KVM_KVMCLOCK_CTRL: 1 when the guest uses kvmclock and was told it was stopped, else 0.
+int64_t vmm4j_vcpu_kvmclock_ctrl(int64_t vcpu);
+
 int64_t vmm4j_vcpu_create(int64_t vm, int32_t id, int32_t key);
 // The vCPU's exit info block (exit_info.slots int64 slots), valid until the VM closes.
 int64_t* vmm4j_vcpu_exit_info(int64_t vcpu);

@@ -49,4 +49,15 @@ std::vector<kvm_cpuid_entry2> SystemFd::supported_cpuid() const {
     throw CoreError(ErrorKind::System, "KVM_GET_SUPPORTED_CPUID", "more than 4096 entries");
 }
 
+std::vector<uint32_t> SystemFd::msr_index_list() const {
+    kvm_msr_list probe{};
+    if (::ioctl(fd_.get(), KVM_GET_MSR_INDEX_LIST, &probe) == 0) return {};
+    if (errno != E2BIG) throw_errno("KVM_GET_MSR_INDEX_LIST");
+    std::vector<uint32_t> buffer(1 + probe.nmsrs);
+    auto* list = reinterpret_cast<kvm_msr_list*>(buffer.data());
+    list->nmsrs = probe.nmsrs;
+    VMM4J_IOCTL(fd_.get(), KVM_GET_MSR_INDEX_LIST, list);
+    return {list->indices, list->indices + list->nmsrs};
+}
+
 }  // namespace vmm4j

@@ -19,6 +19,8 @@ public:
     size_t vcpu_mmap_size() const;
     int create_vm() const;  // returns a new VM fd the caller must own
     std::vector<kvm_cpuid_entry2> supported_cpuid() const;
+    // KVM_GET_MSR_INDEX_LIST: the MSRs KVM saves and restores (not all readable on every host).
+    std::vector<uint32_t> msr_index_list() const;
     int fd() const noexcept { return fd_.get(); }
 
 private:

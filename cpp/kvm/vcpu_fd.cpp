@@ -92,4 +92,93 @@ kvm_lapic_state VcpuFd::get_lapic() const {
 
 void VcpuFd::set_lapic(const kvm_lapic_state& lapic) const { VMM4J_IOCTL(fd_.get(), KVM_SET_LAPIC, &lapic); }
 
+std::vector<kvm_cpuid_entry2> VcpuFd::get_cpuid() const {
+    for (size_t capacity = 64; capacity <= 4096; capacity *= 2) {
+        std::vector<uint8_t> buffer(sizeof(kvm_cpuid2) + capacity * sizeof(kvm_cpuid_entry2));
+        auto* cpuid = reinterpret_cast<kvm_cpuid2*>(buffer.data());
+        cpuid->nent = static_cast<uint32_t>(capacity);
+        if (::ioctl(fd_.get(), KVM_GET_CPUID2, cpuid) == 0) return {cpuid->entries, cpuid->entries + cpuid->nent};
+        if (errno != E2BIG) throw_errno("KVM_GET_CPUID2");
+    }
+    throw CoreError(ErrorKind::System, "KVM_GET_CPUID2", "more than 4096 entries");
+}
+
+kvm_fpu VcpuFd::get_fpu() const {
+    kvm_fpu fpu{};
+    VMM4J_IOCTL(fd_.get(), KVM_GET_FPU, &fpu);
+    return fpu;
+}
+
+std::vector<uint8_t> VcpuFd::get_xsave(size_t size) const {
+    std::vector<uint8_t> area(std::max(size, sizeof(kvm_xsave)));
+    if (area.size() > sizeof(kvm_xsave)) {
+        VMM4J_IOCTL(fd_.get(), KVM_GET_XSAVE2, area.data());
+    } else {
+        VMM4J_IOCTL(fd_.get(), KVM_GET_XSAVE, area.data());
+    }
+    return area;
+}
+
+void VcpuFd::set_xsave(const std::vector<uint8_t>& area) const {
+    if (area.size() < sizeof(kvm_xsave)) {
+        throw_invalid("KVM_SET_XSAVE", "area of " + std::to_string(area.size()) + " bytes, at least 4096 needed");
+    }
+    VMM4J_IOCTL(fd_.get(), KVM_SET_XSAVE, area.data());  // KVM reads as much as KVM_CAP_XSAVE2 says
+}
+
+kvm_xcrs VcpuFd::get_xcrs() const {
+    kvm_xcrs xcrs{};
+    VMM4J_IOCTL(fd_.get(), KVM_GET_XCRS, &xcrs);
+    return xcrs;
+}
+
+void VcpuFd::set_xcrs(const kvm_xcrs& xcrs) const { VMM4J_IOCTL(fd_.get(), KVM_SET_XCRS, &xcrs); }
+
+kvm_debugregs VcpuFd::get_debugregs() const {
+    kvm_debugregs debugregs{};
+    VMM4J_IOCTL(fd_.get(), KVM_GET_DEBUGREGS, &debugregs);
+    return debugregs;
+}
+
+void VcpuFd::set_debugregs(const kvm_debugregs& debugregs) const {
+    VMM4J_IOCTL(fd_.get(), KVM_SET_DEBUGREGS, &debugregs);
+}
+
+kvm_vcpu_events VcpuFd::get_vcpu_events() const {
+    kvm_vcpu_events events{};
+    VMM4J_IOCTL(fd_.get(), KVM_GET_VCPU_EVENTS, &events);
+    return events;
+}
+
+void VcpuFd::set_vcpu_events(const kvm_vcpu_events& events) const {
+    VMM4J_IOCTL(fd_.get(), KVM_SET_VCPU_EVENTS, &events);
+}
+
+kvm_mp_state VcpuFd::get_mp_state() const {
+    kvm_mp_state state{};
+    VMM4J_IOCTL(fd_.get(), KVM_GET_MP_STATE, &state);
+    return state;
+}
+
+void VcpuFd::set_mp_state(const kvm_mp_state& state) const { VMM4J_IOCTL(fd_.get(), KVM_SET_MP_STATE, &state); }
+
+bool VcpuFd::kvmclock_ctrl() const {
+    if (::ioctl(fd_.get(), KVM_KVMCLOCK_CTRL, 0) == 0) return true;
+    if (errno == EINVAL) return false;
+    throw_errno("KVM_KVMCLOCK_CTRL");
+}
+
+bool VcpuFd::complete_pending_io() const {
+    kvm_run* state = run_state();
+    __atomic_store_n(&state->immediate_exit, 1, __ATOMIC_SEQ_CST);
+    const int result = ::ioctl(fd_.get(), KVM_RUN, 0);
+    const int error = errno;
+    __atomic_store_n(&state->immediate_exit, 0, __ATOMIC_SEQ_CST);
+    if (result < 0 && error != EINTR && error != EAGAIN) {
+        errno = error;
+        throw_errno("KVM_RUN", "completing a pending I/O exit");
+    }
+    return result == 0;
+}
+
 }  // namespace vmm4j

@@ -63,4 +63,29 @@ void VmFd::set_ioeventfd(const kvm_ioeventfd& registration) const {
 
 void VmFd::set_irqfd(const kvm_irqfd& registration) const { VMM4J_IOCTL(fd_.get(), KVM_IRQFD, &registration); }
 
+kvm_irqchip VmFd::get_irqchip(uint32_t chip_id) const {
+    kvm_irqchip chip{};
+    chip.chip_id = chip_id;
+    VMM4J_IOCTL(fd_.get(), KVM_GET_IRQCHIP, &chip);
+    return chip;
+}
+
+void VmFd::set_irqchip(const kvm_irqchip& chip) const { VMM4J_IOCTL(fd_.get(), KVM_SET_IRQCHIP, &chip); }
+
+kvm_pit_state2 VmFd::get_pit2() const {
+    kvm_pit_state2 pit{};
+    VMM4J_IOCTL(fd_.get(), KVM_GET_PIT2, &pit);
+    return pit;
+}
+
+void VmFd::set_pit2(const kvm_pit_state2& pit) const { VMM4J_IOCTL(fd_.get(), KVM_SET_PIT2, &pit); }
+
+kvm_clock_data VmFd::get_clock() const {
+    kvm_clock_data clock{};
+    VMM4J_IOCTL(fd_.get(), KVM_GET_CLOCK, &clock);
+    return clock;
+}
+
+void VmFd::set_clock(const kvm_clock_data& clock) const { VMM4J_IOCTL(fd_.get(), KVM_SET_CLOCK, &clock); }
+
 }  // namespace vmm4j

@@ -30,6 +30,13 @@ public:
     // KVM_IOEVENTFD and KVM_IRQFD, assign or deassign by flags; RAII owners in kvm/ioeventfd.h, kvm/irqfd.h.
     void set_ioeventfd(const kvm_ioeventfd& registration) const;
     void set_irqfd(const kvm_irqfd& registration) const;
+    // The in-kernel irqchip's chips (KVM_IRQCHIP_PIC_MASTER, _PIC_SLAVE, _IOAPIC), the PIT and kvmclock.
+    kvm_irqchip get_irqchip(uint32_t chip_id) const;
+    void set_irqchip(const kvm_irqchip& chip) const;
+    kvm_pit_state2 get_pit2() const;
+    void set_pit2(const kvm_pit_state2& pit) const;
+    kvm_clock_data get_clock() const;
+    void set_clock(const kvm_clock_data& clock) const;
     int fd() const noexcept { return fd_.get(); }
 
 private:

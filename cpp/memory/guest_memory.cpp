@@ -1,11 +1,14 @@
 #include "memory/guest_memory.h"
 
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
 
 #include "common/error.h"
+#include "common/unique_fd.h"
 
 namespace vmm4j {
 
@@ -18,6 +21,17 @@ std::string hex(uint64_t value) {
 }  // namespace
 
 uint32_t GuestMemory::add_region(uint64_t guest_address, uint64_t size) {
+    return add_mapped_region(guest_address, size, -1, 0);
+}
+
+uint32_t GuestMemory::add_file_region(uint64_t guest_address, uint64_t size, int fd, uint64_t file_offset) {
+    if (fd < 0) throw_invalid("add memory region", "no file");
+    if (file_offset % kPageSize != 0)
+        throw_invalid("add memory region", "file offset " + hex(file_offset) + " is not page-aligned");
+    return add_mapped_region(guest_address, size, fd, file_offset);
+}
+
+uint32_t GuestMemory::add_mapped_region(uint64_t guest_address, uint64_t size, int fd, uint64_t file_offset) {
     const char* operation = "add memory region";
     if (size == 0) throw_invalid(operation, "size is 0");
     if (size % kPageSize != 0 || guest_address % kPageSize != 0) {
@@ -32,7 +46,8 @@ uint32_t GuestMemory::add_region(uint64_t guest_address, uint64_t size) {
                                 hex(region.guest_address));
         }
     }
-    void* host = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    const int flags = MAP_PRIVATE | MAP_NORESERVE | (fd < 0 ? MAP_ANONYMOUS : 0);
+    void* host = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, flags, fd, static_cast<off_t>(file_offset));
     if (host == MAP_FAILED) throw_errno("mmap", "guest RAM of " + hex(size) + " bytes");
     Mapping mapping(host, size);
     static_assert(std::atomic<uint64_t>::is_always_lock_free && sizeof(std::atomic<uint64_t>) == 8);
@@ -43,7 +58,7 @@ uint32_t GuestMemory::add_region(uint64_t guest_address, uint64_t size) {
     Mapping vmm_dirty(bitmap, bitmap_bytes);
     const uint32_t slot = static_cast<uint32_t>(regions_.size());
     vm_.set_user_memory_region(slot, dirty_logging() ? KVM_MEM_LOG_DIRTY_PAGES : 0, guest_address, size, host);
-    regions_.push_back(Region{guest_address, size, slot, std::move(mapping), std::move(vmm_dirty)});
+    regions_.push_back(Region{guest_address, size, slot, fd >= 0, std::move(mapping), std::move(vmm_dirty)});
     std::sort(regions_.begin(), regions_.end(),
               [](const Region& a, const Region& b) { return a.guest_address < b.guest_address; });
     return slot;
@@ -118,6 +133,115 @@ void GuestMemory::get_and_clear_dirty_log(uint32_t index, uint64_t* bitmap, uint
     std::atomic<uint64_t>* vmm = region.vmm_dirty_words();
     for (uint64_t i = 0; i < words; ++i) {
         if (vmm[i].load(std::memory_order_relaxed) != 0) bitmap[i] |= vmm[i].exchange(0, std::memory_order_relaxed);
+    }
+}
+
+namespace {
+bool is_zero(const uint8_t* page) noexcept {
+    const auto* words = reinterpret_cast<const uint64_t*>(page);
+    uint64_t any = 0;
+    for (uint64_t i = 0; i < GuestMemory::kPageSize / 8; ++i) any |= words[i];
+    return any == 0;
+}
+
+void write_all(int fd, const uint8_t* data, uint64_t length, uint64_t offset) {
+    while (length > 0) {
+        const ssize_t written = ::pwrite(fd, data, length, static_cast<off_t>(offset));
+        if (written < 0) {
+            if (errno == EINTR) continue;
+            throw_errno("pwrite", "memory file at offset " + hex(offset));
+        }
+        data += written;
+        offset += static_cast<uint64_t>(written);
+        length -= static_cast<uint64_t>(written);
+    }
+}
+
+void read_all(int fd, uint8_t* data, uint64_t length, uint64_t offset) {
+    while (length > 0) {
+        const ssize_t got = ::pread(fd, data, length, static_cast<off_t>(offset));
+        if (got < 0) {
+            if (errno == EINTR) continue;
+            throw_errno("pread", "memory file at offset " + hex(offset));
+        }
+        if (got == 0) throw CoreError(ErrorKind::InvalidArgument, "pread", "memory file ends at offset " + hex(offset));
+        data += got;
+        offset += static_cast<uint64_t>(got);
+        length -= static_cast<uint64_t>(got);
+    }
+}
+
+// Which pages of [host, host + pages * 4096) a process has touched: present or swapped out, from
+// /proc/self/pagemap (bits 63 and 62; readable without privileges). mincore would miss swapped pages.
+class PageMap {
+public:
+    PageMap() : fd_(::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC)) {
+        if (!fd_.valid()) throw_errno("open", "/proc/self/pagemap");
+    }
+    void touched(const uint8_t* host, uint64_t pages, std::vector<bool>& out) const {
+        out.assign(pages, false);
+        constexpr uint64_t kChunk = 4096;
+        std::vector<uint64_t> entries(kChunk);
+        const uint64_t first = reinterpret_cast<uint64_t>(host) / GuestMemory::kPageSize;
+        for (uint64_t done = 0; done < pages; done += kChunk) {
+            const uint64_t count = std::min(kChunk, pages - done);
+            read_all(fd_.get(), reinterpret_cast<uint8_t*>(entries.data()), count * 8, (first + done) * 8);
+            for (uint64_t i = 0; i < count; ++i) out[done + i] = (entries[i] >> 62) != 0;
+        }
+    }
+
+private:
+    UniqueFd fd_;
+};
+}  // namespace
+
+uint64_t GuestMemory::save_region(uint32_t index, int fd, uint64_t file_offset, const uint64_t* pages) const {
+    if (index >= regions_.size()) throw_invalid("save memory", "no memory region " + std::to_string(index));
+    const Region& region = regions_[index];
+    const uint64_t count = region.size / kPageSize;
+    std::vector<bool> candidate;
+    if (pages != nullptr) {
+        candidate.assign(count, false);
+        for (uint64_t page = 0; page < count; ++page) candidate[page] = (pages[page / 64] >> (page % 64)) & 1;
+    } else if (region.file_backed) {
+        candidate.assign(count, true);
+    } else {
+        PageMap().touched(region.host(), count, candidate);
+    }
+    uint64_t written = 0;
+    uint64_t run_start = 0, run_length = 0;  // in pages
+    auto flush = [&] {
+        if (run_length == 0) return;
+        write_all(fd, region.host() + run_start * kPageSize, run_length * kPageSize,
+                  file_offset + run_start * kPageSize);
+        written += run_length * kPageSize;
+        run_length = 0;
+    };
+    for (uint64_t page = 0; page < count; ++page) {
+        if (!candidate[page] || is_zero(region.host() + page * kPageSize)) {
+            flush();
+            continue;
+        }
+        if (run_length == 0) run_start = page;
+        ++run_length;
+    }
+    flush();
+    return written;
+}
+
+void GuestMemory::overlay_region(uint32_t index, int fd, uint64_t file_offset, const uint64_t* pages) const {
+    if (index >= regions_.size()) throw_invalid("overlay memory", "no memory region " + std::to_string(index));
+    const Region& region = regions_[index];
+    const uint64_t count = region.size / kPageSize;
+    uint64_t page = 0;
+    while (page < count) {
+        if (((pages[page / 64] >> (page % 64)) & 1) == 0) {
+            ++page;
+            continue;
+        }
+        const uint64_t start = page;
+        while (page < count && ((pages[page / 64] >> (page % 64)) & 1) != 0) ++page;
+        read_all(fd, region.host() + start * kPageSize, (page - start) * kPageSize, file_offset + start * kPageSize);
     }
 }
 

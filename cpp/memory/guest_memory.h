@@ -24,6 +24,20 @@ public:
     // Adds RAM at [guest_address, guest_address + size). Both must be page-aligned and
     // must not overlap an existing region. Returns the slot number.
     uint32_t add_region(uint64_t guest_address, uint64_t size);
+    // Adds RAM whose contents come from `fd` at `file_offset` (page-aligned), mapped MAP_PRIVATE:
+    // pages load on first touch, guest writes stay in this process and the file is never written,
+    // so VMs mapping one file share the pages none of them wrote. The mapping keeps the file open.
+    uint32_t add_file_region(uint64_t guest_address, uint64_t size, int fd, uint64_t file_offset);
+
+    // Writes region `index` into `fd` at `file_offset`: the pages set in `pages` (one bit per page,
+    // as the dirty log), or, when `pages` is null, every page that may hold data (present or swapped
+    // in /proc/self/pagemap; every page of a file-backed region). All-zero pages are left as holes,
+    // which read as zero. Returns the bytes written.
+    uint64_t save_region(uint32_t index, int fd, uint64_t file_offset, const uint64_t* pages) const;
+    // Copies the pages set in `pages` from `fd` at `file_offset` into region `index`.
+    void overlay_region(uint32_t index, int fd, uint64_t file_offset, const uint64_t* pages) const;
+    // Words of a region's page bitmap (one bit per page).
+    uint64_t region_bitmap_words(uint32_t index) const { return Region::bitmap_words(regions_.at(index).size); }
 
     // Host pointer for [guest_address, guest_address + length), or nullptr when any byte of
     // the range is outside a single region (ranges never span regions).
@@ -55,6 +69,7 @@ private:
         uint64_t guest_address;
         uint64_t size;
         uint32_t slot;
+        bool file_backed;
         Mapping mapping;
         Mapping vmm_dirty;  // one bit per page, zero-filled on demand by the kernel
         uint8_t* host() const noexcept { return static_cast<uint8_t*>(mapping.get()); }
@@ -63,6 +78,8 @@ private:
             return static_cast<std::atomic<uint64_t>*>(vmm_dirty.get());
         }
     };
+
+    uint32_t add_mapped_region(uint64_t guest_address, uint64_t size, int fd, uint64_t file_offset);
 
     const VmFd& vm_;
     std::vector<Region> regions_;  // sorted by guest_address

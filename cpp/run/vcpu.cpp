@@ -79,6 +79,11 @@ ExitKind Vcpu::run_loop(RunMode mode) {
             if (mode == RunMode::Manual) return finish(ExitKind::Interrupted);
             if (!context_.flush_held()) return finish(ExitKind::DeviceError);
             hold_timer.disarm();
+            // A snapshot may be taken while parked: finish the last I/O exit so RIP is past it.
+            if (fd_.complete_pending_io()) {
+                if (handle_exit(area, pio_, mmio_, context_, mode, kind) == Step::Return) return finish(kind);
+                continue;
+            }
             control_.park_while_paused();
             continue;
         }

@@ -12,10 +12,19 @@ namespace {
 // below 4 GiB, which the x86 layout keeps free of RAM and devices.
 constexpr uint64_t kTssAddress = 0xfffbd000;
 constexpr uint64_t kIdentityMapAddress = 0xfffbc000;
+
+// The save list is the host's, the same for every VM; a static keeps it without /dev/kvm open.
+const std::vector<uint32_t>* host_msr_index_list(const SystemFd& system) {
+    static const std::vector<uint32_t> list = system.msr_index_list();
+    return &list;
+}
 }  // namespace
 
 Machine::Machine(const SystemFd& system)
-    : vcpu_mmap_size_(system.vcpu_mmap_size()), vm_(system.create_vm()), memory_(vm_) {
+    : vcpu_mmap_size_(system.vcpu_mmap_size()),
+      msr_index_list_(host_msr_index_list(system)),
+      vm_(system.create_vm()),
+      memory_(vm_) {
     vm_.set_identity_map_address(kIdentityMapAddress);
     vm_.set_tss_address(kTssAddress);
 }

@@ -30,6 +30,9 @@ public:
     // KVM_REINJECT_CONTROL: whether the PIT reinjects ticks the guest missed; requires the PIT.
     void set_pit_reinject(bool reinject);
     bool has_irqchip() const noexcept { return irqchip_; }
+    bool has_pit() const noexcept { return pit_; }
+    // KVM's MSR save list (KVM_GET_MSR_INDEX_LIST), read from /dev/kvm once per process.
+    const std::vector<uint32_t>& msr_index_list() const noexcept { return *msr_index_list_; }
     void set_irq_line(uint32_t gsi, bool level);
     // A line devices can drive; requires the irqchip.
     std::unique_ptr<IrqLine> irq_line(uint32_t gsi);
@@ -48,6 +51,7 @@ public:
 
 private:
     size_t vcpu_mmap_size_;
+    const std::vector<uint32_t>* msr_index_list_;
     VmFd vm_;
     GuestMemory memory_;
     IoBus pio_bus_{"PIO"};

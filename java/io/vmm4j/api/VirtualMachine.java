@@ -1,6 +1,7 @@
 package io.vmm4j.api;
 
 import java.io.OutputStream;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -97,6 +98,24 @@ public interface VirtualMachine extends AutoCloseable {
 
     /** Restores devices by name; every snapshot must name a {@link StatefulDevice} of this VM. */
     void restoreDevices(List<DeviceSnapshot> snapshots);
+
+    /**
+     * Writes a full snapshot into {@code directory} (created if missing): a state file (vCPUs, the
+     * in-kernel interrupt controllers and clock, every device's state, and what the VM was built
+     * from) and a sparse memory file. A RUNNING VM is paused for it and resumed; a PAUSED one stays
+     * paused. The guest does not notice: resumed, it goes on exactly where it was. Dirty-page
+     * tracking starts, so that {@link #snapshotDiff} can follow.
+     */
+    SnapshotReport snapshot(Path directory);
+
+    /**
+     * Writes a snapshot whose memory file holds only the pages written since this VM's previous
+     * snapshot, which it names as its parent; restoring it maps the chain's base and overlays each
+     * diff in turn. The parent's files must stay where they are.
+     *
+     * @throws IllegalStateException when this VM has taken no snapshot yet
+     */
+    SnapshotReport snapshotDiff(Path directory);
 
     /**
      * Whether the backend owns vCPU execution, so that {@link Vcpu#run()} is unavailable (macOS

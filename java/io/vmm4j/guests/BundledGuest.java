@@ -10,6 +10,8 @@ public enum BundledGuest {
     REALMODE_HELLO("realmode-hello"),
     MMIO_ECHO("mmio-echo"),
     COUNTER("counter"),
+    /** Counts as COUNTER does, and writes each new value (low 32 bits) to port {@link #COUNT_PORT}. */
+    COUNT_OUT("count-out"),
     SPIN("spin"),
     PIO_LOOP("pio-loop"),
     PIO_IN_LOOP("pio-in-loop"),
@@ -28,6 +30,9 @@ public enum BundledGuest {
 
     /** Guest RAM address the counter and spin guests write to, for the host to read. */
     public static final long MAILBOX = 0x6000;
+
+    /** The port {@link #COUNT_OUT} writes each count to. */
+    public static final int COUNT_PORT = 0x4000;
 
     private final String fileName;
     private final String suffix;

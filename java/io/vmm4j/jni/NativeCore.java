@@ -141,6 +141,30 @@ public final class NativeCore {
     public static native long vmm4j_memory_get_dirty_log(
             long vm, int index, @Cast("int64_t*") long[] bitmap, int words);
 
+    // ---- snapshots (cpp/snapshot) ----
+
+    public static native long vmm4j_vm_add_memory_file(
+            long vm, long guestAddress, long size, String path, long fileOffset);
+
+    public static native long vmm4j_memory_save(
+            long vm, String path, int diff, @Cast("int64_t*") long[] pages, int words);
+
+    public static native long vmm4j_memory_overlay(
+            long vm, String path, @Cast("const int64_t*") long[] pages, int words);
+
+    public static native long vmm4j_memory_bitmap_words(long vm);
+
+    public static native long vmm4j_vcpu_save_state(long vm, long vcpu, @Cast("int8_t*") byte[] buffer, int capacity);
+
+    public static native long vmm4j_vcpu_restore_state(long vcpu, @Cast("const int8_t*") byte[] buffer, int length);
+
+    public static native long vmm4j_vm_save_state(long vm, @Cast("int8_t*") byte[] buffer, int capacity);
+
+    public static native long vmm4j_vm_restore_state(
+            long vm, @Cast("const int8_t*") byte[] buffer, int length, int advanceClock);
+
+    public static native long vmm4j_vcpu_kvmclock_ctrl(long vcpu);
+
     public static native long vmm4j_vcpu_create(long vm, int id, int key);
 
     public static native @Cast("int64_t*") LongPointer vmm4j_vcpu_exit_info(long vcpu);

@@ -383,6 +383,24 @@ final class KvmVcpu implements VcpuBackend, IoUpcallHandler {
         vmHandle.call(handle -> NativeCore.vmm4j_vcpu_set_mmio_read_result(vcpu, value));
     }
 
+    /** This paused vCPU's KVM state as the native core's records (cpp/snapshot/kvm_state.h). */
+    @Override
+    public byte[] saveState() {
+        return KvmVm.nativeState((buffer, capacity) ->
+                vmHandle.call(handle -> NativeCore.vmm4j_vcpu_save_state(handle, vcpu, buffer, capacity)));
+    }
+
+    @Override
+    public void restoreState(byte[] state) {
+        vmHandle.call(handle -> NativeCore.vmm4j_vcpu_restore_state(vcpu, state, state.length));
+    }
+
+    /** KVM_KVMCLOCK_CTRL; a guest that does not use kvmclock needs nothing. */
+    @Override
+    public void notifyResumedFromSnapshot() {
+        vmHandle.call(handle -> NativeCore.vmm4j_vcpu_kvmclock_ctrl(vcpu));
+    }
+
     @Override
     public String toString() {
         return "vCPU " + id;

@@ -18,7 +18,9 @@ import io.vmm4j.vmm.backend.VcpuHost;
 import io.vmm4j.vmm.backend.VmBackend;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -48,7 +50,16 @@ final class KvmVm implements VmBackend {
                 handle.call(vm -> NativeCore.vmm4j_vm_set_io_thread_cpus(vm, cpus, cpus.length));
             }
             for (MemoryRegion region : ram) {
-                handle.call(vm -> NativeCore.vmm4j_vm_add_memory(vm, region.guestAddress(), region.size()));
+                if (region.file() == null) {
+                    handle.call(vm -> NativeCore.vmm4j_vm_add_memory(vm, region.guestAddress(), region.size()));
+                } else {
+                    handle.call(vm -> NativeCore.vmm4j_vm_add_memory_file(
+                            vm,
+                            region.guestAddress(),
+                            region.size(),
+                            region.file().toString(),
+                            region.fileOffset()));
+                }
             }
         } catch (RuntimeException e) {
             close();
@@ -152,6 +163,50 @@ final class KvmVm implements VmBackend {
     @Override
     public void resume() {
         handle.call(NativeCore::vmm4j_vm_resume);
+    }
+
+    @Override
+    public byte[] saveState() {
+        return nativeState(
+                (buffer, capacity) -> handle.call(vm -> NativeCore.vmm4j_vm_save_state(vm, buffer, capacity)));
+    }
+
+    @Override
+    public void restoreState(byte[] state, boolean advanceClock) {
+        handle.call(vm -> NativeCore.vmm4j_vm_restore_state(vm, state, state.length, advanceClock ? 1 : 0));
+    }
+
+    @Override
+    public long saveMemory(Path file, long[] pages) {
+        long[] bitmap = pages == null ? new long[0] : pages;
+        return handle.call(
+                vm -> NativeCore.vmm4j_memory_save(vm, file.toString(), pages == null ? 0 : 1, bitmap, bitmap.length));
+    }
+
+    @Override
+    public void overlayMemory(Path file, long[] pages) {
+        handle.call(vm -> NativeCore.vmm4j_memory_overlay(vm, file.toString(), pages, pages.length));
+    }
+
+    @Override
+    public int memoryBitmapWords() {
+        return Math.toIntExact(handle.call(NativeCore::vmm4j_memory_bitmap_words));
+    }
+
+    /** A native call that fills a buffer of {@code capacity} bytes and returns the length it needs. */
+    interface StateCall {
+        long fill(byte[] buffer, int capacity);
+    }
+
+    /** The bytes of a native save call, called again with a larger buffer when the first is too small. */
+    static byte[] nativeState(StateCall call) {
+        byte[] buffer = new byte[64 << 10];
+        long length = call.fill(buffer, buffer.length);
+        if (length > buffer.length) {
+            buffer = new byte[Math.toIntExact(length)];
+            length = call.fill(buffer, buffer.length);
+        }
+        return Arrays.copyOf(buffer, Math.toIntExact(length));
     }
 
     @Override

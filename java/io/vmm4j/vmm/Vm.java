@@ -6,6 +6,7 @@ import io.vmm4j.api.GuestMemory;
 import io.vmm4j.api.IoDevice;
 import io.vmm4j.api.PlatformCapabilities;
 import io.vmm4j.api.SerialPort;
+import io.vmm4j.api.SnapshotReport;
 import io.vmm4j.api.StatefulDevice;
 import io.vmm4j.api.StopReason;
 import io.vmm4j.api.Vcpu;
@@ -24,6 +25,8 @@ import io.vmm4j.arch.x86.IsaPorts;
 import io.vmm4j.arch.x86.MemoryLayout;
 import io.vmm4j.arch.x86.XsaveLeaf;
 import io.vmm4j.devices.virtio.VirtioMmioTransport;
+import io.vmm4j.snapshot.DeviceRecord;
+import io.vmm4j.snapshot.SnapshotContents;
 import io.vmm4j.vmm.DeviceRegistry.JavaDevice;
 import io.vmm4j.vmm.DeviceRegistry.NullDevice;
 import io.vmm4j.vmm.DeviceRegistry.SerialDevice;
@@ -37,6 +40,7 @@ import io.vmm4j.vmm.backend.VcpuBackend;
 import io.vmm4j.vmm.backend.VcpuHost;
 import io.vmm4j.vmm.backend.VmBackend;
 import java.io.OutputStream;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -86,9 +90,20 @@ public final class Vm implements VirtualMachine, VcpuHost {
     private StopReason stopReason;
     private final List<Thread> vcpuThreads = new ArrayList<>();
     private int liveVcpuThreads;
+    // What the VM was built from, for a snapshot's state file, and the last snapshot taken.
+    private final List<DeviceRecord> deviceRecords = new ArrayList<>();
+    private SnapshotContents.Parent lastSnapshot;
 
     /** Creates the VM in {@code hypervisor}; refuses a configuration the platform cannot run before that. */
     public Vm(HypervisorBackend hypervisor, VmConfig config) {
+        this(hypervisor, config, null);
+    }
+
+    /**
+     * With a {@code memoryFile}, RAM is mapped copy-on-write from it (its regions back to back, in
+     * guest-address order), as a restore does; without one (null) it is anonymous.
+     */
+    Vm(HypervisorBackend hypervisor, VmConfig config, Path memoryFile) {
         this.config = config;
         this.name = "vm" + VM_NUMBERS.incrementAndGet();
         this.capabilities = hypervisor.capabilities();
@@ -100,8 +115,10 @@ public final class Vm implements VirtualMachine, VcpuHost {
         this.cpuFeatures = CpuidFilter.featuresByName(config.cpuFeatures());
         // One region per RAM range: RAM splits around the MMIO gap for large guests.
         List<MemoryRegion> ram = new ArrayList<>();
+        long fileOffset = 0;
         for (MemoryLayout.RamRegion region : MemoryLayout.ramRegions(config.memorySize())) {
-            ram.add(new MemoryRegion(region.start(), region.size()));
+            ram.add(new MemoryRegion(region.start(), region.size(), memoryFile, memoryFile == null ? 0 : fileOffset));
+            fileOffset += region.size();
         }
         this.backend = hypervisor.createVm(name, config, ram);
         this.vcpus = new VcpuBackend[config.vcpuCount()];
@@ -164,6 +181,7 @@ public final class Vm implements VirtualMachine, VcpuHost {
         int key = devices.nextKey();
         backend.addDevice(space, base, length, key);
         devices.add(new JavaDevice(deviceName, device), new IoDeviceEndpoint(deviceName, device));
+        deviceRecords.add(new DeviceRecord.JavaIo(deviceName, space == AddressSpace.MMIO, base, length));
     }
 
     @Override
@@ -181,6 +199,7 @@ public final class Vm implements VirtualMachine, VcpuHost {
         int key = devices.nextKey();
         SerialInput input = backend.addSerialPort(basePort, irq, key, output);
         devices.add(new SerialDevice(portName, basePort, irq), new SerialOutputEndpoint(portName, output));
+        deviceRecords.add(new DeviceRecord.Serial(portName, basePort, irq));
         return new SerialPort() {
             @Override
             public int basePort() {
@@ -204,6 +223,7 @@ public final class Vm implements VirtualMachine, VcpuHost {
         requireNewDevice(deviceName);
         backend.addNullDevice(space, base, length);
         devices.add(new NullDevice(deviceName));
+        deviceRecords.add(new DeviceRecord.Null(deviceName, space == AddressSpace.MMIO, base, length));
     }
 
     @Override
@@ -500,6 +520,63 @@ public final class Vm implements VirtualMachine, VcpuHost {
         for (DeviceSnapshot snapshot : snapshots) {
             stateful.get(snapshot.deviceName()).restoreState(snapshot.version(), snapshot.state());
         }
+    }
+
+    @Override
+    public SnapshotReport snapshot(Path directory) {
+        return takeSnapshot(directory, false);
+    }
+
+    @Override
+    public SnapshotReport snapshotDiff(Path directory) {
+        return takeSnapshot(directory, true);
+    }
+
+    private SnapshotReport takeSnapshot(Path directory, boolean diff) {
+        boolean wasRunning;
+        SnapshotContents.Parent parent;
+        synchronized (this) {
+            requireState("take a snapshot", VmState.CREATED, VmState.RUNNING, VmState.PAUSED);
+            if (!devices.virtioSlots().isEmpty()) {
+                // The virtio transport and queues save no state yet (issue 12, item 4).
+                throw new IllegalStateException(name + " has virtio devices, whose state cannot be saved yet");
+            }
+            for (int id = 0; id < vcpus.length; id++) {
+                if (vcpus[id] == null) {
+                    throw new IllegalStateException("create vCPU " + id + " of " + name + " before a snapshot");
+                }
+            }
+            parent = lastSnapshot;
+            if (diff && parent == null) {
+                throw new IllegalStateException(name + " has no snapshot to diff against: take a full one first");
+            }
+            wasRunning = state == VmState.RUNNING;
+        }
+        long start = System.nanoTime();
+        if (wasRunning) pause();
+        try {
+            VmSnapshots.Written written = VmSnapshots.write(this, directory, diff ? parent : null);
+            synchronized (this) {
+                lastSnapshot = written.self();
+            }
+            return new SnapshotReport(
+                    directory,
+                    diff,
+                    Duration.ofNanos(System.nanoTime() - start),
+                    config.memorySize(),
+                    written.memoryBytes(),
+                    written.stateBytes());
+        } finally {
+            if (wasRunning) resume();
+        }
+    }
+
+    synchronized List<DeviceRecord> deviceRecords() {
+        return List.copyOf(deviceRecords);
+    }
+
+    synchronized VcpuBackend vcpu(int id) {
+        return vcpus[id];
     }
 
     @Override

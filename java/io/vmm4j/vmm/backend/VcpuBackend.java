@@ -13,4 +13,13 @@ public interface VcpuBackend extends Vcpu {
 
     /** Sets XCR0, the enabled XSAVE components. */
     void setXcr0(long value);
+
+    /** This paused vCPU's whole state, in the backend's own format (a snapshot's {@code vcpu.N} section). */
+    byte[] saveState();
+
+    /** Restores what {@link #saveState()} returned, into a vCPU of a new VM. */
+    void restoreState(byte[] state);
+
+    /** Tells the guest, where the hypervisor can, that it was stopped (no soft-lockup report on resume). */
+    void notifyResumedFromSnapshot();
 }

@@ -6,6 +6,7 @@ import io.vmm4j.api.VirtioConsole;
 import io.vmm4j.api.VirtioMmioSlot;
 import io.vmm4j.devices.virtio.VirtioMmioTransport;
 import java.io.OutputStream;
+import java.nio.file.Path;
 
 /**
  * One VM in the hypervisor. The VM core calls it under its own lock for set-up (while the VM is being
@@ -48,6 +49,28 @@ public interface VmBackend {
 
     /** Whether the hypervisor runs the vCPUs itself, so that {@code Vcpu.run()} is unavailable. */
     boolean isManagedExecution();
+
+    /** The VM-wide state (interrupt controllers, timers, clock) of a paused VM, in the backend's format. */
+    byte[] saveState();
+
+    /**
+     * Restores {@link #saveState()}'s bytes after the vCPUs exist and before their state is set; with
+     * {@code advanceClock} the guest's clock moves on by the host time since the save.
+     */
+    void restoreState(byte[] state, boolean advanceClock);
+
+    /**
+     * Writes guest RAM to a new sparse file: every page that may hold data and (re)starts dirty tracking
+     * when {@code pages} is null; else only the pages written since the last save, whose bitmap goes into
+     * {@code pages} (of {@link #memoryBitmapWords()} words). Returns the bytes of page data written.
+     */
+    long saveMemory(Path file, long[] pages);
+
+    /** Copies the pages set in {@code pages} from {@code file} (laid out as {@link #saveMemory} writes) into RAM. */
+    void overlayMemory(Path file, long[] pages);
+
+    /** The words of the page bitmaps {@link #saveMemory} and {@link #overlayMemory} take. */
+    int memoryBitmapWords();
 
     /** Whether {@link #close()} has freed the VM. */
     boolean isClosed();

@@ -1,0 +1,197 @@
+package io.vmm4j.vmm;
+
+import io.vmm4j.api.AddressSpace;
+import io.vmm4j.api.DeviceSnapshot;
+import io.vmm4j.api.InvalidSnapshotException;
+import io.vmm4j.api.IoDevice;
+import io.vmm4j.api.RestoreOptions;
+import io.vmm4j.snapshot.DeviceRecord;
+import io.vmm4j.snapshot.SnapshotContents;
+import io.vmm4j.snapshot.StateFile;
+import io.vmm4j.vmm.backend.HypervisorBackend;
+import io.vmm4j.vmm.backend.VmBackend;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Snapshot and restore of a {@link Vm}: the state file (through {@link SnapshotContents}) and the memory
+ * file (written and mapped copy-on-write by the backend). The backend's vCPU and VM state are opaque
+ * sections.
+ */
+final class VmSnapshots {
+    private static final int MAX_CHAIN = 64;
+
+    private VmSnapshots() {}
+
+    /** What one snapshot wrote: its sizes, and the reference a diff after it names as its parent. */
+    record Written(long memoryBytes, long stateBytes, SnapshotContents.Parent self) {}
+
+    /** Writes the snapshot of a paused (or never started) VM; a diff when {@code parent} is not null. */
+    static Written write(Vm vm, Path directory, SnapshotContents.Parent parent) {
+        Path absolute = directory.toAbsolutePath().normalize();
+        if (parent != null && parent.directory().equals(absolute)) {
+            throw new IllegalArgumentException(
+                    "a diff snapshot needs a directory of its own, not its parent's " + absolute);
+        }
+        try {
+            Files.createDirectories(absolute);
+        } catch (IOException e) {
+            throw new UncheckedIOException("creating snapshot directory " + absolute, e);
+        }
+        VmBackend backend = vm.backend();
+        // CPU and VM state first: reading it may settle pending LAPIC events, never guest memory.
+        List<byte[]> vcpuStates = new ArrayList<>();
+        for (int id = 0; id < vm.vcpuCount(); id++) vcpuStates.add(vm.vcpu(id).saveState());
+        byte[] vmState = backend.saveState();
+        List<DeviceSnapshot> deviceStates = vm.snapshotDevices();
+        long[] pages = parent == null ? null : new long[backend.memoryBitmapWords()];
+        long memoryBytes = backend.saveMemory(absolute.resolve(SnapshotContents.MEMORY_FILE), pages);
+        SnapshotContents contents = new SnapshotContents(
+                Optional.ofNullable(parent),
+                System.currentTimeMillis(),
+                vm.config().memorySize(),
+                vm.config(),
+                vm.deviceRecords(),
+                vmState,
+                vcpuStates,
+                deviceStates,
+                pages);
+        Path stateFile = absolute.resolve(SnapshotContents.STATE_FILE);
+        long stateBytes = StateFile.write(stateFile, contents.toSections());
+        return new Written(
+                memoryBytes, stateBytes, new SnapshotContents.Parent(absolute, StateFile.trailerCrc(stateFile)));
+    }
+
+    /** One snapshot directory, read and checked. */
+    record Layer(Path directory, Path stateFile, Path memoryFile, SnapshotContents contents) {}
+
+    /** A snapshot and its parents, base first, each read and checked against the next. */
+    record Chain(List<Layer> layers) {
+        Layer top() {
+            return layers.get(layers.size() - 1);
+        }
+
+        static Chain load(Path directory) {
+            Deque<Layer> layers = new ArrayDeque<>();
+            Path current = directory.toAbsolutePath().normalize();
+            Layer child = null;
+            while (true) {
+                Layer layer = readLayer(current);
+                if (child != null) checkParent(child, layer);
+                layers.addFirst(layer);
+                if (layers.size() > MAX_CHAIN) {
+                    throw new InvalidSnapshotException(
+                            layer.stateFile(), 0, "a chain of more than " + MAX_CHAIN + " snapshots (a loop?)");
+                }
+                Optional<SnapshotContents.Parent> parent = layer.contents().parent();
+                if (parent.isEmpty()) break;
+                child = layer;
+                current = parent.get().directory();
+            }
+            return new Chain(List.copyOf(layers));
+        }
+    }
+
+    private static Layer readLayer(Path directory) {
+        Path stateFile = directory.resolve(SnapshotContents.STATE_FILE);
+        SnapshotContents contents = SnapshotContents.fromSections(stateFile, StateFile.read(stateFile));
+        Path memoryFile = directory.resolve(SnapshotContents.MEMORY_FILE);
+        long size;
+        try {
+            size = Files.size(memoryFile);
+        } catch (NoSuchFileException e) {
+            throw new InvalidSnapshotException(memoryFile, 0, "no such file (the memory file of " + stateFile + ")");
+        } catch (IOException e) {
+            throw new InvalidSnapshotException(memoryFile, 0, "cannot be read: " + e.getMessage());
+        }
+        if (size != contents.memorySize()) {
+            throw new InvalidSnapshotException(
+                    memoryFile,
+                    Math.min(size, contents.memorySize()),
+                    "is " + size + " bytes, the state file " + stateFile + " says guest memory is "
+                            + contents.memorySize() + " (truncated, or another snapshot's)");
+        }
+        return new Layer(directory, stateFile, memoryFile, contents);
+    }
+
+    private static void checkParent(Layer child, Layer parent) {
+        SnapshotContents.Parent reference = child.contents().parent().orElseThrow();
+        long crc = StateFile.trailerCrc(parent.stateFile());
+        if (crc != reference.stateCrc()) {
+            throw new InvalidSnapshotException(
+                    parent.stateFile(),
+                    0,
+                    "is not the parent " + child.stateFile()
+                            + " was taken after (its CRC32C differs): it was replaced");
+        }
+        if (!parent.contents().config().equals(child.contents().config())) {
+            throw new InvalidSnapshotException(
+                    child.stateFile(), 0, "its configuration differs from its parent's in " + parent.stateFile());
+        }
+    }
+
+    /** Builds a VM from a chain; on any failure, everything built so far is closed. */
+    static Vm restore(HypervisorBackend hypervisor, Chain chain, RestoreOptions options) {
+        Layer top = chain.top();
+        SnapshotContents contents = top.contents();
+        Vm vm = new Vm(hypervisor, contents.config(), chain.layers().get(0).memoryFile());
+        try {
+            VmBackend backend = vm.backend();
+            for (Layer diff : chain.layers().subList(1, chain.layers().size())) {
+                long[] pages = diff.contents().pages();
+                long words = backend.memoryBitmapWords();
+                if (pages.length != words) {
+                    throw new InvalidSnapshotException(
+                            diff.stateFile(),
+                            0,
+                            "its page list has " + pages.length + " words, guest memory needs " + words);
+                }
+                backend.overlayMemory(diff.memoryFile(), pages);
+            }
+            for (DeviceRecord device : contents.devices()) addDevice(vm, device, options);
+            for (int id = 0; id < contents.config().vcpuCount(); id++) vm.createVcpu(id);
+            byte[] vmState = contents.vmState();
+            try {
+                backend.restoreState(vmState, options.advanceClock());
+                for (int id = 0; id < contents.config().vcpuCount(); id++) {
+                    vm.vcpu(id).restoreState(contents.vcpuStates().get(id));
+                }
+            } catch (IllegalArgumentException e) {
+                throw new InvalidSnapshotException(top.stateFile(), 0, e.getMessage());
+            }
+            vm.restoreDevices(contents.deviceStates());
+            for (int id = 0; id < contents.config().vcpuCount(); id++)
+                vm.vcpu(id).notifyResumedFromSnapshot();
+            return vm;
+        } catch (RuntimeException | Error e) {
+            vm.close();
+            throw e;
+        }
+    }
+
+    private static void addDevice(Vm vm, DeviceRecord device, RestoreOptions options) {
+        if (device instanceof DeviceRecord.JavaIo io) {
+            IoDevice supplied = options.ioDevices().get(io.name());
+            if (supplied == null) {
+                throw new IllegalArgumentException("the snapshot has Java device '" + io.name()
+                        + "': pass the object to restore it into with RestoreOptions.ioDevice");
+            }
+            vm.addIoDevice(
+                    io.name(), io.mmio() ? AddressSpace.MMIO : AddressSpace.PIO, io.base(), io.length(), supplied);
+        } else if (device instanceof DeviceRecord.Null n) {
+            vm.addNullDevice(n.name(), n.mmio() ? AddressSpace.MMIO : AddressSpace.PIO, n.base(), n.length());
+        } else if (device instanceof DeviceRecord.Serial serial) {
+            OutputStream output = options.serialOutputs().getOrDefault(serial.name(), OutputStream.nullOutputStream());
+            vm.addSerialPort(serial.name(), serial.basePort(), serial.irq(), output);
+        }
+    }
+}
