@@ -105,6 +105,13 @@ void unpack_segment(const int64_t* block, kvm_segment& s) {
     s.unusable = (a >> 28) & 1;
 }
 
+// Copies what fits of a saved state and returns its full length.
+int64_t copy_state(const std::vector<uint8_t>& state, int8_t* buffer, int32_t capacity) {
+    const size_t copied = std::min<size_t>(state.size(), static_cast<size_t>(capacity));
+    if (copied > 0) std::memcpy(buffer, state.data(), copied);
+    return static_cast<int64_t>(state.size());
+}
+
 VirtioDevice& virtio_of(int64_t handle) { return *reinterpret_cast<VirtioDevice*>(handle); }
 
 uint32_t gsi_of(const char* operation, int32_t gsi) {
@@ -218,6 +225,22 @@ int64_t vmm4j_serial_enqueue_input(int64_t serial, const int8_t* bytes, int32_t 
         check_length("serial input", length);
         reinterpret_cast<Serial16550*>(serial)->enqueue_input(reinterpret_cast<const uint8_t*>(bytes), length);
         return int64_t(length);
+    });
+}
+
+int64_t vmm4j_serial_save_state(int64_t serial, int8_t* buffer, int32_t capacity) {
+    return guarded(__func__, [&] {
+        check_length("serial state", capacity);
+        return copy_state(reinterpret_cast<Serial16550*>(serial)->save_state(), buffer, capacity);
+    });
+}
+
+int64_t vmm4j_serial_restore_state(int64_t serial, const int8_t* state, int32_t length) {
+    return guarded(__func__, [&] {
+        check_length("serial state", length);
+        reinterpret_cast<Serial16550*>(serial)->restore_state(reinterpret_cast<const uint8_t*>(state),
+                                                              static_cast<size_t>(length));
+        return int64_t(0);
     });
 }
 
@@ -619,6 +642,21 @@ int64_t vmm4j_virtio_console_input(int64_t device, const int8_t* bytes, int32_t 
         if (console == nullptr) throw_invalid("virtio-console input", "not a console device");
         return static_cast<int64_t>(
             console->enqueue_input(reinterpret_cast<const uint8_t*>(bytes) + offset, static_cast<size_t>(length)));
+    });
+}
+
+int64_t vmm4j_virtio_save_state(int64_t device, int8_t* buffer, int32_t capacity) {
+    return guarded(__func__, [&] {
+        check_length("virtio state", capacity);
+        return copy_state(virtio_of(device).save_state(), buffer, capacity);
+    });
+}
+
+int64_t vmm4j_virtio_restore_state(int64_t device, const int8_t* state, int32_t length) {
+    return guarded(__func__, [&] {
+        check_length("virtio state", length);
+        virtio_of(device).restore_state(reinterpret_cast<const uint8_t*>(state), static_cast<size_t>(length));
+        return int64_t(0);
     });
 }
 

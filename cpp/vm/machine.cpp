@@ -117,14 +117,22 @@ std::unique_ptr<IrqLine> Machine::irq_line(uint32_t gsi) {
 }
 
 bool Machine::pause(int64_t timeout_millis) {
-    std::unique_lock<std::mutex> lock(control_mutex_);
-    pause_requested_ = true;
-    for (const auto& vcpu : vcpus_) vcpu->kick();
-    return control_changed_.wait_for(lock, std::chrono::milliseconds(timeout_millis),
-                                     [this] { return parked_ == running_ || stop_requested_; });
+    bool parked;
+    {
+        std::unique_lock<std::mutex> lock(control_mutex_);
+        pause_requested_ = true;
+        for (const auto& vcpu : vcpus_) vcpu->kick();
+        parked = control_changed_.wait_for(lock, std::chrono::milliseconds(timeout_millis),
+                                           [this] { return parked_ == running_ || stop_requested_; });
+    }
+    // Then the devices: with no vCPU to notify them, the last request in progress completes and
+    // device state and guest memory agree until resume().
+    if (virtio_) virtio_->pause();
+    return parked;
 }
 
 void Machine::resume() {
+    if (virtio_) virtio_->resume();
     std::lock_guard<std::mutex> lock(control_mutex_);
     pause_requested_ = false;
     control_changed_.notify_all();

@@ -46,7 +46,8 @@ public:
     const VmFd& vm_fd() const noexcept { return vm_; }
 
     // Run control, callable from any thread.
-    // pause() returns once every vCPU inside a managed run() is parked; false on timeout.
+    // pause() returns once every vCPU inside a managed run() is parked (false on timeout) and the
+    // virtio devices are quiesced (VirtioHub::pause); resume() lets both go on.
     bool pause(int64_t timeout_millis);
     void resume();
     void request_stop();

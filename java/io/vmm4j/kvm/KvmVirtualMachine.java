@@ -201,22 +201,9 @@ final class KvmVirtualMachine implements VirtualMachine {
             devicesByName.remove(portName);
             throw e;
         }
-        return new SerialPort() {
-            @Override
-            public int basePort() {
-                return basePort;
-            }
-
-            @Override
-            public int irq() {
-                return irq;
-            }
-
-            @Override
-            public void sendInput(byte[] bytes) {
-                handle.call(vm -> NativeCore.vmm4j_serial_enqueue_input(serial, bytes, bytes.length));
-            }
-        };
+        NativeSerialPort port = new NativeSerialPort(handle, serial, basePort, irq);
+        devicesByName.put(portName, port); // its state is the snapshot's, not the output stream's
+        return port;
     }
 
     @Override
@@ -261,6 +248,7 @@ final class KvmVirtualMachine implements VirtualMachine {
             int key = devices.size() - 1;
             handle.call(vm ->
                     NativeCore.vmm4j_vm_add_java_device(vm, NativeCore.SPACE_MMIO, slot.base(), slot.size(), key));
+            devicesByName.put(config.name(), attached.transport()); // snapshots save the transport
         } catch (RuntimeException e) {
             devicesByName.remove(config.name());
             throw e;
