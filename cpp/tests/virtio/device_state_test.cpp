@@ -6,10 +6,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <memory>
-#include <atomic>
 #include <thread>
 
 #include "bus/upcall.h"
@@ -241,8 +241,7 @@ TEST_F(DeviceStateTest, MalformedStateIsRefusedNamingTheOffsetAndChangesNothing)
             ADD_FAILURE() << "accepted: " << expected;
         } catch (const CoreError& error) {
             EXPECT_EQ(ErrorKind::InvalidArgument, error.kind());
-            EXPECT_NE(std::string::npos, std::string(error.what()).find("virtio-rng state, offset "))
-                << error.what();
+            EXPECT_NE(std::string::npos, std::string(error.what()).find("virtio-rng state, offset ")) << error.what();
             EXPECT_NE(std::string::npos, std::string(error.what()).find(expected)) << error.what();
         }
         EXPECT_EQ(before, copy.rng->save_state()) << "a refused restore changed the device";

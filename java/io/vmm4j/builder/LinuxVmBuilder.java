@@ -10,6 +10,7 @@ import io.vmm4j.arch.x86.BootCpuState;
 import io.vmm4j.arch.x86.MemoryLayout;
 import io.vmm4j.arch.x86.PcPlatform;
 import io.vmm4j.arch.x86.VirtioMmioKernelParameters;
+import io.vmm4j.arch.x86.VmGenerationId;
 import io.vmm4j.arch.x86.acpi.AcpiPlatform;
 import io.vmm4j.arch.x86.acpi.AcpiTables;
 import io.vmm4j.arch.x86.boot.CommandLine;
@@ -44,6 +45,7 @@ public final class LinuxVmBuilder {
     private BzImageMode bzImageMode = BzImageMode.DECOMPRESS_ON_HOST;
     private boolean pvh;
     private boolean virtioOnCommandLine;
+    private boolean vmGenerationId = true;
     private OutputStream console = OutputStream.nullOutputStream();
     private final List<VirtioDeviceConfig> virtioDevices = new ArrayList<>();
     private ParsedKernel parsedKernel; // kept by checkInputs: decompressing again would be wasted
@@ -99,6 +101,16 @@ public final class LinuxVmBuilder {
         return this;
     }
 
+    /**
+     * Whether the VM has a VM Generation ID (on by default): an ACPI device that Linux 5.18 and later
+     * reseed their RNG from when {@link VmGenerationId#regenerate()} changes it, as a restore or clone
+     * should. It takes GSI {@link MemoryLayout#GED_IRQ} and the page at {@link MemoryLayout#VMGENID_ADDRESS}.
+     */
+    public LinuxVmBuilder vmGenerationId(boolean vmGenerationId) {
+        this.vmGenerationId = vmGenerationId;
+        return this;
+    }
+
     /** Where COM1's output goes. */
     public LinuxVmBuilder console(OutputStream console) {
         this.console = Objects.requireNonNull(console, "console");
@@ -144,7 +156,10 @@ public final class LinuxVmBuilder {
             virtioDevices.forEach(vm::addVirtioDevice);
             LoadedKernel loaded = parsedKernel.load(vm.memory());
             if (pvh) loaded = loaded.asPvh();
-            AcpiTables acpi = AcpiTables.build(AcpiPlatform.of(vcpuCount, vm.virtioDevices(), true));
+            AcpiTables acpi = AcpiTables.build(
+                    AcpiPlatform.of(vcpuCount, vm.virtioDevices(), true).withVmGenerationId(vmGenerationId));
+            Optional<VmGenerationId> generationId =
+                    vmGenerationId ? Optional.of(VmGenerationId.install(vm)) : Optional.empty();
             vm.memory().write(acpi.baseAddress(), acpi.image());
             CommandLine line = CommandLine.of(commandLine);
             if (virtioOnCommandLine && !vm.virtioDevices().isEmpty()) {
@@ -159,15 +174,20 @@ public final class LinuxVmBuilder {
                 BootCpuState.apply(vcpu, true);
                 if (id == 0) entry.applyTo(vcpu); // the APs wait for INIT/SIPI from the kernel
             }
-            return new LinuxVm(vm, com1, loaded);
+            return new LinuxVm(vm, com1, loaded, generationId);
         } catch (RuntimeException e) {
             vm.close();
             throw e;
         }
     }
 
-    /** A built VM, its COM1, and what was loaded. Closing it closes the VM. */
-    public record LinuxVm(VirtualMachine vm, SerialPort console, LoadedKernel kernel) implements AutoCloseable {
+    /**
+     * A built VM, its COM1, what was loaded, and its VM Generation ID unless turned off. Closing it
+     * closes the VM.
+     */
+    public record LinuxVm(
+            VirtualMachine vm, SerialPort console, LoadedKernel kernel, Optional<VmGenerationId> vmGenerationId)
+            implements AutoCloseable {
         @Override
         public void close() {
             vm.close();

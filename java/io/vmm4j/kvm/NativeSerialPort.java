@@ -43,7 +43,8 @@ final class NativeSerialPort implements SerialPort, StatefulDevice {
 
     @Override
     public byte[] saveState() {
-        return NativeState.save(buffer -> vm.call(h -> NativeCore.vmm4j_serial_save_state(serial, buffer, buffer.length)));
+        return NativeState.save(
+                buffer -> vm.call(h -> NativeCore.vmm4j_serial_save_state(serial, buffer, buffer.length)));
     }
 
     @Override

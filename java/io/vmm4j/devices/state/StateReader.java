@@ -19,8 +19,8 @@ public final class StateReader {
     /** A reader for {@code state}, after checking that {@code version} is the one supported. */
     public static StateReader of(String device, int supportedVersion, int version, byte[] state) {
         if (version != supportedVersion) {
-            throw new IllegalArgumentException(device + " state: version " + version + " is not supported (only "
-                    + supportedVersion + ")");
+            throw new IllegalArgumentException(
+                    device + " state: version " + version + " is not supported (only " + supportedVersion + ")");
         }
         return new StateReader(device, state);
     }

@@ -41,14 +41,17 @@ class StateReaderTest {
         StateReader in = StateReader.of("dev", 1, 1, new byte[] {2, 0, 0, 0, 9, 1});
         assertEquals(
                 "dev state, offset 0: flag is 2, not 0 or 1",
-                assertThrows(IllegalArgumentException.class, () -> in.bool("flag")).getMessage());
+                assertThrows(IllegalArgumentException.class, () -> in.bool("flag"))
+                        .getMessage());
         assertEquals(
                 "dev state, offset 1: data has length 9, not 0 to 4",
-                assertThrows(IllegalArgumentException.class, () -> in.blob("data", 4)).getMessage());
+                assertThrows(IllegalArgumentException.class, () -> in.blob("data", 4))
+                        .getMessage());
         StateReader short_ = StateReader.of("dev", 1, 1, new byte[] {0, 0, 0, 3, 1});
         assertEquals(
                 "dev state, offset 4: truncated: data needs 3 bytes, 1 left",
-                assertThrows(IllegalArgumentException.class, () -> short_.blob("data", 4)).getMessage());
+                assertThrows(IllegalArgumentException.class, () -> short_.blob("data", 4))
+                        .getMessage());
         StateReader extra = StateReader.of("dev", 1, 1, new byte[] {0, 1});
         assertFalse(extra.bool("flag"));
         assertEquals(

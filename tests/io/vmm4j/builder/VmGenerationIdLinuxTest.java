@@ -1,0 +1,102 @@
+package io.vmm4j.builder;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vmm4j.api.Hypervisor;
+import io.vmm4j.api.StopReason;
+import io.vmm4j.arch.x86.VmGenerationId;
+import io.vmm4j.builder.LinuxVmBuilder.LinuxVm;
+import io.vmm4j.testing.ConsoleCapture;
+import io.vmm4j.testing.DebianPackages;
+import io.vmm4j.testing.Initramfs;
+import io.vmm4j.testing.RequiresKvm;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Debian's generic kernel (the cloud kernel has no CONFIG_VMGENID) boots with the VM Generation ID
+ * that LinuxVmBuilder adds by default: Linux's vmgenid driver binds to the ACPI VGEN device and evged
+ * to the Generic Event Device. The host then changes the id and pulses the GED's interrupt; the
+ * driver sees the new id and sends a KOBJ_CHANGE uevent with NEW_VMGENID=1 (it sends none when the id
+ * did not change), which busybox's uevent applet prints on the console.
+ */
+@RequiresKvm
+class VmGenerationIdLinuxTest {
+    private static final String COMMAND_LINE = LinuxVmBuilder.DEFAULT_COMMAND_LINE + " rdinit=/init";
+    private static final Duration BOOT = Duration.ofMinutes(4);
+    private static final String INIT = String.join(
+            "\n",
+            "#!/bin/busybox sh",
+            "/bin/busybox --install -s /bin",
+            "export PATH=/bin",
+            "mkdir -p /proc /sys /dev /tmp",
+            "mount -t proc proc /proc",
+            "mount -t sysfs sysfs /sys",
+            "mount -t devtmpfs devtmpfs /dev",
+            // Every uevent from now on; the vmgenid driver's marks the id change.
+            "uevent sh -c '[ \"$NEW_VMGENID\" = 1 ] && echo \"VMM4J-UEVENT $ACTION $DEVPATH\" && touch /tmp/changed' &",
+            "echo \"VMM4J-VMGENID $(ls /sys/bus/acpi/drivers/vmgenid | grep VMMJ0001)\"",
+            "echo \"VMM4J-GED $(ls /sys/bus/platform/drivers/ged | grep ACPI0013)\"",
+            "sleep 1", // the uevent listener is up
+            "echo VMM4J-READY",
+            "end=$(($(date +%s) + 60))",
+            "while [ ! -f /tmp/changed ] && [ $(date +%s) -lt $end ]; do sleep 0.1; done",
+            "echo VMM4J-DONE",
+            "reboot -f",
+            "");
+
+    @Test
+    void linuxBindsTheDeviceAndSeesTheIdChange(Hypervisor kvm, @TempDir Path dir) throws Exception {
+        Path initrd = Files.write(
+                dir.resolve("initramfs.cpio"),
+                new Initramfs()
+                        .directory("bin")
+                        .file("bin/busybox", 0755, Files.readAllBytes(DebianPackages.busybox()))
+                        .file("init", 0755, INIT.getBytes(StandardCharsets.US_ASCII))
+                        .toBytes());
+        ConsoleCapture console = new ConsoleCapture();
+        try (LinuxVm linux = LinuxVmBuilder.kernel(DebianPackages.genericKernel())
+                .initrd(initrd)
+                .commandLine(COMMAND_LINE)
+                .memoryMiB(256)
+                .console(console)
+                .build(kvm)) {
+            VmGenerationId generationId = linux.vmGenerationId().orElseThrow();
+            byte[] first = generationId.id();
+            assertFalse(Arrays.equals(new byte[VmGenerationId.SIZE], first), "an id was written at build time");
+            linux.vm().start();
+            assertTrue(console.awaitLine("VMM4J-READY", BOOT), "no READY line:\n" + console.text());
+            byte[] second = generationId.regenerate();
+            assertFalse(Arrays.equals(first, second));
+            assertTrue(Arrays.equals(second, generationId.id()), "the new id is in guest memory");
+            StopReason reason = linux.vm()
+                    .awaitStop(BOOT)
+                    .orElseThrow(() -> new AssertionError("no reboot:\n" + console.text()));
+            String log = console.text();
+            assertEquals(StopReason.Kind.SYSTEM_RESET, reason.kind(), reason + "\n" + log);
+            assertEquals("VMMJ0001:00", field(log, "VMM4J-VMGENID"), "the vmgenid driver is bound:\n" + log);
+            assertEquals("ACPI0013:00", field(log, "VMM4J-GED"), "evged is bound:\n" + log);
+            assertTrue(
+                    log.contains("VMM4J-UEVENT change /devices/LNXSYSTM:00/LNXSYBUS:00/VMMJ0001:00\n"),
+                    "the driver saw the new id after the notification:\n" + log);
+            assertTrue(log.contains("VMM4J-DONE\n"), log);
+            assertFalse(log.contains("Call Trace"), log);
+        }
+    }
+
+    private static String field(String log, String name) {
+        Matcher match =
+                Pattern.compile("(?m)^" + Pattern.quote(name) + " (.*)$").matcher(log);
+        if (!match.find()) throw new AssertionError("no '" + name + "' line from the guest:\n" + log);
+        return match.group(1).strip();
+    }
+}
