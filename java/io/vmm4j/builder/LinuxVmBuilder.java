@@ -2,16 +2,12 @@ package io.vmm4j.builder;
 
 import io.vmm4j.api.Hypervisor;
 import io.vmm4j.api.SerialPort;
-import io.vmm4j.api.Vcpu;
 import io.vmm4j.api.VirtioDeviceConfig;
 import io.vmm4j.api.VirtualMachine;
 import io.vmm4j.api.VmConfig;
-import io.vmm4j.arch.x86.BootCpuState;
 import io.vmm4j.arch.x86.MemoryLayout;
-import io.vmm4j.arch.x86.PcPlatform;
 import io.vmm4j.arch.x86.VirtioMmioKernelParameters;
 import io.vmm4j.arch.x86.VmGenerationId;
-import io.vmm4j.arch.x86.acpi.AcpiPlatform;
 import io.vmm4j.arch.x86.acpi.AcpiTables;
 import io.vmm4j.arch.x86.boot.CommandLine;
 import io.vmm4j.arch.x86.boot.KernelLoader;
@@ -20,6 +16,7 @@ import io.vmm4j.arch.x86.boot.KernelLoader.ParsedKernel;
 import io.vmm4j.arch.x86.boot.LinuxBootSetup;
 import io.vmm4j.arch.x86.boot.LinuxBootSetup.BootOptions;
 import io.vmm4j.arch.x86.boot.LoadedKernel;
+import io.vmm4j.arch.x86.machine.PcMachine;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -146,21 +143,19 @@ public final class LinuxVmBuilder {
     /** A VM ready to start; on any failure nothing is left open. */
     public LinuxVm build(Hypervisor hypervisor) {
         checkInputs();
-        VirtualMachine vm = hypervisor.createVm(VmConfig.builder()
-                .vcpuCount(vcpuCount)
-                .memoryMiB(memoryMiB)
-                .irqchip(true)
-                .build());
+        PcMachine machine = PcMachine.builder(VmConfig.builder()
+                        .vcpuCount(vcpuCount)
+                        .memoryMiB(memoryMiB)
+                        .irqchip(true)
+                        .build())
+                .console(console)
+                .virtio(virtioDevices)
+                .vmGenerationId(vmGenerationId)
+                .build(hypervisor);
+        VirtualMachine vm = machine.vm();
         try {
-            SerialPort com1 = PcPlatform.install(vm, console);
-            virtioDevices.forEach(vm::addVirtioDevice);
             LoadedKernel loaded = parsedKernel.load(vm.memory());
             if (pvh) loaded = loaded.asPvh();
-            AcpiTables acpi = AcpiTables.build(
-                    AcpiPlatform.of(vcpuCount, vm.virtioDevices(), true).withVmGenerationId(vmGenerationId));
-            Optional<VmGenerationId> generationId =
-                    vmGenerationId ? Optional.of(VmGenerationId.install(vm)) : Optional.empty();
-            vm.memory().write(acpi.baseAddress(), acpi.image());
             CommandLine line = CommandLine.of(commandLine);
             if (virtioOnCommandLine && !vm.virtioDevices().isEmpty()) {
                 line.add(VirtioMmioKernelParameters.of(vm.virtioDevices()));
@@ -168,13 +163,8 @@ public final class LinuxVmBuilder {
             BootOptions options = BootOptions.of(line).withAcpiRsdp(AcpiTables.rsdpAddress());
             if (initrd.isPresent())
                 options = options.withInitrd(KernelLoader.loadInitrd(vm.memory(), initrd.get(), loaded));
-            LinuxBootSetup.EntryState entry = LinuxBootSetup.prepare(vm.memory(), loaded, options);
-            for (int id = 0; id < vcpuCount; id++) {
-                Vcpu vcpu = vm.createVcpu(id);
-                BootCpuState.apply(vcpu, true);
-                if (id == 0) entry.applyTo(vcpu); // the APs wait for INIT/SIPI from the kernel
-            }
-            return new LinuxVm(vm, com1, loaded, generationId);
+            LinuxBootSetup.prepare(vm.memory(), loaded, options).applyTo(machine.bootVcpu());
+            return new LinuxVm(vm, machine.com1(), loaded, machine.vmGenerationId());
         } catch (RuntimeException e) {
             vm.close();
             throw e;

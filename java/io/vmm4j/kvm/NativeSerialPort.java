@@ -1,38 +1,26 @@
 package io.vmm4j.kvm;
 
-import io.vmm4j.api.SerialPort;
 import io.vmm4j.api.StatefulDevice;
 import io.vmm4j.jni.NativeCore;
+import io.vmm4j.vmm.backend.SerialInput;
 
-/** The native 16550 (cpp/devices/serial_16550) as a {@link SerialPort} whose state can be saved. */
-final class NativeSerialPort implements SerialPort, StatefulDevice {
+/** The native 16550 (cpp/devices/serial_16550): its input, and its state for snapshots. */
+final class NativeSerialPort implements SerialInput, StatefulDevice {
     // The native format's version (Serial16550::kStateVersion); the native side checks it too.
     private static final int STATE_VERSION = 1;
 
     private final NativeHandle vm;
     private final long serial;
     private final int basePort;
-    private final int irq;
 
-    NativeSerialPort(NativeHandle vm, long serial, int basePort, int irq) {
+    NativeSerialPort(NativeHandle vm, long serial, int basePort) {
         this.vm = vm;
         this.serial = serial;
         this.basePort = basePort;
-        this.irq = irq;
     }
 
     @Override
-    public int basePort() {
-        return basePort;
-    }
-
-    @Override
-    public int irq() {
-        return irq;
-    }
-
-    @Override
-    public void sendInput(byte[] bytes) {
+    public void send(byte[] bytes) {
         vm.call(h -> NativeCore.vmm4j_serial_enqueue_input(serial, bytes, bytes.length));
     }
 

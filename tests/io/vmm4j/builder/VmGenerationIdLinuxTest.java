@@ -78,9 +78,8 @@ class VmGenerationIdLinuxTest {
             byte[] second = generationId.regenerate();
             assertFalse(Arrays.equals(first, second));
             assertTrue(Arrays.equals(second, generationId.id()), "the new id is in guest memory");
-            StopReason reason = linux.vm()
-                    .awaitStop(BOOT)
-                    .orElseThrow(() -> new AssertionError("no reboot:\n" + console.text()));
+            StopReason reason =
+                    linux.vm().awaitStop(BOOT).orElseThrow(() -> new AssertionError("no reboot:\n" + console.text()));
             String log = console.text();
             assertEquals(StopReason.Kind.SYSTEM_RESET, reason.kind(), reason + "\n" + log);
             assertEquals("VMMJ0001:00", field(log, "VMM4J-VMGENID"), "the vmgenid driver is bound:\n" + log);

@@ -59,7 +59,9 @@ class VirtioDeviceStateTest {
             FlatBinaryBoot.load(vm, BundledGuest.VIRTIO_LOOP.image());
             FlatBinaryBoot.enterProtectedMode(vm.createVcpu(0));
             Map<String, DeviceSnapshot> fresh = byName(vm.snapshotDevices());
-            assertTrue(fresh.keySet().containsAll(List.of("com1", "disk", "console")), fresh.keySet().toString());
+            assertTrue(
+                    fresh.keySet().containsAll(List.of("com1", "disk", "console")),
+                    fresh.keySet().toString());
             vm.start();
 
             await(() -> counter(vm) >= 20, "the guest to complete 20 request pairs", uart);
@@ -67,7 +69,8 @@ class VirtioDeviceStateTest {
             long atPause = counter(vm);
             List<DeviceSnapshot> saved = vm.snapshotDevices();
             assertFalse(
-                    Arrays.equals(fresh.get("disk").state(), byName(saved).get("disk").state()),
+                    Arrays.equals(
+                            fresh.get("disk").state(), byName(saved).get("disk").state()),
                     "a running disk's state differs from a fresh one's");
 
             vm.restoreDevices(List.copyOf(fresh.values())); // every device back to power-on
@@ -89,7 +92,8 @@ class VirtioDeviceStateTest {
 
             // The last request pair's sector holds its pattern on the host.
             long last = pairs - 1;
-            byte[] sector = Arrays.copyOfRange(Files.readAllBytes(disk), (int) (last % 64) * 512, (int) (last % 64 + 1) * 512);
+            byte[] sector =
+                    Arrays.copyOfRange(Files.readAllBytes(disk), (int) (last % 64) * 512, (int) (last % 64 + 1) * 512);
             for (int i = 0; i < 512; i++) assertEquals((byte) (last * 7 + i), sector[i], "byte " + i);
         }
     }
@@ -100,7 +104,8 @@ class VirtioDeviceStateTest {
 
     private static Map<String, DeviceSnapshot> byName(List<DeviceSnapshot> snapshots) {
         return snapshots.stream()
-                .collect(Collectors.toMap(DeviceSnapshot::deviceName, s -> s, (a, b) -> a, java.util.LinkedHashMap::new));
+                .collect(Collectors.toMap(
+                        DeviceSnapshot::deviceName, s -> s, (a, b) -> a, java.util.LinkedHashMap::new));
     }
 
     private static void assertSameStates(List<DeviceSnapshot> expected, List<DeviceSnapshot> actual) {
@@ -116,7 +121,8 @@ class VirtioDeviceStateTest {
             throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what + ": " + text(uart));
+            if (System.nanoTime() > deadline)
+                throw new AssertionError("timed out waiting for " + what + ": " + text(uart));
             Thread.sleep(2);
         }
     }
