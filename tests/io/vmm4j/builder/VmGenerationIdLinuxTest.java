@@ -42,14 +42,17 @@ class VmGenerationIdLinuxTest {
             "mount -t proc proc /proc",
             "mount -t sysfs sysfs /sys",
             "mount -t devtmpfs devtmpfs /dev",
-            // Every uevent from now on; the vmgenid driver's marks the id change.
-            "uevent sh -c '[ \"$NEW_VMGENID\" = 1 ] && echo \"VMM4J-UEVENT $ACTION $DEVPATH\" && touch /tmp/changed' &",
+            // Every uevent from now on; the vmgenid driver's (NEW_VMGENID=1) marks the id change.
+            "uevent sh -c 'echo \"VMM4J-UEVENT $ACTION $DEVPATH NEW_VMGENID=$NEW_VMGENID\";"
+                    + " [ \"$NEW_VMGENID\" = 1 ] && touch /tmp/changed' &",
             "echo \"VMM4J-VMGENID $(ls /sys/bus/acpi/drivers/vmgenid | grep VMMJ0001)\"",
-            "echo \"VMM4J-GED $(ls /sys/bus/platform/drivers/ged | grep ACPI0013)\"",
+            "echo \"VMM4J-GED $(ls /sys/bus/platform/drivers/acpi-ged | grep ACPI0013)\"",
+            "echo \"VMM4J-GED-IRQ-BEFORE $(grep -i ged /proc/interrupts | tr -s ' ')\"",
             "sleep 1", // the uevent listener is up
             "echo VMM4J-READY",
-            "end=$(($(date +%s) + 60))",
+            "end=$(($(date +%s) + 30))",
             "while [ ! -f /tmp/changed ] && [ $(date +%s) -lt $end ]; do sleep 0.1; done",
+            "echo \"VMM4J-GED-IRQ-AFTER $(grep -i ged /proc/interrupts | tr -s ' ')\"",
             "echo VMM4J-DONE",
             "reboot -f",
             "");
@@ -85,7 +88,7 @@ class VmGenerationIdLinuxTest {
             assertEquals("VMMJ0001:00", field(log, "VMM4J-VMGENID"), "the vmgenid driver is bound:\n" + log);
             assertEquals("ACPI0013:00", field(log, "VMM4J-GED"), "evged is bound:\n" + log);
             assertTrue(
-                    log.contains("VMM4J-UEVENT change /devices/LNXSYSTM:00/LNXSYBUS:00/VMMJ0001:00\n"),
+                    log.contains("VMM4J-UEVENT change /devices/LNXSYSTM:00/LNXSYBUS:00/VMMJ0001:00 NEW_VMGENID=1\n"),
                     "the driver saw the new id after the notification:\n" + log);
             assertTrue(log.contains("VMM4J-DONE\n"), log);
             assertFalse(log.contains("Call Trace"), log);
