@@ -22,6 +22,7 @@ module io.vmm4j {
     exports io.vmm4j.arch.x86.multiboot;
     exports io.vmm4j.devices.legacy;
     exports io.vmm4j.devices.qemu;
+    exports io.vmm4j.devices.state;
     exports io.vmm4j.devices.virtio;
     exports io.vmm4j.guests;
     exports io.vmm4j.sandbox.agent; // the guest agent's client; its wire format (sandbox.agent.wire) stays inside

@@ -1,5 +1,7 @@
 #include "devices/serial_16550.h"
 
+#include "common/state_buffer.h"
+
 namespace vmm4j {
 
 namespace {
@@ -157,6 +159,67 @@ void Serial16550::enqueue_input(const uint8_t* bytes, size_t length) {
     std::lock_guard<std::mutex> lock(mutex_);
     for (size_t i = 0; i < length; ++i) receive(bytes[i]);
     update_interrupt();
+}
+
+}  // namespace vmm4j
+
+namespace vmm4j {
+
+std::vector<uint8_t> Serial16550::save_state() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    StateWriter out;
+    out.u32(kStateVersion);
+    out.u8(interrupt_enable_);
+    out.u8(line_control_);
+    out.u8(modem_control_);
+    out.u8(scratch_);
+    out.u8(divisor_low_);
+    out.u8(divisor_high_);
+    out.u8(fifo_enabled_ ? 1 : 0);
+    out.u8(overrun_ ? 1 : 0);
+    out.u8(transmitter_interrupt_pending_ ? 1 : 0);
+    const std::vector<uint8_t> fifo(input_.begin(), input_.end());
+    out.bytes(fifo.data(), fifo.size());
+    return out.data();
+}
+
+void Serial16550::restore_state(const uint8_t* data, size_t size) {
+    StateReader in("16550 UART", data, size);
+    const uint32_t version = in.u32("version");
+    if (version != kStateVersion) {
+        in.refuse(
+            0, "version " + std::to_string(version) + " is not supported (only " + std::to_string(kStateVersion) + ")");
+    }
+    size_t at = in.offset();
+    const uint8_t interrupt_enable = in.u8("IER");
+    if (interrupt_enable & 0xf0) in.refuse(at, "IER has reserved bits set");
+    const uint8_t line_control = in.u8("LCR");
+    at = in.offset();
+    const uint8_t modem_control = in.u8("MCR");
+    if (modem_control & 0xe0) in.refuse(at, "MCR has reserved bits set");
+    const uint8_t scratch = in.u8("SCR");
+    const uint8_t divisor_low = in.u8("DLL");
+    const uint8_t divisor_high = in.u8("DLM");
+    const bool fifo_enabled = in.flag("FIFO enabled");
+    const bool overrun = in.flag("overrun");
+    const bool transmitter_pending = in.flag("THR-empty interrupt pending");
+    const std::vector<uint8_t> fifo = in.bytes("receive FIFO", kInputCapacity);
+    in.finish();
+
+    std::lock_guard<std::mutex> lock(mutex_);
+    interrupt_enable_ = interrupt_enable;
+    line_control_ = line_control;
+    modem_control_ = modem_control;
+    scratch_ = scratch;
+    divisor_low_ = divisor_low;
+    divisor_high_ = divisor_high;
+    fifo_enabled_ = fifo_enabled;
+    overrun_ = overrun;
+    transmitter_interrupt_pending_ = transmitter_pending;
+    input_.assign(fifo.begin(), fifo.end());
+    // The line's level follows from the registers, as after every access.
+    irq_asserted_ = (interrupt_identification() & kIirNone) == 0;
+    if (irq_) irq_->set_level(irq_asserted_);
 }
 
 }  // namespace vmm4j

@@ -28,6 +28,14 @@ public:
     bool flush_output(AccessContext& context) override;
     void enqueue_input(const uint8_t* bytes, size_t length);
 
+    // Every register, the receive FIFO and the interrupt state, versioned (kStateVersion); exact:
+    // restoring and saving again gives the same bytes. restore_state() throws InvalidArgument
+    // naming the offset, and changes nothing, on malformed bytes; it drives the interrupt line to
+    // the level the registers call for (restore the in-kernel irqchip afterwards, and it keeps its own view).
+    static constexpr uint32_t kStateVersion = 1;
+    std::vector<uint8_t> save_state();
+    void restore_state(const uint8_t* data, size_t size);
+
     static constexpr uint64_t kPortCount = 8;
     // Input beyond this is dropped and reported as an overrun, as a real FIFO does.
     static constexpr size_t kInputCapacity = 4096;

@@ -108,6 +108,13 @@ void unpack_segment(const int64_t* block, kvm_segment& s) {
     s.unusable = (a >> kSegmentUnusableBit) & 1;
 }
 
+// Copies what fits of a saved state and returns its full length.
+int64_t copy_state(const std::vector<uint8_t>& state, int8_t* buffer, int32_t capacity) {
+    const size_t copied = std::min<size_t>(state.size(), static_cast<size_t>(capacity));
+    if (copied > 0) std::memcpy(buffer, state.data(), copied);
+    return static_cast<int64_t>(state.size());
+}
+
 VirtioDevice& virtio_of(int64_t handle) { return *reinterpret_cast<VirtioDevice*>(handle); }
 
 uint32_t gsi_of(const char* operation, int32_t gsi) {
@@ -236,13 +243,29 @@ int64_t vmm4j_serial_enqueue_input(int64_t serial, const int8_t* bytes, int32_t 
     });
 }
 
+int64_t vmm4j_serial_save_state(int64_t serial, int8_t* buffer, int32_t capacity) {
+    return guarded(__func__, [&] {
+        check_length("serial state", capacity);
+        return copy_state(reinterpret_cast<Serial16550*>(serial)->save_state(), buffer, capacity);
+    });
+}
+
+int64_t vmm4j_serial_restore_state(int64_t serial, const int8_t* state, int32_t length) {
+    return guarded(__func__, [&] {
+        check_length("serial state", length);
+        reinterpret_cast<Serial16550*>(serial)->restore_state(reinterpret_cast<const uint8_t*>(state),
+                                                              static_cast<size_t>(length));
+        return int64_t(0);
+    });
+}
+
 int64_t vmm4j_vm_pause(int64_t vm, int64_t timeout_millis) {
-    return guarded(__func__, [&] { return int64_t(machine_of(vm).control().pause(timeout_millis) ? 1 : 0); });
+    return guarded(__func__, [&] { return int64_t(machine_of(vm).pause(timeout_millis) ? 1 : 0); });
 }
 
 int64_t vmm4j_vm_resume(int64_t vm) {
     return guarded(__func__, [&] {
-        machine_of(vm).control().resume();
+        machine_of(vm).resume();
         return int64_t(0);
     });
 }
@@ -625,6 +648,21 @@ int64_t vmm4j_virtio_console_input(int64_t device, const int8_t* bytes, int32_t 
     });
 }
 
+int64_t vmm4j_virtio_save_state(int64_t device, int8_t* buffer, int32_t capacity) {
+    return guarded(__func__, [&] {
+        check_length("virtio state", capacity);
+        return copy_state(virtio_of(device).save_state(), buffer, capacity);
+    });
+}
+
+int64_t vmm4j_virtio_restore_state(int64_t device, const int8_t* state, int32_t length) {
+    return guarded(__func__, [&] {
+        check_length("virtio state", length);
+        virtio_of(device).restore_state(reinterpret_cast<const uint8_t*>(state), static_cast<size_t>(length));
+        return int64_t(0);
+    });
+}
+
 int64_t vmm4j_virtio_notify(int64_t device, int32_t queue) {
     return guarded(__func__, [&] {
         if (queue < 0 || queue > 0xffff) throw_invalid("virtio notify", "queue " + std::to_string(queue));
@@ -671,12 +709,6 @@ void check_bitmap(const GuestMemory& memory, int32_t words) {
     }
 }
 
-int64_t copy_state(const std::vector<uint8_t>& state, int8_t* buffer, int32_t capacity) {
-    if (capacity >= 0 && state.size() <= static_cast<size_t>(capacity)) {
-        std::memcpy(buffer, state.data(), state.size());
-    }
-    return static_cast<int64_t>(state.size());
-}
 }  // namespace
 
 int64_t vmm4j_vm_add_memory_file(int64_t vm, int64_t guest_address, int64_t size, const char* path,

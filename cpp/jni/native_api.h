@@ -55,6 +55,10 @@ int64_t vmm4j_vm_add_null_device(int64_t vm, int32_t space, int64_t base, int64_
 // in batches to sink `sink_key`; a failing sink is reported as a failure of device `device_key`.
 int64_t vmm4j_vm_add_serial(int64_t vm, int32_t space, int64_t base, int32_t irq, int32_t device_key, int32_t sink_key);
 int64_t vmm4j_serial_enqueue_input(int64_t serial, const int8_t* bytes, int32_t length);
+// Device state (Serial16550::save_state): copies up to `capacity` bytes and returns the full
+// length; call again with a larger buffer when it is more than `capacity`.
+int64_t vmm4j_serial_save_state(int64_t serial, int8_t* buffer, int32_t capacity);
+int64_t vmm4j_serial_restore_state(int64_t serial, const int8_t* state, int32_t length);
 // 1 when every running vCPU parked, 0 on timeout.
 int64_t vmm4j_vm_pause(int64_t vm, int64_t timeout_millis);
 int64_t vmm4j_vm_resume(int64_t vm);
@@ -142,6 +146,9 @@ int64_t vmm4j_virtio_needs_reset(int64_t device);
 int64_t vmm4j_virtio_failure(int64_t device, int8_t* buffer, int32_t capacity);
 // Returns the number of bytes accepted (the input buffer is bounded).
 int64_t vmm4j_virtio_console_input(int64_t device, const int8_t* bytes, int32_t offset, int32_t length);
+// Device state (VirtioDevice::save_state), returned as vmm4j_serial_save_state returns it.
+int64_t vmm4j_virtio_save_state(int64_t device, int8_t* buffer, int32_t capacity);
+int64_t vmm4j_virtio_restore_state(int64_t device, const int8_t* state, int32_t length);
 // Test and benchmark hooks: ring a queue's doorbell; wait for the interrupt eventfd (1, or 0 on
 // timeout; only without the in-kernel irqchip, which would consume it).
 int64_t vmm4j_virtio_notify(int64_t device, int32_t queue);

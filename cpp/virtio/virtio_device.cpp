@@ -49,10 +49,115 @@ void VirtioDevice::activate(const std::vector<QueueConfig>& queues, uint64_t fea
     failure_.clear();
     needs_reset_ = false;
     active_ = true;
-    // Buffers made available before DRIVER_OK get served now.
+    kick();  // buffers made available before DRIVER_OK get served now
+}
+
+void VirtioDevice::kick() noexcept {
+    if (!active_ || quiesced_) return;  // unquiesce() kicks
     for (auto& slot : slots_) {
         if (slot->queue) slot->doorbell.signal();
     }
+}
+
+std::vector<uint8_t> VirtioDevice::save_state() const {
+    std::lock_guard<std::mutex> guard(mutex_);  // waits for a request in progress
+    StateWriter out;
+    out.u32(kStateVersion);
+    out.u16(static_cast<uint16_t>(slots_.size()));
+    out.u8(active_ ? 1 : 0);
+    out.u8(needs_reset_ ? 1 : 0);
+    out.u32(isr_.load());
+    out.u64(features_);
+    out.text(failure_);
+    for (const auto& slot : slots_) {
+        out.u8(slot->queue ? 1 : 0);
+        if (!slot->queue) continue;
+        const QueueConfig& config = slot->queue->config();
+        out.u16(config.size);
+        out.u64(config.descriptor_table);
+        out.u64(config.avail_ring);
+        out.u64(config.used_ring);
+        const SplitQueue::Position position = slot->queue->position();
+        out.u16(position.next_avail);
+        out.u16(position.next_used);
+        out.u16(position.signalled_used);
+        out.u8(position.signalled_valid ? 1 : 0);
+    }
+    save_device(out);
+    return out.data();
+}
+
+void VirtioDevice::restore_state(const uint8_t* data, size_t size) {
+    constexpr size_t kMaxFailureBytes = 4096;
+    std::lock_guard<std::mutex> guard(mutex_);
+    StateReader in(name_, data, size);
+    const uint32_t version = in.u32("version");
+    if (version != kStateVersion) {
+        in.refuse(
+            0, "version " + std::to_string(version) + " is not supported (only " + std::to_string(kStateVersion) + ")");
+    }
+    const size_t count_at = in.offset();
+    const uint16_t count = in.u16("queue count");
+    if (count != slots_.size()) {
+        in.refuse(count_at, std::to_string(count) + " queues, but the device has " + std::to_string(slots_.size()));
+    }
+    const size_t flags_at = in.offset();
+    const bool active = in.flag("active");
+    const bool needs_reset = in.flag("needs reset");
+    if (active && needs_reset) in.refuse(flags_at, "active and needing a reset at once");
+    const size_t isr_at = in.offset();
+    const uint32_t isr = in.u32("interrupt status");
+    if ((isr & ~(kInterruptUsedBuffer | kInterruptConfigChange)) != 0) {
+        in.refuse(isr_at, "interrupt status " + std::to_string(isr) + " has undefined bits");
+    }
+    const uint64_t features = in.u64("features");
+    std::string failure = in.text("failure", kMaxFailureBytes);
+    const bool event_idx = (features & kFeatureEventIdx) != 0;
+    const bool indirect = (features & kFeatureIndirectDesc) != 0;
+    std::vector<std::optional<SplitQueue>> built(slots_.size());
+    for (size_t i = 0; i < slots_.size(); ++i) {
+        const size_t queue_at = in.offset();
+        if (!in.flag("queue present")) continue;
+        if (!active) in.refuse(queue_at, "queue " + std::to_string(i) + " is set up on an inactive device");
+        QueueConfig config;
+        config.size = in.u16("queue size");
+        config.descriptor_table = in.u64("descriptor table");
+        config.avail_ring = in.u64("driver area");
+        config.used_ring = in.u64("device area");
+        SplitQueue::Position position;
+        position.next_avail = in.u16("next_avail");
+        position.next_used = in.u16("next_used");
+        position.signalled_used = in.u16("signalled used index");
+        position.signalled_valid = in.flag("signalled used index valid");
+        try {
+            built[i].emplace(memory_, config, event_idx, indirect);  // the same checks as activate()
+            built[i]->restore(position);
+        } catch (const CoreError& error) {
+            in.refuse(queue_at, "queue " + std::to_string(i) + ": " + error.what());
+        }
+    }
+    const std::function<void()> commit_device = restore_device(in);
+    in.finish();
+    // Everything is read and checked: commit.
+    for (size_t i = 0; i < slots_.size(); ++i) slots_[i]->queue = std::move(built[i]);
+    active_ = active;
+    features_ = features;
+    failure_ = std::move(failure);
+    needs_reset_ = needs_reset;
+    isr_ = isr;
+    commit_device();
+    kick();  // the driver may have made buffers available that were not served yet
+}
+
+void VirtioDevice::quiesce() {
+    std::lock_guard<std::mutex> guard(mutex_);  // waits for a request in progress
+    quiesced_ = true;
+}
+
+void VirtioDevice::unquiesce() {
+    std::lock_guard<std::mutex> guard(mutex_);
+    quiesced_ = false;
+    kick();  // doorbells rung while quiesced were consumed unserved
 }
 
 void VirtioDevice::reset() {
@@ -101,7 +206,8 @@ void VirtioDevice::QueueSlot::on_ready() noexcept {
 
 void VirtioDevice::serve(QueueSlot& slot) noexcept {
     std::lock_guard<std::mutex> guard(mutex_);
-    if (!active_ || !slot.queue) return;  // notified before DRIVER_OK, after a reset, or broken
+    // Notified before DRIVER_OK, after a reset, broken, or quiesced (unquiesce() rings again).
+    if (!active_ || !slot.queue || quiesced_) return;
     try {
         process(slot.index);
     } catch (const std::exception& error) {

@@ -2,12 +2,14 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "common/state_buffer.h"
 #include "kvm/event_fd.h"
 #include "virtio/event_routes.h"
 #include "virtio/io_thread.h"
@@ -55,6 +57,23 @@ public:
     void limit_queue_size(uint16_t max) noexcept { queue_max_size_ = max; }
     uint16_t queue_max_size() const noexcept { return queue_max_size_; }
 
+    // The device's state, versioned (kStateVersion): active or not, features, ISR, needs-reset
+    // and failure, each queue's rings and position, and the device's own fields. Exact: restoring
+    // it and saving again gives the same bytes.
+    static constexpr uint32_t kStateVersion = 1;
+    std::vector<uint8_t> save_state() const;
+    // Replaces the whole state, as a reset followed by the saved history would. Ring addresses are
+    // checked against guest memory as at activate(); queues resume at their saved positions.
+    // Throws InvalidArgument naming the byte offset, and changes nothing, when the bytes are
+    // malformed. Guest memory must already hold the rings: active queues are served at once.
+    void restore_state(const uint8_t* data, size_t size);
+
+    // Quiescing, for a snapshot: quiesce() returns once a request in progress has completed, and
+    // no queue is served until unquiesce(), which then serves whatever the driver made available
+    // meanwhile. Activate, reset and restore still work while quiesced.
+    void quiesce();
+    void unquiesce();
+
     // Test and benchmark hooks: ring a queue's doorbell as the guest's QueueNotify would, and
     // wait for the interrupt eventfd (only meaningful without the in-kernel irqchip, where KVM
     // does not consume it).
@@ -65,6 +84,16 @@ protected:
     // Serves queue `index`; called on the I/O thread with the lock held, the device active.
     virtual void process(uint16_t index) = 0;
     virtual void on_reset() {}
+    // The device's own fields in its state; called with the lock held. restore_device() must
+    // read everything save_device() wrote and may change the device only after reading it all
+    // (it commits from a lambda it returns, which must not throw).
+    virtual void save_device(StateWriter&) const {}
+    virtual std::function<void()> restore_device(StateReader&) {
+        return [] {};
+    }
+    // Wakes the I/O thread for every active queue, as after DRIVER_OK; called with the lock held.
+    virtual void kick() noexcept;
+    bool quiesced() const noexcept { return quiesced_; }
 
     // Pops every available chain of queue `index` and hands it to `handle`, which returns
     // nullptr and sets the used length, or a description of why the chain is unacceptable
@@ -114,6 +143,7 @@ private:
     mutable std::mutex mutex_;
     // Guarded by mutex_.
     bool active_ = false;
+    bool quiesced_ = false;
     uint64_t features_ = 0;
     std::string failure_;
     Chain chain_;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "virtio/event_routes.h"
@@ -23,10 +24,20 @@ public:
     // Takes ownership; the device lives until the hub goes.
     virtio::VirtioDevice& add(std::unique_ptr<virtio::VirtioDevice> device);
 
+    // Quiesces every device (VirtioDevice::quiesce): returns once no request is in progress, and
+    // no queue is served until resume(). Machine::pause() calls it, so a paused VM's device state
+    // and guest memory agree, as a snapshot needs. Refused on the I/O thread (a console output
+    // callback), which would wait for itself.
+    void pause();
+    void resume();
+
 private:
     std::unique_ptr<GuestAccess> memory_;
     std::unique_ptr<virtio::EventRoutes> routes_;
+    std::mutex mutex_;
+    // Guarded by mutex_.
     std::vector<std::unique_ptr<virtio::VirtioDevice>> devices_;
+    bool paused_ = false;
     IoThread io_;  // declared last, so stopped and joined before the devices go
 };
 

@@ -123,4 +123,17 @@ std::unique_ptr<IrqLine> Machine::irq_line(uint32_t gsi) {
     return std::make_unique<KvmIrqLine>(vm_, gsi);
 }
 
+bool Machine::pause(int64_t timeout_millis) {
+    const bool parked = control_.pause(timeout_millis);
+    // Then the devices: with no vCPU to notify them, the last request in progress completes and
+    // device state and guest memory agree until resume().
+    if (virtio_) virtio_->pause();
+    return parked;
+}
+
+void Machine::resume() {
+    if (virtio_) virtio_->resume();
+    control_.resume();
+}
+
 }  // namespace vmm4j

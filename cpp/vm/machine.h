@@ -48,6 +48,10 @@ public:
 
     // Pause and stop, callable from any thread.
     RunControl& control() noexcept { return control_; }
+    // pause() returns once every vCPU inside a managed run() is parked (false on timeout) and the
+    // virtio devices are quiesced (VirtioHub::pause); resume() lets both go on.
+    bool pause(int64_t timeout_millis);
+    void resume();
 
 private:
     size_t vcpu_mmap_size_;

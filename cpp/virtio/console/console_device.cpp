@@ -31,10 +31,29 @@ void ConsoleDevice::on_reset() {
     // Pending input survives a reset: it was addressed to the port, not to one driver instance.
 }
 
+void ConsoleDevice::save_device(StateWriter& out) const {
+    std::lock_guard<std::mutex> guard(input_mutex_);
+    const std::vector<uint8_t> pending(input_.begin(), input_.end());
+    out.bytes(pending.data(), pending.size());
+}
+
+std::function<void()> ConsoleDevice::restore_device(StateReader& in) {
+    std::vector<uint8_t> pending = in.bytes("console input", kInputCapacity);
+    return [this, pending = std::move(pending)] {
+        std::lock_guard<std::mutex> guard(input_mutex_);
+        input_.assign(pending.begin(), pending.end());
+    };
+}
+
+void ConsoleDevice::kick() noexcept {
+    VirtioDevice::kick();
+    if (active() && !quiesced()) input_event_.signal();
+}
+
 void ConsoleDevice::InputReady::on_ready() noexcept {
     device->input_event_.consume();
     std::lock_guard<std::mutex> guard(device->lock());
-    if (!device->active()) return;  // delivered after DRIVER_OK
+    if (!device->active() || device->quiesced()) return;  // delivered after DRIVER_OK, or by kick()
     try {
         device->deliver_input();
     } catch (const std::exception& error) {

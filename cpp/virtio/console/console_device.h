@@ -33,6 +33,10 @@ public:
 protected:
     void process(uint16_t index) override;
     void on_reset() override;
+    // The input not yet delivered to the guest.
+    void save_device(StateWriter& out) const override;
+    std::function<void()> restore_device(StateReader& in) override;
+    void kick() noexcept override;
 
 private:
     struct InputReady final : IoHandler {
@@ -42,7 +46,7 @@ private:
     void deliver_input();
 
     OutputSink output_;
-    std::mutex input_mutex_;
+    mutable std::mutex input_mutex_;
     std::deque<uint8_t> input_;  // guarded by input_mutex_
     EventFd input_event_;
     InputReady input_ready_;

@@ -34,7 +34,7 @@ uint16_t load_acquire(const uint8_t* address) noexcept {
 }  // namespace
 
 SplitQueue::SplitQueue(const GuestAccess& memory, const QueueConfig& config, bool event_idx, bool indirect)
-    : memory_(&memory), size_(config.size), event_idx_(event_idx), indirect_(indirect) {
+    : memory_(&memory), config_(config), size_(config.size), event_idx_(event_idx), indirect_(indirect) {
     if (size_ == 0 || size_ > kMaxQueueSize || (size_ & (size_ - 1)) != 0) {
         throw_invalid("virtqueue setup", "queue size " + std::to_string(size_) + " is not a power of 2 up to 32768");
     }
@@ -43,6 +43,18 @@ SplitQueue::SplitQueue(const GuestAccess& memory, const QueueConfig& config, boo
     used_ = ring(memory, "device area", config.used_ring, used_ring_bytes(size_), 4);
     used_address_ = config.used_ring;
     // A queue starts at index 0 on both rings (§2.7.13, §2.7.14); the driver zeroed them.
+}
+
+void SplitQueue::restore(const Position& position) {
+    if (static_cast<uint16_t>(position.next_avail - position.next_used) > size_) {
+        throw_invalid("virtqueue restore", "next_avail " + std::to_string(position.next_avail) + " is more than " +
+                                               std::to_string(size_) + " entries ahead of next_used " +
+                                               std::to_string(position.next_used));
+    }
+    next_avail_ = position.next_avail;
+    next_used_ = position.next_used;
+    signalled_used_ = position.signalled_used;
+    signalled_valid_ = position.signalled_valid;
 }
 
 uint16_t SplitQueue::avail_index() const noexcept { return load_acquire(avail_ + 2); }

@@ -48,12 +48,27 @@ public:
     const std::string& error() const noexcept { return error_; }
     uint16_t next_avail() const noexcept { return next_avail_; }
     uint16_t next_used() const noexcept { return next_used_; }
+    const QueueConfig& config() const noexcept { return config_; }
+
+    // Where the device is in the rings: what a snapshot must carry for the queue to resume
+    // exactly, the EVENT_IDX shadow of the last interrupt included.
+    struct Position {
+        uint16_t next_avail = 0;
+        uint16_t next_used = 0;
+        uint16_t signalled_used = 0;
+        bool signalled_valid = false;
+    };
+    Position position() const noexcept { return {next_avail_, next_used_, signalled_used_, signalled_valid_}; }
+    // Resumes at a saved position instead of at index 0. Throws InvalidArgument when more chains
+    // would be in flight than the queue holds.
+    void restore(const Position& position);
 
 private:
     uint16_t avail_index() const noexcept;
     void mark_used_ring_dirty() const noexcept;
 
     const GuestAccess* memory_;  // a pointer, so queues can be moved and assigned
+    QueueConfig config_;
     uint16_t size_;
     bool event_idx_;
     bool indirect_;

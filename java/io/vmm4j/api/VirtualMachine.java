@@ -77,7 +77,11 @@ public interface VirtualMachine extends AutoCloseable {
      */
     void requestStop(StopReason reason);
 
-    /** Returns once every vCPU is parked. */
+    /**
+     * Returns once every vCPU is parked and the virtio devices are quiesced: a request in progress
+     * has completed and no queue is served until {@link #resume()}, so device state and guest memory
+     * agree, as a snapshot needs.
+     */
     void pause();
 
     void resume();
@@ -93,10 +97,17 @@ public interface VirtualMachine extends AutoCloseable {
     /** Waits for the VM to stop by itself or by {@link #stop()}; empty on timeout. */
     Optional<StopReason> awaitStop(Duration timeout) throws InterruptedException;
 
-    /** The state of every {@link StatefulDevice}, taken while the VM is not running. */
+    /**
+     * The state of every {@link StatefulDevice}, taken while the VM is not running: Java devices that
+     * implement it, serial ports and virtio devices (registers and queues).
+     */
     List<DeviceSnapshot> snapshotDevices();
 
-    /** Restores devices by name; every snapshot must name a {@link StatefulDevice} of this VM. */
+    /**
+     * Restores devices by name; every snapshot must name a {@link StatefulDevice} of this VM. Guest
+     * memory must already hold what the devices refer to (virtio rings): restored queues are served
+     * at once unless the VM is paused.
+     */
     void restoreDevices(List<DeviceSnapshot> snapshots);
 
     /**

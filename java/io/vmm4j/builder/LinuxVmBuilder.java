@@ -7,6 +7,7 @@ import io.vmm4j.api.VirtualMachine;
 import io.vmm4j.api.VmConfig;
 import io.vmm4j.arch.x86.MemoryLayout;
 import io.vmm4j.arch.x86.VirtioMmioKernelParameters;
+import io.vmm4j.arch.x86.VmGenerationId;
 import io.vmm4j.arch.x86.acpi.AcpiTables;
 import io.vmm4j.arch.x86.boot.CommandLine;
 import io.vmm4j.arch.x86.boot.KernelLoader;
@@ -41,6 +42,7 @@ public final class LinuxVmBuilder {
     private BzImageMode bzImageMode = BzImageMode.DECOMPRESS_ON_HOST;
     private boolean pvh;
     private boolean virtioOnCommandLine;
+    private boolean vmGenerationId = true;
     private OutputStream console = OutputStream.nullOutputStream();
     private final List<VirtioDeviceConfig> virtioDevices = new ArrayList<>();
     private ParsedKernel parsedKernel; // kept by checkInputs: decompressing again would be wasted
@@ -96,6 +98,16 @@ public final class LinuxVmBuilder {
         return this;
     }
 
+    /**
+     * Whether the VM has a VM Generation ID (on by default): an ACPI device that Linux 5.18 and later
+     * reseed their RNG from when {@link VmGenerationId#regenerate()} changes it, as a restore or clone
+     * should. It takes GSI {@link MemoryLayout#GED_IRQ} and the page at {@link MemoryLayout#VMGENID_ADDRESS}.
+     */
+    public LinuxVmBuilder vmGenerationId(boolean vmGenerationId) {
+        this.vmGenerationId = vmGenerationId;
+        return this;
+    }
+
     /** Where COM1's output goes. */
     public LinuxVmBuilder console(OutputStream console) {
         this.console = Objects.requireNonNull(console, "console");
@@ -138,6 +150,7 @@ public final class LinuxVmBuilder {
                         .build())
                 .console(console)
                 .virtio(virtioDevices)
+                .vmGenerationId(vmGenerationId)
                 .build(hypervisor);
         VirtualMachine vm = machine.vm();
         try {
@@ -151,15 +164,20 @@ public final class LinuxVmBuilder {
             if (initrd.isPresent())
                 options = options.withInitrd(KernelLoader.loadInitrd(vm.memory(), initrd.get(), loaded));
             LinuxBootSetup.prepare(vm.memory(), loaded, options).applyTo(machine.bootVcpu());
-            return new LinuxVm(vm, machine.com1(), loaded);
+            return new LinuxVm(vm, machine.com1(), loaded, machine.vmGenerationId());
         } catch (RuntimeException e) {
             vm.close();
             throw e;
         }
     }
 
-    /** A built VM, its COM1, and what was loaded. Closing it closes the VM. */
-    public record LinuxVm(VirtualMachine vm, SerialPort console, LoadedKernel kernel) implements AutoCloseable {
+    /**
+     * A built VM, its COM1, what was loaded, and its VM Generation ID unless turned off. Closing it
+     * closes the VM.
+     */
+    public record LinuxVm(
+            VirtualMachine vm, SerialPort console, LoadedKernel kernel, Optional<VmGenerationId> vmGenerationId)
+            implements AutoCloseable {
         @Override
         public void close() {
             vm.close();

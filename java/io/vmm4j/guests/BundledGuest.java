@@ -25,6 +25,7 @@ public enum BundledGuest {
     BOOT_INFO("boot-info"),
     VIRTIO_SMOKE("virtio-smoke"),
     VIRTIO_IRQ("virtio-irq"),
+    VIRTIO_LOOP("virtio-loop"),
     /** A Multiboot v1 kernel (32-bit ELF, linked at 1 MiB) for the Multiboot loader, not a flat binary. */
     MULTIBOOT("multiboot", ".elf");
 

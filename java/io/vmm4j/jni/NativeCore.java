@@ -113,6 +113,10 @@ public final class NativeCore {
 
     public static native long vmm4j_serial_enqueue_input(long serial, @Cast("const int8_t*") byte[] bytes, int length);
 
+    public static native long vmm4j_serial_save_state(long serial, @Cast("int8_t*") byte[] buffer, int capacity);
+
+    public static native long vmm4j_serial_restore_state(long serial, @Cast("const int8_t*") byte[] state, int length);
+
     public static native long vmm4j_vm_pause(long vm, long timeoutMillis);
 
     public static native long vmm4j_vm_resume(long vm);
@@ -228,6 +232,10 @@ public final class NativeCore {
     public static native long vmm4j_virtio_needs_reset(long device);
 
     public static native long vmm4j_virtio_failure(long device, @Cast("int8_t*") byte[] buffer, int capacity);
+
+    public static native long vmm4j_virtio_save_state(long device, @Cast("int8_t*") byte[] buffer, int capacity);
+
+    public static native long vmm4j_virtio_restore_state(long device, @Cast("const int8_t*") byte[] state, int length);
 
     public static native long vmm4j_virtio_console_input(
             long device, @Cast("const int8_t*") byte[] bytes, int offset, int length);

@@ -64,6 +64,17 @@ final class KvmVirtioBackend implements VirtioBackend {
         vm.call(h -> NativeCore.vmm4j_virtio_notify(device, queue));
     }
 
+    @Override
+    public byte[] saveState() {
+        return NativeState.save(
+                buffer -> vm.call(h -> NativeCore.vmm4j_virtio_save_state(device, buffer, buffer.length)));
+    }
+
+    @Override
+    public void restoreState(byte[] state) {
+        vm.call(h -> NativeCore.vmm4j_virtio_restore_state(device, state, state.length));
+    }
+
     /** Waits for the interrupt eventfd; meaningful only without the in-kernel irqchip. */
     boolean awaitInterrupt(long timeoutMillis) {
         return vm.call(h -> NativeCore.vmm4j_virtio_wait_interrupt(device, timeoutMillis)) != 0;

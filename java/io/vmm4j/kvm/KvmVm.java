@@ -107,7 +107,7 @@ final class KvmVm implements VmBackend {
         sinkKeys.add(sinkKey);
         long serial = handle.call(
                 vm -> NativeCore.vmm4j_vm_add_serial(vm, NativeContract.SPACE_PIO, basePort, irq, deviceKey, sinkKey));
-        return bytes -> handle.call(vm -> NativeCore.vmm4j_serial_enqueue_input(serial, bytes, bytes.length));
+        return new NativeSerialPort(handle, serial, basePort); // stateful: snapshots save it
     }
 
     /** A UART's batches of output, on the vCPU thread that flushes them, to the user's stream. */

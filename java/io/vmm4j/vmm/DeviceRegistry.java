@@ -5,6 +5,7 @@ import io.vmm4j.api.StatefulDevice;
 import io.vmm4j.api.VirtioMmioSlot;
 import io.vmm4j.devices.virtio.VirtioMmioTransport;
 import io.vmm4j.vmm.backend.DeviceEndpoint;
+import io.vmm4j.vmm.backend.SerialInput;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,7 +27,8 @@ final class DeviceRegistry {
 
     record JavaDevice(String name, IoDevice device) implements Device {}
 
-    record SerialDevice(String name, int basePort, int irq) implements Device {}
+    /** A backend's serial port; its state is saved when {@code input} is a {@link StatefulDevice}. */
+    record SerialDevice(String name, int basePort, int irq, SerialInput input) implements Device {}
 
     record NullDevice(String name) implements Device {}
 
@@ -91,6 +93,7 @@ final class DeviceRegistry {
             Object model = null;
             if (device instanceof JavaDevice java) model = java.device();
             if (device instanceof VirtioDevice virtio) model = virtio.transport();
+            if (device instanceof SerialDevice serial) model = serial.input();
             if (model instanceof StatefulDevice state) stateful.put(name, state);
         });
         return stateful;

@@ -198,7 +198,7 @@ public final class Vm implements VirtualMachine, VcpuHost {
         requireNewDevice(portName);
         int key = devices.nextKey();
         SerialInput input = backend.addSerialPort(basePort, irq, key, output);
-        devices.add(new SerialDevice(portName, basePort, irq), new SerialOutputEndpoint(portName, output));
+        devices.add(new SerialDevice(portName, basePort, irq, input), new SerialOutputEndpoint(portName, output));
         deviceRecords.add(new DeviceRecord.Serial(portName, basePort, irq));
         return new SerialPort() {
             @Override

@@ -25,9 +25,14 @@ import java.util.stream.Stream;
 public final class DebianPackages {
     public static final String META_PACKAGE = "linux-image-cloud-amd64";
     public static final String BUSYBOX_PACKAGE = "busybox-static";
+    /** Debian's generic kernel: unlike the cloud kernel it has CONFIG_VMGENID (built in). */
+    public static final String GENERIC_META_PACKAGE = "linux-image-amd64";
+
     private static final Path CACHE = Paths.get(System.getProperty("user.dir"), "target", "debian-packages");
     /** The versioned kernel package that {@link #META_PACKAGE} resolved to, once it is unpacked. */
     private static final Path KERNEL_PACKAGE_NAME = CACHE.resolve("kernel-package");
+
+    private static final Path GENERIC_KERNEL_PACKAGE_NAME = CACHE.resolve("generic-kernel-package");
 
     private static final long COMMAND_TIMEOUT_SECONDS = 600;
     private static Path vmlinuz;
@@ -46,6 +51,7 @@ public final class DebianPackages {
             System.out.println("kernel: " + kernel());
             System.out.println("kernel modules: " + kernelModules());
             System.out.println("busybox: " + busybox());
+            System.out.println("generic kernel: " + genericKernel());
         } catch (IllegalStateException e) {
             System.err.println("DebianPackages: " + e.getMessage());
             System.exit(1);
@@ -111,6 +117,33 @@ public final class DebianPackages {
         }
     }
 
+    /** The vmlinuz of Debian's generic kernel package (no modules needed), downloaded on first use. */
+    public static synchronized Path genericKernel() {
+        Path boot;
+        try {
+            Path cached = Files.isRegularFile(GENERIC_KERNEL_PACKAGE_NAME)
+                    ? CACHE.resolve(
+                            Files.readString(GENERIC_KERNEL_PACKAGE_NAME).strip())
+                    : null;
+            if (cached == null || !Files.isDirectory(cached)) {
+                String name = resolve(GENERIC_META_PACKAGE, GENERIC_DEPENDENCY);
+                cached = extracted(name);
+                Files.writeString(GENERIC_KERNEL_PACKAGE_NAME, name + "\n");
+            }
+            boot = cached.resolve("boot");
+        } catch (IOException e) {
+            throw new IllegalStateException(
+                    "cannot record the generic kernel package in " + GENERIC_KERNEL_PACKAGE_NAME + ": " + e, e);
+        }
+        try (Stream<Path> files = Files.list(boot)) {
+            return files.filter(p -> p.getFileName().toString().startsWith("vmlinuz-"))
+                    .findFirst()
+                    .orElseThrow(() -> new IllegalStateException(boot + " holds no vmlinuz-*"));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot list " + boot + ": " + e, e);
+        }
+    }
+
     /** Debian's statically linked busybox, from busybox-static. */
     public static Path busybox() {
         Path busybox = extracted(BUSYBOX_PACKAGE).resolve("bin/busybox");
@@ -139,20 +172,32 @@ public final class DebianPackages {
 
     /** linux-image-cloud-amd64 depends on the versioned package, e.g. linux-image-6.1.0-50-cloud-amd64. */
     private static String resolvePackage() {
-        Optional<String> name = dependencyOf(run(CACHE, "apt-cache", "depends", META_PACKAGE).output);
+        return resolve(META_PACKAGE, CLOUD_DEPENDENCY);
+    }
+
+    private static final Pattern CLOUD_DEPENDENCY = Pattern.compile("Depends:\\s*(linux-image-\\d[^\\s]*-cloud-amd64)");
+    /** e.g. linux-image-6.1.0-57-amd64: a number right before -amd64, so never a -cloud-amd64 package. */
+    private static final Pattern GENERIC_DEPENDENCY =
+            Pattern.compile("Depends:\\s*(linux-image-\\d[^\\s]*\\d-amd64)(?:\\s|$)");
+
+    private static String resolve(String metaPackage, Pattern dependency) {
+        Optional<String> name = dependencyOf(run(CACHE, "apt-cache", "depends", metaPackage).output, dependency);
         if (name.isEmpty()) {
             // An empty or stale package list: update it once and ask again.
             Result update = run(CACHE, "apt-get", "update");
             if (update.exitCode != 0) throw unreachable("apt-get update", update);
-            name = dependencyOf(run(CACHE, "apt-cache", "depends", META_PACKAGE).output);
+            name = dependencyOf(run(CACHE, "apt-cache", "depends", metaPackage).output, dependency);
         }
-        return name.orElseThrow(() -> new IllegalStateException("apt-cache knows no kernel package that " + META_PACKAGE
+        return name.orElseThrow(() -> new IllegalStateException("apt-cache knows no kernel package that " + metaPackage
                 + " depends on; is this a Debian host with the main component in its sources?"));
     }
 
     static Optional<String> dependencyOf(String aptCacheDepends) {
-        Matcher match = Pattern.compile("Depends:\\s*(linux-image-\\d[^\\s]*-cloud-amd64)")
-                .matcher(aptCacheDepends);
+        return dependencyOf(aptCacheDepends, CLOUD_DEPENDENCY);
+    }
+
+    private static Optional<String> dependencyOf(String aptCacheDepends, Pattern dependency) {
+        Matcher match = dependency.matcher(aptCacheDepends);
         return match.find() ? Optional.of(match.group(1)) : Optional.empty();
     }
 

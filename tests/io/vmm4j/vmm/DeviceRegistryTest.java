@@ -32,7 +32,7 @@ class DeviceRegistryTest {
         registry.add(new JavaDevice("a", ZERO), new IoDeviceEndpoint("a", ZERO));
         registry.add(new NullDevice("post-code")); // served natively: no key
         assertEquals(1, registry.nextKey());
-        registry.add(new SerialDevice("com1", 0x3f8, 4), new IoDeviceEndpoint("com1", ZERO));
+        registry.add(new SerialDevice("com1", 0x3f8, 4, bytes -> {}), new IoDeviceEndpoint("com1", ZERO));
         assertEquals(0, registry.keyOf("a"));
         assertEquals(1, registry.keyOf("com1"));
         assertEquals(-1, registry.keyOf("post-code"));

@@ -17,7 +17,8 @@ import java.util.List;
  *   0x0000_9000  identity page tables: PML4, PDPT (0xA000), four PDs (0xB000-0xEFFF) mapping 0-4 GiB in 2 MiB pages
  *   0x0002_0000  kernel command line, at most CMDLINE_MAX_SIZE bytes with its NUL
  *   0x0009_FC00  EBDA and BIOS area, e820 reserved up to 1 MiB (the RSDP lives at 0xE0000)
- *   0x000E_0000  ACPI: the RSDP, then the other tables, up to 0x0010_0000 (in the reserved BIOS area)
+ *   0x000E_0000  ACPI: the RSDP, then the other tables, up to 0x000F_F000 (in the reserved BIOS area)
+ *   0x000F_F000  VM Generation ID: 16 bytes the guest's ACPI VGEN device points at (reserved, not RAM to Linux)
  *   0x0010_0000  kernel: a bzImage's protected-mode code here; an ELF vmlinux at its p_paddr (16 MiB for Linux)
  *       ...      initrd: page aligned, as high as min(initrd_addr_max, the top of RAM below the gap) allows
  *   0xC000_0000  MMIO gap: virtio-mmio windows, one 4 KiB page each, from here
@@ -36,8 +37,13 @@ public final class MemoryLayout {
     public static final long ACPI_RSDP_ADDRESS = 0x000E_0000L;
     /** The other ACPI tables, laid out contiguously after the RSDP (36 bytes). */
     public static final long ACPI_TABLES_START = 0x000E_0040L;
-    /** End (exclusive) of the ACPI area: the end of the legacy BIOS area at 1 MiB. */
-    public static final long ACPI_AREA_END = 0x0010_0000L;
+    /** End (exclusive) of the ACPI tables' area: the VM Generation ID's page follows. */
+    public static final long ACPI_AREA_END = 0x000F_F000L;
+    /**
+     * The 128-bit VM Generation ID (io.vmm4j.arch.x86.VmGenerationId): the last page of the legacy
+     * BIOS area, which the e820 map reserves, so the guest never uses it as RAM.
+     */
+    public static final long VMGENID_ADDRESS = 0x000F_F000L;
 
     public static final long MMIO_GAP_START = 0xC000_0000L;
     /** The most RAM the command lines accept: 1 TiB, reserved lazily (MAP_NORESERVE). */
@@ -49,11 +55,15 @@ public final class MemoryLayout {
     public static final long USER_MMIO_BASE = 0xD000_0000L;
     public static final long IOAPIC_BASE = 0xFEC0_0000L;
     public static final long LAPIC_BASE = 0xFEE0_0000L;
-    /** GSIs 5 and up go to virtio devices; 4 is COM1 and 0-3 are legacy. */
+    /** GSIs 5 to 22 go to virtio devices; 4 is COM1 and 0-3 are legacy. */
     public static final int VIRTIO_FIRST_IRQ = 5;
 
     public static final int LAST_IOAPIC_IRQ = 23;
-    public static final int MAX_VIRTIO_DEVICES = LAST_IOAPIC_IRQ - VIRTIO_FIRST_IRQ + 1;
+    /** The ACPI Generic Event Device's interrupt (the VM Generation ID's change notification). */
+    public static final int GED_IRQ = LAST_IOAPIC_IRQ;
+
+    public static final int LAST_VIRTIO_IRQ = GED_IRQ - 1;
+    public static final int MAX_VIRTIO_DEVICES = LAST_VIRTIO_IRQ - VIRTIO_FIRST_IRQ + 1;
 
     private static final long PAGE_SIZE = 4096;
 
@@ -137,7 +147,7 @@ public final class MemoryLayout {
     public static VirtioMmioSlot virtioSlot(VirtioDeviceConfig config, int index) {
         if (index < 0 || index >= MAX_VIRTIO_DEVICES) {
             throw new IllegalArgumentException("at most " + MAX_VIRTIO_DEVICES + " virtio devices fit: the IOAPIC has "
-                    + "GSIs " + VIRTIO_FIRST_IRQ + " to " + LAST_IOAPIC_IRQ + " for them");
+                    + "GSIs " + VIRTIO_FIRST_IRQ + " to " + LAST_VIRTIO_IRQ + " for them");
         }
         return new VirtioMmioSlot(
                 config, VIRTIO_MMIO_BASE + index * VIRTIO_MMIO_SIZE, VIRTIO_MMIO_SIZE, VIRTIO_FIRST_IRQ + index);

@@ -2,7 +2,8 @@ package io.vmm4j.devices.legacy;
 
 import io.vmm4j.api.IoDevice;
 import io.vmm4j.api.StatefulDevice;
-import java.nio.ByteBuffer;
+import io.vmm4j.devices.state.StateReader;
+import io.vmm4j.devices.state.StateWriter;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneOffset;
@@ -132,22 +133,23 @@ public final class CmosRtc implements IoDevice, StatefulDevice {
 
     @Override
     public byte[] saveState() {
-        return ByteBuffer.allocate(ram.length + 1 + Long.BYTES)
-                .put(ram)
-                .put((byte) index)
-                .putLong(offset.toMillis())
-                .array();
+        StateWriter out = new StateWriter();
+        for (byte b : ram) out.u8(b);
+        return out.u8(index).i64(offset.toMillis()).toByteArray();
     }
 
     @Override
     public void restoreState(int version, byte[] state) {
-        if (version != 1 || state.length != ram.length + 1 + Long.BYTES) {
-            throw new IllegalArgumentException("CMOS RTC state: expected version 1 with " + (ram.length + 9)
-                    + " bytes, got version " + version + " with " + state.length);
-        }
-        ByteBuffer buffer = ByteBuffer.wrap(state);
-        buffer.get(ram);
-        index = buffer.get() & 0x7f;
-        offset = Duration.ofMillis(buffer.getLong());
+        StateReader in = StateReader.of("CMOS RTC", 1, version, state);
+        byte[] savedRam = new byte[ram.length];
+        for (int i = 0; i < ram.length; i++) savedRam[i] = (byte) in.u8("RAM byte " + i);
+        int at = in.offset();
+        int savedIndex = in.u8("index");
+        if (savedIndex > 0x7f) throw in.refuse(at, "index 0x" + Integer.toHexString(savedIndex) + " is not 7-bit");
+        long savedOffset = in.i64("offset in milliseconds");
+        in.finish();
+        System.arraycopy(savedRam, 0, ram, 0, ram.length);
+        index = savedIndex;
+        offset = Duration.ofMillis(savedOffset);
     }
 }

@@ -2,6 +2,8 @@ package io.vmm4j.devices.legacy;
 
 import io.vmm4j.api.IoDevice;
 import io.vmm4j.api.StatefulDevice;
+import io.vmm4j.devices.state.StateReader;
+import io.vmm4j.devices.state.StateWriter;
 
 /**
  * The PS/2 controller, only as far as an operating system needs it without a keyboard: its probe
@@ -25,6 +27,8 @@ public final class I8042Controller implements IoDevice, StatefulDevice {
     private static final int STATUS_SYSTEM_FLAG = 0x04;
     private static final int STATUS_COMMAND = 0x08;
     private static final int OUTPUT_PORT_RESET_LINE = 0x01;
+
+    private static final int STATE_VERSION = 2;
 
     private final Runnable resetCpu;
     private int commandByte = 0x45; // translate, system flag, keyboard interrupt
@@ -90,25 +94,44 @@ public final class I8042Controller implements IoDevice, StatefulDevice {
         pendingCommand = -1;
     }
 
+    /** Version 2 holds the whole controller; version 1 (command byte and output port only) is refused. */
     @Override
     public int stateVersion() {
-        return 1;
+        return STATE_VERSION;
     }
 
     @Override
     public byte[] saveState() {
-        return new byte[] {(byte) commandByte, (byte) outputPort};
+        return new StateWriter()
+                .u8(commandByte)
+                .u8(outputPort)
+                .i32(pendingCommand)
+                .i32(outputBuffer)
+                .bool(lastWasCommand)
+                .toByteArray();
     }
 
     @Override
     public void restoreState(int version, byte[] state) {
-        if (version != 1 || state.length != 2) {
-            throw new IllegalArgumentException(
-                    "i8042 state: expected version 1 with 2 bytes, got version " + version + " with " + state.length);
+        StateReader in = StateReader.of("i8042", STATE_VERSION, version, state);
+        int savedCommandByte = in.u8("command byte");
+        int savedOutputPort = in.u8("output port");
+        int at = in.offset();
+        int savedPending = in.i32("pending command");
+        if (savedPending != -1 && savedPending != CMD_WRITE_COMMAND_BYTE && savedPending != CMD_WRITE_OUTPUT_PORT) {
+            throw in.refuse(at, "pending command 0x" + Integer.toHexString(savedPending) + " takes no data byte");
         }
-        commandByte = state[0] & 0xff;
-        outputPort = state[1] & 0xff;
-        pendingCommand = -1;
-        outputBuffer = -1;
+        at = in.offset();
+        int savedOutput = in.i32("output buffer");
+        if (savedOutput < -1 || savedOutput > 0xff) {
+            throw in.refuse(at, "output buffer " + savedOutput + " is neither empty (-1) nor a byte");
+        }
+        boolean savedLastWasCommand = in.bool("last write was a command");
+        in.finish();
+        commandByte = savedCommandByte;
+        outputPort = savedOutputPort;
+        pendingCommand = savedPending;
+        outputBuffer = savedOutput;
+        lastWasCommand = savedLastWasCommand;
     }
 }

@@ -1,8 +1,11 @@
 package io.vmm4j.devices.qemu;
 
 import io.vmm4j.api.IoDevice;
+import io.vmm4j.api.StatefulDevice;
 import io.vmm4j.arch.x86.E820Entry;
 import io.vmm4j.arch.x86.E820Map;
+import io.vmm4j.devices.state.StateReader;
+import io.vmm4j.devices.state.StateWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -19,7 +22,7 @@ import java.util.Map;
  * NB_CPUS and MAX_CPUS), plus the signature, the interface id, QEMU's legacy e820 table and the IRQ0
  * override flag.
  */
-public final class FwCfg implements IoDevice {
+public final class FwCfg implements IoDevice, StatefulDevice {
     public static final int BASE_PORT = 0x510;
     public static final int PORT_COUNT = 2;
     public static final int SIGNATURE = 0x00;
@@ -39,7 +42,10 @@ public final class FwCfg implements IoDevice {
 
     private static final int E820_ENTRY_SIZE = 20;
 
+    private static final int STATE_VERSION = 1;
+
     private final Map<Integer, byte[]> items;
+    private int selector;
     private byte[] selected = new byte[0];
     private int position;
 
@@ -80,14 +86,47 @@ public final class FwCfg implements IoDevice {
 
     @Override
     public void write(long offset, int size, long value) {
-        if (offset == 0) {
-            selected = items.getOrDefault((int) (value & 0xffff), new byte[0]);
-            position = 0;
-        }
+        if (offset == 0) select((int) (value & 0xffff), 0);
         // Writes to the data port are ignored, as on QEMU 2.4 and later.
     }
 
-    private int nextByte() {
+    private synchronized void select(int key, int at) {
+        selector = key;
+        selected = items.getOrDefault(key, new byte[0]);
+        position = at;
+    }
+
+    /** The selector and the read position: the items themselves come from the VM's configuration. */
+    @Override
+    public int stateVersion() {
+        return STATE_VERSION;
+    }
+
+    @Override
+    public synchronized byte[] saveState() {
+        return new StateWriter().i32(selector).i32(position).toByteArray();
+    }
+
+    @Override
+    public synchronized void restoreState(int version, byte[] state) {
+        StateReader in = StateReader.of("fw_cfg", STATE_VERSION, version, state);
+        int at = in.offset();
+        int key = in.i32("selector");
+        if (key < 0 || key > 0xffff) throw in.refuse(at, "selector 0x" + Integer.toHexString(key) + " is not 16-bit");
+        at = in.offset();
+        int savedPosition = in.i32("position");
+        int itemLength = items.getOrDefault(key, new byte[0]).length;
+        if (savedPosition < 0 || savedPosition > itemLength) {
+            throw in.refuse(
+                    at,
+                    "position " + savedPosition + " is outside item 0x" + Integer.toHexString(key) + " (" + itemLength
+                            + " bytes)");
+        }
+        in.finish();
+        select(key, savedPosition);
+    }
+
+    private synchronized int nextByte() {
         return position < selected.length ? selected[position++] & 0xff : 0;
     }
 

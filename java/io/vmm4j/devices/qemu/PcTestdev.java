@@ -2,7 +2,10 @@ package io.vmm4j.devices.qemu;
 
 import io.vmm4j.api.AddressSpace;
 import io.vmm4j.api.IoDevice;
+import io.vmm4j.api.StatefulDevice;
 import io.vmm4j.api.VirtualMachine;
+import io.vmm4j.devices.state.StateReader;
+import io.vmm4j.devices.state.StateWriter;
 
 /**
  * QEMU's pc-testdev, the ISA device kvm-unit-tests drives:
@@ -15,6 +18,9 @@ import io.vmm4j.api.VirtualMachine;
  *   <li>0x2000, 24 ports: a write to 0x2000 + n sets the level of ISA interrupt line n (non-zero asserts);
  *   <li>MMIO 0xff000000, 64 KiB: plain memory behind MMIO exits, for emulator tests.
  * </ul>
+ *
+ * <p>The scratch register and the MMIO memory are state ({@link StatefulDevice}, saved under both
+ * scratch ports and the iomem range); the interrupt line levels live in the VM's irqchip.
  */
 public final class PcTestdev {
     public static final int IOPORT = 0xe0;
@@ -31,6 +37,8 @@ public final class PcTestdev {
     public interface IrqLines {
         void setLevel(int line, boolean asserted);
     }
+
+    private static final int STATE_VERSION = 1;
 
     private final IrqLines irqLines;
     private final byte[] iomem = new byte[IOMEM_LENGTH];
@@ -51,7 +59,24 @@ public final class PcTestdev {
 
     /** The scratch register, as at 0xe0 and 0xe8. */
     public IoDevice scratchPort() {
-        return new IoDevice() {
+        return new StatefulPort() {
+            @Override
+            public byte[] saveState() {
+                synchronized (PcTestdev.this) {
+                    return new StateWriter().i32(scratch).toByteArray();
+                }
+            }
+
+            @Override
+            public void restoreState(int version, byte[] state) {
+                StateReader in = StateReader.of("pc-testdev scratch", STATE_VERSION, version, state);
+                int value = in.i32("scratch");
+                in.finish();
+                synchronized (PcTestdev.this) {
+                    scratch = value;
+                }
+            }
+
             @Override
             public long read(long offset, int size) {
                 synchronized (PcTestdev.this) {
@@ -98,7 +123,28 @@ public final class PcTestdev {
     }
 
     public IoDevice iomem() {
-        return new IoDevice() {
+        return new StatefulPort() {
+            @Override
+            public byte[] saveState() {
+                synchronized (PcTestdev.this) {
+                    return new StateWriter().blob(iomem).toByteArray();
+                }
+            }
+
+            @Override
+            public void restoreState(int version, byte[] state) {
+                StateReader in = StateReader.of("pc-testdev iomem", STATE_VERSION, version, state);
+                int at = in.offset();
+                byte[] saved = in.blob("iomem", IOMEM_LENGTH);
+                if (saved.length != IOMEM_LENGTH) {
+                    throw in.refuse(at, "iomem has " + saved.length + " bytes, not " + IOMEM_LENGTH);
+                }
+                in.finish();
+                synchronized (PcTestdev.this) {
+                    System.arraycopy(saved, 0, iomem, 0, IOMEM_LENGTH);
+                }
+            }
+
             @Override
             public long read(long offset, int size) {
                 synchronized (PcTestdev.this) {
@@ -120,6 +166,13 @@ public final class PcTestdev {
                 return at < IOMEM_LENGTH ? iomem[(int) at] & 0xff : 0;
             }
         };
+    }
+
+    private abstract static class StatefulPort implements IoDevice, StatefulDevice {
+        @Override
+        public int stateVersion() {
+            return STATE_VERSION;
+        }
     }
 
     private static int shift(long offset) {

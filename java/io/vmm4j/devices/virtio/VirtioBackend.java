@@ -26,6 +26,21 @@ public interface VirtioBackend {
     /** A QueueNotify that did not go through the ioeventfd (for example not a 32-bit write). */
     void notifyQueue(int queue);
 
+    /**
+     * The native device's state (rings, positions, ISR, failure, the device's own fields), opaque
+     * to Java and versioned inside.
+     */
+    byte[] saveState();
+
+    /**
+     * Replaces the native device's state with one {@link #saveState()} returned; queues resume where
+     * they were.
+     *
+     * @throws IllegalArgumentException naming the offset, when the bytes are malformed or a ring lies
+     *     outside guest memory; nothing changes then
+     */
+    void restoreState(byte[] state);
+
     /** One queue as the driver configured it. */
     record QueueSetup(int size, long descriptorTable, long driverArea, long deviceArea) {
         public static final QueueSetup UNUSED = new QueueSetup(0, 0, 0, 0);

@@ -5,6 +5,9 @@ import static io.vmm4j.devices.virtio.VirtioFeatures.STATUS_DRIVER_OK;
 import static io.vmm4j.devices.virtio.VirtioFeatures.STATUS_FEATURES_OK;
 
 import io.vmm4j.api.IoDevice;
+import io.vmm4j.api.StatefulDevice;
+import io.vmm4j.devices.state.StateReader;
+import io.vmm4j.devices.state.StateWriter;
 import java.util.Arrays;
 import java.util.Objects;
 import org.apache.logging.log4j.LogManager;
@@ -16,8 +19,11 @@ import org.apache.logging.log4j.Logger;
  * its generation counter. It runs on vCPU threads under its monitor (the VM calls IoDevices one at
  * a time); QueueNotify normally never reaches it, because the VM routes that register to an
  * ioeventfd.
+ *
+ * <p>Its state ({@link StatefulDevice}) holds the registers and, nested, the native device's state
+ * from {@link VirtioBackend#saveState()}.
  */
-public final class VirtioMmioTransport implements IoDevice {
+public final class VirtioMmioTransport implements IoDevice, StatefulDevice {
     private static final Logger LOG = LogManager.getLogger(VirtioMmioTransport.class);
 
     public static final int MAGIC = 0x74726976; // "virt"
@@ -54,6 +60,9 @@ public final class VirtioMmioTransport implements IoDevice {
     public static final int QUEUE_RESET = 0x0c0;
     public static final int CONFIG_GENERATION = 0x0fc;
     public static final int CONFIG = 0x100;
+
+    private static final int STATE_VERSION = 1;
+    private static final int MAX_BACKEND_STATE = 1 << 24;
 
     private final String name;
     private final VirtioDeviceModel model;
@@ -286,5 +295,99 @@ public final class VirtioMmioTransport implements IoDevice {
 
     private static long high(long current, int v) {
         return (current & 0xffff_ffffL) | ((long) v << 32);
+    }
+
+    @Override
+    public int stateVersion() {
+        return STATE_VERSION;
+    }
+
+    @Override
+    public synchronized byte[] saveState() {
+        StateWriter out = new StateWriter()
+                .i32(model.deviceId())
+                .i64(offeredFeatures)
+                .i32(queues.length)
+                .i32(status)
+                .i32(deviceFeaturesSel)
+                .i32(driverFeaturesSel)
+                .i64(driverFeatures)
+                .i32(queueSel)
+                .i32(configGeneration)
+                .blob(config)
+                .text(activationFailure);
+        for (Queue q : queues) {
+            out.i32(q.num).bool(q.ready).i64(q.desc).i64(q.driver).i64(q.device);
+        }
+        return out.blob(backend.saveState()).toByteArray();
+    }
+
+    @Override
+    public synchronized void restoreState(int version, byte[] state) {
+        StateReader in = StateReader.of("virtio-mmio " + name, STATE_VERSION, version, state);
+        int at = in.offset();
+        int deviceId = in.i32("device id");
+        if (deviceId != model.deviceId()) {
+            throw in.refuse(at, "saved from device id " + deviceId + ", this is device id " + model.deviceId());
+        }
+        at = in.offset();
+        long features = in.i64("offered features");
+        if (features != offeredFeatures) {
+            throw in.refuse(
+                    at,
+                    "saved with features 0x" + Long.toHexString(features) + ", this device offers 0x"
+                            + Long.toHexString(offeredFeatures));
+        }
+        at = in.offset();
+        int queueCount = in.i32("queue count");
+        if (queueCount != queues.length) {
+            throw in.refuse(at, "saved with " + queueCount + " queues, this device has " + queues.length);
+        }
+        at = in.offset();
+        int savedStatus = in.i32("status");
+        if ((savedStatus & STATUS_DEVICE_NEEDS_RESET) != 0) {
+            throw in.refuse(at, "status has DEVICE_NEEDS_RESET, which the device reports, not stores");
+        }
+        int savedDeviceFeaturesSel = in.i32("DeviceFeaturesSel");
+        int savedDriverFeaturesSel = in.i32("DriverFeaturesSel");
+        long savedDriverFeatures = in.i64("driver features");
+        int savedQueueSel = in.i32("QueueSel");
+        int savedConfigGeneration = in.i32("ConfigGeneration");
+        byte[] savedConfig = in.blob("configuration space", 0x1000 - CONFIG);
+        String savedFailure = in.text("activation failure", 4096);
+        Queue[] savedQueues = new Queue[queues.length];
+        for (int i = 0; i < queues.length; i++) {
+            Queue q = new Queue();
+            q.num = in.i32("queue " + i + " QueueNum");
+            q.ready = in.bool("queue " + i + " QueueReady");
+            q.desc = in.i64("queue " + i + " descriptor table");
+            q.driver = in.i64("queue " + i + " driver area");
+            q.device = in.i64("queue " + i + " device area");
+            savedQueues[i] = q;
+        }
+        at = in.offset();
+        byte[] backendState = in.blob("native device state", MAX_BACKEND_STATE);
+        in.finish();
+        try {
+            backend.restoreState(backendState); // checks the rings; changes nothing when it throws
+        } catch (IllegalArgumentException e) {
+            throw in.refuse(at, "native device state: " + e.getMessage());
+        }
+        status = savedStatus;
+        deviceFeaturesSel = savedDeviceFeaturesSel;
+        driverFeaturesSel = savedDriverFeaturesSel;
+        driverFeatures = savedDriverFeatures;
+        queueSel = savedQueueSel;
+        configGeneration = savedConfigGeneration;
+        config = savedConfig;
+        activationFailure = savedFailure;
+        for (int i = 0; i < queues.length; i++) {
+            Queue q = queues[i];
+            q.num = savedQueues[i].num;
+            q.ready = savedQueues[i].ready;
+            q.desc = savedQueues[i].desc;
+            q.driver = savedQueues[i].driver;
+            q.device = savedQueues[i].device;
+        }
     }
 }

@@ -26,9 +26,10 @@ class MemoryLayoutTest {
     }
 
     @Test
-    void slotsStopAtTheLastIoapicPin() {
+    void slotsStopBelowTheGenericEventDevicesPin() {
+        assertEquals(23, MemoryLayout.GED_IRQ, "the last IOAPIC pin");
         assertEquals(
-                23,
+                22,
                 MemoryLayout.virtioSlot(RNG, MemoryLayout.MAX_VIRTIO_DEVICES - 1)
                         .irq());
         assertThrows(

@@ -1,6 +1,8 @@
 package io.vmm4j.devices.legacy;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -34,5 +36,26 @@ class I8042ControllerTest {
         assertEquals(2, resets.get());
         controller.write(4, 1, 0xAD); // disable keyboard: harmless
         assertEquals(2, resets.get());
+    }
+
+    @Test
+    void stateKeepsAPendingCommandAndTheOutputBuffer() {
+        controller.write(4, 1, 0xAA); // self-test answer waiting in the output buffer
+        controller.write(4, 1, 0x60); // and a command byte write waiting for its data
+        byte[] saved = controller.saveState();
+        I8042Controller copy = new I8042Controller(() -> {});
+        copy.restoreState(controller.stateVersion(), saved);
+        assertArrayEquals(saved, copy.saveState());
+        assertEquals(0x0d, copy.read(4, 1), "output full, system flag, last write a command");
+        copy.write(0, 1, 0x21);
+        copy.write(4, 1, 0x20);
+        assertEquals(0x21, copy.read(0, 1), "the pending 0x60 took the data byte");
+
+        byte[] badPending = saved.clone();
+        badPending[5] = 0x10;
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> copy.restoreState(2, badPending));
+        assertEquals("i8042 state, offset 2: pending command 0x10 takes no data byte", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> copy.restoreState(1, new byte[2]), "version 1");
     }
 }

@@ -1,8 +1,12 @@
 package io.vmm4j.devices.qemu;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vmm4j.api.IoDevice;
+import io.vmm4j.api.StatefulDevice;
 import io.vmm4j.arch.x86.E820Entry;
 import io.vmm4j.arch.x86.E820Map;
 import java.nio.ByteBuffer;
@@ -108,5 +112,50 @@ class QemuDevicesTest {
         assertEquals(0xF00DL, iomem.read(0x10, 2));
         iomem.write(PcTestdev.IOMEM_LENGTH - 8, 8, 0x0102030405060708L);
         assertEquals(0x0102030405060708L, iomem.read(PcTestdev.IOMEM_LENGTH - 8, 8));
+    }
+
+    @Test
+    void fwCfgStateResumesAReadHalfWayThroughAnItem() {
+        FwCfg fwCfg = FwCfg.forPc(RAM, 2, 4, E820Map.forMemory(RAM), false);
+        fwCfg.write(0, 2, FwCfg.SIGNATURE);
+        assertEquals('Q', fwCfg.read(1, 1));
+        byte[] saved = fwCfg.saveState();
+        FwCfg copy = FwCfg.forPc(RAM, 2, 4, E820Map.forMemory(RAM), false);
+        copy.restoreState(fwCfg.stateVersion(), saved);
+        assertArrayEquals(saved, copy.saveState());
+        assertEquals('E', copy.read(1, 1), "the read goes on at the saved position");
+        assertEquals('E', fwCfg.read(1, 1));
+        assertEquals(fwCfg.read(1, 2), copy.read(1, 2));
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> copy.restoreState(2, saved));
+        assertEquals("fw_cfg state: version 2 is not supported (only 1)", e.getMessage());
+        byte[] pastTheEnd = saved.clone();
+        pastTheEnd[7] = 5; // position 5 of the 4-byte signature
+        e = assertThrows(IllegalArgumentException.class, () -> copy.restoreState(1, pastTheEnd));
+        assertTrue(e.getMessage().startsWith("fw_cfg state, offset 4: position 5 is outside item 0x0"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> copy.restoreState(1, new byte[6]));
+        assertEquals("fw_cfg state, offset 4: truncated: position needs 4 bytes, 2 left", e.getMessage());
+    }
+
+    @Test
+    void pcTestdevStateCoversScratchAndIomem() {
+        PcTestdev testdev = new PcTestdev((line, level) -> {});
+        testdev.scratchPort().write(0, 4, 0x12345678);
+        testdev.iomem().write(0x20, 8, 0x0102030405060708L);
+        PcTestdev copy = new PcTestdev((line, level) -> {});
+        for (var pair : List.of(
+                new IoDevice[] {testdev.scratchPort(), copy.scratchPort()},
+                new IoDevice[] {testdev.iomem(), copy.iomem()})) {
+            StatefulDevice from = (StatefulDevice) pair[0], to = (StatefulDevice) pair[1];
+            to.restoreState(from.stateVersion(), from.saveState());
+            assertArrayEquals(from.saveState(), to.saveState());
+        }
+        assertEquals(0x12345678L, copy.scratchPort().read(0, 4));
+        assertEquals(0x0102030405060708L, copy.iomem().read(0x20, 8));
+        StatefulDevice iomem = (StatefulDevice) copy.iomem();
+        byte[] shortIomem = new byte[] {0, 0, 0, 1, 7};
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> iomem.restoreState(1, shortIomem));
+        assertEquals("pc-testdev iomem state, offset 0: iomem has 1 bytes, not 65536", e.getMessage());
     }
 }

@@ -5,8 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vmm4j.devices.virtio.console.ConsoleModel;
 import io.vmm4j.devices.virtio.rng.RngModel;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 /** The register state machine alone, with a recording backend. */
@@ -52,6 +56,21 @@ class VirtioMmioTransportTest {
 
         @Override
         public void notifyQueue(int queue) {}
+
+        byte[] nativeState = {1, 2, 3};
+        int restores;
+
+        @Override
+        public byte[] saveState() {
+            return nativeState.clone();
+        }
+
+        @Override
+        public void restoreState(byte[] state) {
+            if (state.length > 0 && state[0] == (byte) 0xee) throw new IllegalArgumentException("ring outside RAM");
+            nativeState = state.clone();
+            restores++;
+        }
     }
 
     private final FakeBackend backend = new FakeBackend();
@@ -172,5 +191,75 @@ class VirtioMmioTransportTest {
         int generation = (int) blk.read(CONFIG_GENERATION, 4);
         blk.updateConfig(new byte[60]);
         assertEquals(generation + 1, blk.read(CONFIG_GENERATION, 4));
+    }
+
+    /** A driver that negotiated, set up queue 0 and started the device, then selected odd registers. */
+    private void runningDevice() {
+        negotiate(VirtioFeatures.VERSION_1 | VirtioFeatures.RING_EVENT_IDX);
+        w(QUEUE_SEL, 0);
+        w(QUEUE_NUM, 64);
+        w(QUEUE_DESC_LOW, 0x1000);
+        w(QUEUE_DESC_HIGH, 1);
+        w(QUEUE_DRIVER_LOW, 0x2000);
+        w(QUEUE_DEVICE_LOW, 0x3000);
+        w(QUEUE_READY, 1);
+        w(STATUS, 0xf);
+        w(DEVICE_FEATURES_SEL, 1);
+        w(QUEUE_SEL, 7);
+        t.updateConfig(new byte[] {9});
+        backend.nativeState = new byte[] {4, 5, 6, 7};
+    }
+
+    @Test
+    void stateRoundTripIsExactAndNestsTheNativeState() {
+        runningDevice();
+        byte[] saved = t.saveState();
+        FakeBackend other = new FakeBackend();
+        VirtioMmioTransport copy = new VirtioMmioTransport("rng", new RngModel(256), other);
+        copy.restoreState(t.stateVersion(), saved);
+        assertArrayEquals(saved, copy.saveState(), "saving after a restore gives the same bytes");
+        assertArrayEquals(new byte[] {4, 5, 6, 7}, other.nativeState);
+        assertNull(other.activated, "a restore does not activate afresh: the native state resumes the queues");
+        for (int register : new int[] {STATUS, CONFIG_GENERATION, DEVICE_FEATURES}) {
+            assertEquals(t.read(register, 4), copy.read(register, 4), "register 0x" + Integer.toHexString(register));
+        }
+        assertEquals(9, copy.read(CONFIG, 1));
+        copy.write(QUEUE_SEL, 4, 0);
+        assertEquals(1, copy.read(QUEUE_READY, 4));
+        copy.write(STATUS, 4, 0); // and the driver can reset it as usual
+        assertEquals(1, other.resets);
+    }
+
+    @Test
+    void malformedStateIsRefusedNamingTheDeviceAndOffsetAndChangesNothing() {
+        runningDevice();
+        byte[] saved = t.saveState();
+        FakeBackend other = new FakeBackend();
+        VirtioMmioTransport copy = new VirtioMmioTransport("rng", new RngModel(256), other);
+        byte[] before = copy.saveState();
+        for (int length = 0; length < saved.length; length++) {
+            byte[] truncated = Arrays.copyOf(saved, length);
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> copy.restoreState(1, truncated));
+            assertTrue(e.getMessage().startsWith("virtio-mmio rng state, offset "), e.getMessage());
+        }
+        assertRefused(copy, 1, Arrays.copyOf(saved, saved.length + 1), "1 bytes after the last field");
+        assertRefused(copy, 2, saved, "version 2 is not supported");
+        byte[] badNative = saved.clone();
+        badNative[saved.length - 4] = (byte) 0xee; // the fake backend refuses it
+        assertRefused(copy, 1, badNative, "native device state: ring outside RAM");
+        byte[] needsReset = saved.clone();
+        needsReset[4 + 8 + 4 + 3] |= 0x40;
+        assertRefused(copy, 1, needsReset, "offset 16: status has DEVICE_NEEDS_RESET");
+        assertArrayEquals(before, copy.saveState(), "a refused restore changed the device");
+        assertEquals(0, other.restores);
+        VirtioMmioTransport console = new VirtioMmioTransport("console", new ConsoleModel(256), other);
+        assertRefused(console, 1, saved, "offset 0: saved from device id 4, this is device id 3");
+    }
+
+    private static void assertRefused(VirtioMmioTransport device, int version, byte[] state, String expected) {
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> device.restoreState(version, state));
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
     }
 }

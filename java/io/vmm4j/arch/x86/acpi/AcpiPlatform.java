@@ -17,9 +17,17 @@ import java.util.Objects;
  *     spaces
  * @param oemTableId the OEM table id in every table header: at most 8 printable ASCII characters,
  *     padded with spaces
+ * @param vmGenerationId whether the DSDT describes the VM Generation ID device (VGEN, its id at
+ *     {@link MemoryLayout#VMGENID_ADDRESS}) and the Generic Event Device (GED, GSI
+ *     {@link MemoryLayout#GED_IRQ}) that notifies the guest when the id changes
  */
 public record AcpiPlatform(
-        int vcpuCount, List<VirtioMmioSlot> virtioSlots, boolean pcLegacyDevices, String oemId, String oemTableId) {
+        int vcpuCount,
+        List<VirtioMmioSlot> virtioSlots,
+        boolean pcLegacyDevices,
+        String oemId,
+        String oemTableId,
+        boolean vmGenerationId) {
     public static final String DEFAULT_OEM_ID = "VMM4J ";
     public static final String DEFAULT_OEM_TABLE_ID = "VMM4JVM ";
     /**
@@ -45,13 +53,27 @@ public record AcpiPlatform(
                 throw new IllegalArgumentException("virtio slot window must lie below 4 GiB: " + slot);
             }
             // The MADT gives the one IOAPIC GSIs from 0; it has pins up to LAST_IOAPIC_IRQ.
-            if (slot.irq() < 0 || slot.irq() > MemoryLayout.LAST_IOAPIC_IRQ) {
+            if (slot.irq() < 0 || slot.irq() > MemoryLayout.LAST_IOAPIC_IRQ) { // GED_IRQ checked below
                 throw new IllegalArgumentException(
                         "virtio slot irq must be an IOAPIC pin, 0 to " + MemoryLayout.LAST_IOAPIC_IRQ + ": " + slot);
             }
         }
+        if (vmGenerationId && virtioSlots.stream().anyMatch(slot -> slot.irq() == MemoryLayout.GED_IRQ)) {
+            throw new IllegalArgumentException("GSI " + MemoryLayout.GED_IRQ + " is the Generic Event Device's");
+        }
         oemId = padded(oemId, 6, "oemId");
         oemTableId = padded(oemTableId, 8, "oemTableId");
+    }
+
+    /** A platform without the VM Generation ID device. */
+    public AcpiPlatform(
+            int vcpuCount, List<VirtioMmioSlot> virtioSlots, boolean pcLegacyDevices, String oemId, String oemTableId) {
+        this(vcpuCount, virtioSlots, pcLegacyDevices, oemId, oemTableId, false);
+    }
+
+    /** This platform with or without the VM Generation ID device. */
+    public AcpiPlatform withVmGenerationId(boolean enabled) {
+        return new AcpiPlatform(vcpuCount, virtioSlots, pcLegacyDevices, oemId, oemTableId, enabled);
     }
 
     /** A platform with the default OEM id {@value #DEFAULT_OEM_ID} and OEM table id {@value #DEFAULT_OEM_TABLE_ID}. */

@@ -21,6 +21,11 @@ final class Aml {
     private static final int SCOPE_OP = 0x10;
     private static final int BUFFER_OP = 0x11;
     private static final int PACKAGE_OP = 0x12;
+    private static final int METHOD_OP = 0x14;
+    private static final int ARG0_OP = 0x68;
+    private static final int NOTIFY_OP = 0x86;
+    private static final int LEQUAL_OP = 0x93;
+    private static final int IF_OP = 0xA0;
     private static final int EXT_OP_PREFIX = 0x5B;
     private static final int DEVICE_OP = 0x82; // after EXT_OP_PREFIX
     // §20.2.2 name strings
@@ -63,6 +68,37 @@ final class Aml {
     /** {@code Name (path, value)}: DefName := NameOp NameString DataRefObject. */
     static byte[] name(String path, byte[] value) {
         return concat(new byte[] {NAME_OP}, nameString(path), value);
+    }
+
+    /**
+     * {@code Method (path, argCount, NotSerialized) { terms }}: DefMethod := MethodOp PkgLength
+     * NameString MethodFlags TermList; MethodFlags bits 0-2 are the argument count.
+     */
+    static byte[] method(String path, int argCount, byte[]... terms) {
+        checkRange("method argument count", argCount, 7);
+        return withPkgLength(
+                new byte[] {METHOD_OP}, concat(nameString(path), new byte[] {(byte) argCount}, concat(terms)));
+    }
+
+    /** {@code ArgN}: the method's argument {@code n}, 0 to 6 (Arg0Op to Arg6Op). */
+    static byte[] arg(int n) {
+        checkRange("argument", n, 6);
+        return new byte[] {(byte) (ARG0_OP + n)};
+    }
+
+    /** {@code If (predicate) { terms }}: DefIfElse := IfOp PkgLength Predicate TermList (no Else). */
+    static byte[] ifThen(byte[] predicate, byte[]... terms) {
+        return withPkgLength(new byte[] {(byte) IF_OP}, concat(predicate, concat(terms)));
+    }
+
+    /** {@code LEqual (left, right)}: DefLEqual := LequalOp Operand Operand. */
+    static byte[] lEqual(byte[] left, byte[] right) {
+        return concat(new byte[] {(byte) LEQUAL_OP}, left, right);
+    }
+
+    /** {@code Notify (path, value)}: DefNotify := NotifyOp NotifyObject NotifyValue. */
+    static byte[] notify(String path, long value) {
+        return concat(new byte[] {(byte) NOTIFY_OP}, nameString(path), integer(value));
     }
 
     /**

@@ -131,6 +131,32 @@ class IaslDisassemblyTest {
     }
 
     @Test
+    void dsdtDisassemblesWithTheVmGenerationIdAndItsEventDevice() throws Exception {
+        AcpiTables tables = AcpiTables.build(
+                AcpiPlatform.of(1, AcpiTablesTest.slots(2), true).withVmGenerationId(true));
+        String dsl = disassemble(tables.table("DSDT"));
+        assertTrue(dsl.contains("Device (VGEN)"), dsl);
+        assertTrue(dsl.contains("Name (_HID, \"VMMJ0001\")"), dsl);
+        assertTrue(
+                dsl.matches("(?s).*Name \\(_CID, Package"
+                        + " \\(0x02\\)[^{]*\\{\\s*\"VMGENCTR\",\\s*\"VM_Gen_Counter\"\\s*\\}.*"),
+                dsl);
+        assertTrue(dsl.contains("Name (_DDN, \"VM_Gen_Counter\")"), dsl);
+        assertTrue(dsl.matches("(?s).*Name \\(ADDR, Package \\(0x02\\)\\s*\\{\\s*0x000FF000,\\s*Zero\\s*\\}.*"), dsl);
+        assertTrue(dsl.contains("Device (GED)"), dsl);
+        assertTrue(dsl.contains("Name (_HID, \"ACPI0013\" /* Generic Event Device */)"), dsl);
+        assertTrue(dsl.contains("Method (_EVT, 1, NotSerialized)"), dsl);
+        assertTrue(dsl.matches("(?s).*If \\(\\(Arg0 == 0x17\\)\\)\\s*\\{\\s*Notify \\(\\\\_SB\\.VGEN, 0x80\\).*"), dsl);
+        // COM1, two virtio devices and the GED: edge-triggered, GSI 23 for the GED.
+        assertEquals(4, count(dsl, "Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive, ,, )"), dsl);
+        assertTrue(dsl.contains("0x00000017,"), dsl);
+        assertRecompilesToTheSameBytes(tables.table("DSDT"), "-oa");
+        String without = disassemble(
+                AcpiTables.build(AcpiPlatform.of(1, List.of(), true)).table("DSDT"));
+        assertFalse(without.contains("VGEN"), "off unless asked for: " + without);
+    }
+
+    @Test
     void madtDisassemblesWithEveryLocalApicAndTheIoapic() throws Exception {
         int vcpus = 8;
         AcpiTables tables = AcpiTables.build(AcpiPlatform.of(vcpus, List.of(), true));
