@@ -152,7 +152,10 @@ public final class AgentClient implements AutoCloseable {
     /** Writes {@code content} (to its end) to a guest file, created or truncated, with {@code mode}. */
     public void putFile(InputStream content, String guestPath, int mode) {
         AgentStream stream = open(AgentStream.Kind.PUT);
-        send(FrameType.PUT, stream.id, new PayloadWriter().u32(mode & 07777).rest(guestPath).toBytes());
+        send(
+                FrameType.PUT,
+                stream.id,
+                new PayloadWriter().u32(mode & 07777).rest(guestPath).toBytes());
         byte[] buffer = new byte[CHUNK];
         try {
             while (true) {
@@ -182,17 +185,21 @@ public final class AgentClient implements AutoCloseable {
         AgentStream stream = open(AgentStream.Kind.GET);
         send(FrameType.GET, stream.id, new PayloadWriter().rest(guestPath).toBytes());
         GuestFile info = null;
-        IOException sinkFailure = null;
         try {
             while (true) {
                 StreamEvent event = stream.take();
                 if (event instanceof StreamEvent.Info i) {
-                    info = new GuestFile(guestPath, i.file().type(), i.file().mode(), i.file().size());
+                    info = new GuestFile(
+                            guestPath,
+                            i.file().type(),
+                            i.file().mode(),
+                            i.file().size());
                 } else if (event instanceof StreamEvent.Data data) {
                     try {
-                        if (sinkFailure == null) sink.write(data.bytes());
+                        sink.write(data.bytes());
                     } catch (IOException e) {
-                        sinkFailure = e;
+                        abandon(stream);
+                        throw new UncheckedIOException("writing " + guestPath + " out failed: " + e.getMessage(), e);
                     }
                     acknowledge(stream, data.bytes().length);
                 } else if (event instanceof StreamEvent.End) {
@@ -202,11 +209,9 @@ public final class AgentClient implements AutoCloseable {
                 }
             }
         } catch (InterruptedException e) {
+            abandon(stream);
             Thread.currentThread().interrupt();
             throw new AgentException("interrupted while reading " + guestPath, e);
-        }
-        if (sinkFailure != null) {
-            throw new UncheckedIOException("writing " + guestPath + " out failed: " + sinkFailure.getMessage(), sinkFailure);
         }
         if (info == null) throw protocolError("the agent sent no INFO before the data of " + guestPath);
         return info;
@@ -218,7 +223,11 @@ public final class AgentClient implements AutoCloseable {
         send(FrameType.STAT, stream.id, new PayloadWriter().rest(guestPath).toBytes());
         StreamEvent event = takeUninterruptibly(stream, "stat " + guestPath);
         if (event instanceof StreamEvent.Info info) {
-            return new GuestFile(guestPath, info.file().type(), info.file().mode(), info.file().size());
+            return new GuestFile(
+                    guestPath,
+                    info.file().type(),
+                    info.file().mode(),
+                    info.file().size());
         }
         throw failed(event, "stat " + guestPath);
     }
@@ -250,14 +259,20 @@ public final class AgentClient implements AutoCloseable {
     /** Creates a guest directory and its missing parents; the last one gets {@code mode}. */
     public void mkdirs(String guestPath, int mode) {
         AgentStream stream = open(AgentStream.Kind.SIMPLE);
-        send(FrameType.MKDIR, stream.id, new PayloadWriter().u32(mode & 07777).rest(guestPath).toBytes());
+        send(
+                FrameType.MKDIR,
+                stream.id,
+                new PayloadWriter().u32(mode & 07777).rest(guestPath).toBytes());
         expectOk(stream, "mkdir " + guestPath);
     }
 
     /** Sets the guest's CLOCK_REALTIME. */
     public void setClock(Instant now) {
         AgentStream stream = open(AgentStream.Kind.SIMPLE);
-        send(FrameType.SET_TIME, stream.id, new PayloadWriter().u64(now.getEpochSecond()).u32(now.getNano()).toBytes());
+        send(
+                FrameType.SET_TIME,
+                stream.id,
+                new PayloadWriter().u64(now.getEpochSecond()).u32(now.getNano()).toBytes());
         expectOk(stream, "set the clock");
     }
 
@@ -356,21 +371,28 @@ public final class AgentClient implements AutoCloseable {
     /** The consumer took {@code bytes} of data: give the agent that much credit back. */
     void acknowledge(AgentStream stream, int bytes) {
         stream.consumed(bytes);
-        if (streams.containsKey(stream.id)) send(FrameType.WINDOW, stream.id, new PayloadWriter().u32(bytes).toBytes());
+        if (streams.containsKey(stream.id))
+            send(FrameType.WINDOW, stream.id, new PayloadWriter().u32(bytes).toBytes());
     }
 
-    /** The stream's consumer gave up: its events are dropped from now on. */
+    /** The stream's consumer gave up: the agent is told to drop it (killing a command), and so is the reader. */
     void abandon(AgentStream stream) {
-        streams.remove(stream.id);
+        if (streams.remove(stream.id) == null) return;
+        try {
+            send(FrameType.CANCEL, stream.id, new byte[0]);
+        } catch (AgentException ignored) {
+            // the session is over, and the stream with it
+        }
     }
 
     AgentException failed(StreamEvent event, String what) {
         if (event instanceof StreamEvent.Error error) {
             String message = what + ": " + error.message();
             return switch (error.kind()) {
-                case Protocol.ERROR_EXEC -> error.errno() == 2
-                        ? new CommandNotFoundException(error.errno(), message)
-                        : new ExecFailedException(error.errno(), message);
+                case Protocol.ERROR_EXEC ->
+                    error.errno() == 2
+                            ? new CommandNotFoundException(error.errno(), message)
+                            : new ExecFailedException(error.errno(), message);
                 case Protocol.ERROR_IO, Protocol.ERROR_LIMIT -> new AgentRequestException(error.errno(), message);
                 default -> protocolError("an ERROR of unknown kind " + error.kind() + " for " + what);
             };

@@ -51,7 +51,9 @@ final class AgentStream {
     /** Reader thread: queue one event after checking it against the protocol. */
     synchronized void deliver(StreamEvent event) throws MalformedFrameException {
         if (finished) throw new MalformedFrameException("stream " + id + " got a frame after its final reply");
-        if (kind == Kind.EXEC && !started && !(event instanceof StreamEvent.Started || event instanceof StreamEvent.Error)) {
+        if (kind == Kind.EXEC
+                && !started
+                && !(event instanceof StreamEvent.Started || event instanceof StreamEvent.Error)) {
             throw new MalformedFrameException("exec stream " + id + " got output before STARTED");
         }
         if (event instanceof StreamEvent.Started) {
@@ -61,8 +63,8 @@ final class AgentStream {
         if (event instanceof StreamEvent.Data data) {
             unacknowledged += data.bytes().length;
             if (unacknowledged > Protocol.INITIAL_WINDOW) {
-                throw new MalformedFrameException("the agent overran the window of stream " + id + " ("
-                        + unacknowledged + " bytes unacknowledged, window " + Protocol.INITIAL_WINDOW + ")");
+                throw new MalformedFrameException("the agent overran the window of stream " + id + " (" + unacknowledged
+                        + " bytes unacknowledged, window " + Protocol.INITIAL_WINDOW + ")");
             }
         }
         finished = event.isFinal();

@@ -99,13 +99,8 @@ public final class Execution {
         try {
             return stream.take();
         } catch (InterruptedException e) {
-            // The command would run on unobserved: kill it, and let the reader drop what it still sends.
+            // The command would run on unobserved: the agent kills it, and the reader drops what it still sends.
             client.abandon(stream);
-            try {
-                kill();
-            } catch (AgentException ignored) {
-                // the session is gone, and the command with it
-            }
             Thread.currentThread().interrupt();
             throw new AgentException("interrupted while waiting for " + request + " (killed it)", e);
         }

@@ -26,7 +26,8 @@ public final class FrameReader {
         if (got < header.length) throw new MalformedFrameException("the input ended inside a frame header");
         int magic = u16(header, 0);
         if (magic != Protocol.MAGIC) {
-            throw new MalformedFrameException(String.format("bad frame magic 0x%04x (expected 0x%04x)", magic, Protocol.MAGIC));
+            throw new MalformedFrameException(
+                    String.format("bad frame magic 0x%04x (expected 0x%04x)", magic, Protocol.MAGIC));
         }
         int version = header[2] & 0xff;
         if (version != Protocol.VERSION) {
@@ -64,6 +65,9 @@ public final class FrameReader {
     }
 
     static long u32(byte[] b, int at) {
-        return ((long) (b[at] & 0xff) << 24) | ((b[at + 1] & 0xff) << 16) | ((b[at + 2] & 0xff) << 8) | (b[at + 3] & 0xff);
+        return ((long) (b[at] & 0xff) << 24)
+                | ((b[at + 1] & 0xff) << 16)
+                | ((b[at + 2] & 0xff) << 8)
+                | (b[at + 3] & 0xff);
     }
 }

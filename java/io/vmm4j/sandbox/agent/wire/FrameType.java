@@ -23,6 +23,7 @@ public enum FrameType {
     MKDIR(0x25),
     LIST(0x26),
     STAT(0x27),
+    CANCEL(0x28),
     SET_TIME(0x30),
     OK(0x31);
 

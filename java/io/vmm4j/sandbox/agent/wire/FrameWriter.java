@@ -19,7 +19,8 @@ public final class FrameWriter {
     public synchronized void write(FrameType type, int stream, byte[] payload, int offset, int length)
             throws IOException {
         if (length > Protocol.MAX_PAYLOAD) {
-            throw new IllegalArgumentException("a " + type + " payload of " + length + " bytes exceeds " + Protocol.MAX_PAYLOAD);
+            throw new IllegalArgumentException(
+                    "a " + type + " payload of " + length + " bytes exceeds " + Protocol.MAX_PAYLOAD);
         }
         header[0] = (byte) (Protocol.MAGIC >>> 8);
         header[1] = (byte) Protocol.MAGIC;

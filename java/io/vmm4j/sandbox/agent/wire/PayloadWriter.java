@@ -35,8 +35,8 @@ public final class PayloadWriter {
 
     public byte[] toBytes() {
         if (bytes.size() > Protocol.MAX_PAYLOAD) {
-            throw new IllegalArgumentException("the request needs " + bytes.size() + " bytes, more than one frame ("
-                    + Protocol.MAX_PAYLOAD + ")");
+            throw new IllegalArgumentException(
+                    "the request needs " + bytes.size() + " bytes, more than one frame (" + Protocol.MAX_PAYLOAD + ")");
         }
         return bytes.toByteArray();
     }
