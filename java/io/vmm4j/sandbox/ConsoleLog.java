@@ -16,6 +16,9 @@ public final class ConsoleLog {
     /** The most recent bytes kept. */
     public static final int CAPACITY = 1 << 20;
 
+    private static final String PANIC = "Kernel panic - not syncing";
+    private static final int MAX_FAILURE_LINES = 150;
+
     private final byte[] ring = new byte[CAPACITY];
     private long written; // total bytes ever written; the ring holds the last min(written, CAPACITY)
     private boolean ended;
@@ -58,6 +61,22 @@ public final class ConsoleLog {
     public String lastLines(int count) {
         List<String> lines = text().lines().toList();
         return String.join("\n", lines.subList(Math.max(0, lines.size() - count), lines.size()));
+    }
+
+    /**
+     * What to show with a failure: the last {@code count} lines, and when the kernel panicked, everything
+     * from a few lines before its panic line (the dump after it is long, and the cause comes before).
+     */
+    public String failureTail(int count) {
+        List<String> lines = text().lines().toList();
+        int from = Math.max(0, lines.size() - count);
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).contains(PANIC)) {
+                from = Math.min(from, Math.max(0, Math.max(i - 5, lines.size() - MAX_FAILURE_LINES)));
+                break;
+            }
+        }
+        return String.join("\n", lines.subList(from, lines.size()));
     }
 
     /**

@@ -117,12 +117,12 @@ public final class Sandbox implements AutoCloseable {
         } catch (AgentTimeoutException e) {
             throw new SandboxStartException(
                     name + ": the guest agent was not ready within " + settings.startTimeout.toSeconds() + " s",
-                    console.lastLines(CONSOLE_TAIL_LINES),
+                    console.failureTail(CONSOLE_TAIL_LINES),
                     e);
         } catch (AgentDiedException e) {
             throw new SandboxStartException(
                     name + ": the guest stopped before its agent was ready (" + stopReason() + ")",
-                    console.lastLines(CONSOLE_TAIL_LINES),
+                    console.failureTail(CONSOLE_TAIL_LINES),
                     e);
         }
         client.setClock(Instant.now()); // the RTC gives whole seconds only
@@ -157,7 +157,7 @@ public final class Sandbox implements AutoCloseable {
         }
         if (!closed) {
             client.agentDied(name + ": the guest stopped (" + reason.get() + ") and its agent with it; the console's"
-                    + " last lines:\n" + console.lastLines(CONSOLE_TAIL_LINES));
+                    + " last lines:\n" + console.failureTail(CONSOLE_TAIL_LINES));
         }
         channel.close();
         console.end();

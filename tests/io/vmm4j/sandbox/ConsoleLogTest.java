@@ -51,4 +51,16 @@ class ConsoleLogTest {
         log.end();
         assertEquals("early\nlate\n", reader.get(10, TimeUnit.SECONDS));
     }
+
+    @Test
+    void aFailureTailStartsBeforeTheKernelsPanicLine() throws IOException {
+        ConsoleLog log = new ConsoleLog();
+        StringBuilder text =
+                new StringBuilder("early\ninit says why\n[ 9.1] Kernel panic - not syncing: Attempted to kill init!\n");
+        for (int i = 0; i < 60; i++) text.append("[ 9.2] stack line ").append(i).append('\n');
+        log.sink().write(text.toString().getBytes(StandardCharsets.US_ASCII));
+        String tail = log.failureTail(30);
+        assertTrue(tail.startsWith("early\ninit says why\n[ 9.1] Kernel panic"), tail);
+        assertTrue(tail.endsWith("stack line 59"), tail);
+    }
 }

@@ -2,8 +2,8 @@ package io.vmm4j.sandbox.image;
 
 import io.vmm4j.builder.Initramfs;
 import io.vmm4j.sandbox.SandboxImage;
+import io.vmm4j.sandbox.agent.AgentBinary;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,14 +29,11 @@ public final class DefaultImage {
     /** The kernel command-line word that makes the default init switch to the root disk on {@code /dev/vda}. */
     public static final String ROOT_PARAMETER = "vmm4j.root=/dev/vda";
 
-    /** Where the jar carries the agent, a static x86-64 Linux executable built from {@code guests/agent}. */
-    public static final String AGENT_RESOURCE = "/io/vmm4j/sandbox/agent/vmm4j-agent";
-
     /** In dependency order, as modprobe would load them; the cloud kernel builds them all as modules. */
     static final List<String> MODULES =
             List.of("virtio_ring", "virtio", "virtio_mmio", "virtio_console", "virtio_blk", "virtio-rng");
 
-    private static final String AGENT_PATH = "/sbin/vmm4j-agent";
+    private static final String AGENT_PATH = AgentBinary.GUEST_PATH;
 
     /** What init prints on the console just before it starts the agent. */
     public static final String AGENT_STARTING = "vmm4j-init: starting the agent";
@@ -102,7 +99,7 @@ public final class DefaultImage {
 
     /** The image for these packages and this jar's agent: the cached initramfs, or a new one. */
     private static SandboxImage assemble(Path cache, KernelPackage kernel, Path busyboxPackage) {
-        byte[] agent = agent();
+        byte[] agent = AgentBinary.bytes();
         String key = kernel.tree().getFileName() + "+" + busyboxPackage.getFileName() + "+agent-" + sha256(agent);
         Path folder = cache.resolve("images").resolve(key);
         Path initramfs = folder.resolve("initramfs.cpio");
@@ -115,7 +112,7 @@ public final class DefaultImage {
                         .directory("lib")
                         .directory("lib/vmm4j")
                         .file("bin/busybox", 0755, Files.readAllBytes(busybox(busyboxPackage)))
-                        .file("sbin/vmm4j-agent", 0755, agent)
+                        .file(AGENT_PATH.substring(1), 0755, agent)
                         .file("init", 0755, init().getBytes(StandardCharsets.US_ASCII));
                 for (String module : MODULES) {
                     image.file("lib/vmm4j/" + module + ".ko", 0644, Files.readAllBytes(kernel.module(module)));
@@ -133,17 +130,6 @@ public final class DefaultImage {
         if (!Files.isExecutable(busybox))
             throw new IllegalStateException(busyboxPackage + " holds no executable bin/busybox");
         return busybox;
-    }
-
-    /** The agent executable bundled in this jar. */
-    public static byte[] agent() {
-        try (InputStream in = DefaultImage.class.getResourceAsStream(AGENT_RESOURCE)) {
-            if (in == null)
-                throw new IllegalStateException("the agent " + AGENT_RESOURCE + " is missing from the build");
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read the agent " + AGENT_RESOURCE + ": " + e, e);
-        }
     }
 
     /**
@@ -180,11 +166,11 @@ public final class DefaultImage {
                 "  mount -t tmpfs tmpfs /newroot/tmp",
                 "  cp " + AGENT_PATH + " /newroot/tmp/.vmm4j-agent",
                 "  echo '" + AGENT_STARTING + " on the root disk'",
-                "  exec switch_root /newroot /tmp/.vmm4j-agent /dev/hvc0",
+                "  exec switch_root /newroot /tmp/.vmm4j-agent --channel /dev/hvc0",
                 "fi",
                 "cd /root",
                 "echo '" + AGENT_STARTING + "'",
-                "$agent /dev/hvc0",
+                "$agent --channel /dev/hvc0",
                 "echo \"" + AGENT_EXITED + " with status $?\"",
                 "reboot -f",
                 "");
