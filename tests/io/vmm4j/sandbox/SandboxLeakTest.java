@@ -20,15 +20,16 @@ import org.junit.jupiter.api.Timeout;
  * Sandboxes started, used and closed one after another return every fd and thread and leave RSS flat.
  *
  * <p>How many: {@value #CYCLES} on a host with its own /dev/kvm, where a sandbox starts in about a second.
- * In the nested-KVM test VM a start is a Linux boot under emulation (about 20 s, measured), so 50 would take
- * 17 minutes of the CI's 30; there it runs {@value #NESTED_CYCLES}, which still catches one fd or one thread
+ * In the nested-KVM test VM a start is a Linux boot under emulation (7.5 s each, measured with the kernel
+ * already decompressed), so 50 would take over 6 minutes of the CI's 30; there it runs {@value
+ * #NESTED_CYCLES}, which still catches one fd or one thread
  * per sandbox exactly (the sets must be equal), and RSS growth of more than {@value #ALLOWED_RSS_GROWTH_KIB}
  * KiB. {@code -Dvmm4j.sandbox.leak.cycles=N} overrides both.
  */
 @RequiresKvm
 class SandboxLeakTest {
     private static final int CYCLES = 50;
-    private static final int NESTED_CYCLES = 4;
+    private static final int NESTED_CYCLES = 10;
     private static final int WARMUP = 1;
     /** The guest's RAM is MAP_NORESERVE and unmapped at close; what is left is the JVM's own drift. */
     private static final long ALLOWED_RSS_GROWTH_KIB = 16 * 1024;
