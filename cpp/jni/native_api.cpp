@@ -319,20 +319,6 @@ int64_t vmm4j_vcpu_run(int64_t vcpu, int32_t mode) {
     });
 }
 
-int64_t vmm4j_vcpu_upcall_loop(int64_t vcpu, int32_t device_key, int32_t is_write, int64_t count) {
-    return guarded(__func__, [&]() -> int64_t {
-        Vcpu& target = vcpu_of(vcpu);
-        timespec start{}, end{};
-        clock_gettime(CLOCK_MONOTONIC, &start);
-        for (int64_t i = 0; i < count; ++i) {
-            uint64_t value = 0;
-            if (!call_java(target, device_key, 0, 1, is_write != 0, 0x5a, is_write != 0 ? nullptr : &value)) return -1;
-        }
-        clock_gettime(CLOCK_MONOTONIC, &end);
-        return (end.tv_sec - start.tv_sec) * 1000000000LL + (end.tv_nsec - start.tv_nsec);
-    });
-}
-
 int64_t vmm4j_system_supported_cpuid(int64_t system, int64_t* entries, int32_t max_entries) {
     return guarded(__func__, [&] {
         const std::vector<kvm_cpuid_entry2> supported = system_of(system).supported_cpuid();

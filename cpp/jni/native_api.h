@@ -70,9 +70,6 @@ int64_t vmm4j_vcpu_create(int64_t vm, int32_t id, int32_t key);
 int64_t* vmm4j_vcpu_exit_info(int64_t vcpu);
 // mode: 0 = manual, 1 = managed. Returns the exit kind.
 int64_t vmm4j_vcpu_run(int64_t vcpu, int32_t mode);
-// Benchmarks only: calls the installed upcall `count` times as this vCPU's exits would, for the
-// Java device `device_key`, without KVM. Returns the elapsed nanoseconds, or -1 when a call failed.
-int64_t vmm4j_vcpu_upcall_loop(int64_t vcpu, int32_t device_key, int32_t is_write, int64_t count);
 // CPUID entries are blocks of 7 slots: function, index, flags, eax, ebx, ecx, edx.
 #define VMM4J_CPUID_ENTRY_SLOTS 7
 // Returns the number of entries; fails if more than max_entries.

@@ -2,10 +2,10 @@ package io.vmm4j.benchmarks;
 
 import io.vmm4j.api.Hypervisor;
 import io.vmm4j.api.IoDevice;
-import io.vmm4j.api.Registers;
 import io.vmm4j.api.Vcpu;
 import io.vmm4j.api.VcpuExit;
 import io.vmm4j.api.VirtualMachine;
+import io.vmm4j.api.x86.Registers;
 import io.vmm4j.arch.x86.FlatBinaryBoot;
 import io.vmm4j.benchmarks.baseline.RawKvm;
 import io.vmm4j.kvm.Kvm;

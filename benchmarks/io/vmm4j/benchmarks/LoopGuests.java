@@ -1,8 +1,8 @@
 package io.vmm4j.benchmarks;
 
-import io.vmm4j.api.Register;
-import io.vmm4j.api.Registers;
 import io.vmm4j.api.VmConfig;
+import io.vmm4j.api.x86.Register;
+import io.vmm4j.api.x86.Registers;
 import io.vmm4j.arch.x86.FlatBinaryBoot;
 
 /** What every benchmark VM has in common. */

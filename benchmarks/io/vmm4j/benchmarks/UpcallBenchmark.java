@@ -4,6 +4,7 @@ import io.vmm4j.api.AddressSpace;
 import io.vmm4j.api.Hypervisor;
 import io.vmm4j.api.Vcpu;
 import io.vmm4j.api.VirtualMachine;
+import io.vmm4j.benchmarks.baseline.RawKvm;
 import io.vmm4j.kvm.Kvm;
 import io.vmm4j.kvm.UpcallTestHooks;
 import java.util.concurrent.TimeUnit;
@@ -40,6 +41,7 @@ public class UpcallBenchmark {
     private Hypervisor kvm;
     private VirtualMachine vm;
     private Vcpu vcpu;
+    private UpcallTestHooks.Target target;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -47,6 +49,7 @@ public class UpcallBenchmark {
         vm = kvm.createVm(LoopGuests.CONFIG);
         vm.addIoDevice(DEVICE, AddressSpace.PIO, Access.PORT, 1, new CountingDevice());
         vcpu = vm.createVcpu(0);
+        target = UpcallTestHooks.target(vm, vcpu, DEVICE);
     }
 
     @TearDown(Level.Trial)
@@ -57,6 +60,9 @@ public class UpcallBenchmark {
 
     @Benchmark
     public long upcall() {
-        return UpcallTestHooks.upcallLoop(vm, vcpu, DEVICE, write, CALLS);
+        long elapsed =
+                RawKvm.bench_upcall_loop(target.upcall(), target.vcpuKey(), target.deviceKey(), write ? 1 : 0, CALLS);
+        if (elapsed < 0) throw new IllegalStateException("an upcall failed");
+        return elapsed;
     }
 }

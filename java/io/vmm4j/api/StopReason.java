@@ -24,7 +24,7 @@ public record StopReason(
         SHUTDOWN,
         /** The guest asked for a reset. */
         SYSTEM_RESET,
-        /** KVM could not emulate or handle an exit. */
+        /** The hypervisor could not emulate or handle an exit. */
         INTERNAL_ERROR,
         /** The guest could not be entered. */
         FAIL_ENTRY,

@@ -1,5 +1,7 @@
 package io.vmm4j.api;
 
+import io.vmm4j.api.x86.Registers;
+import io.vmm4j.api.x86.SpecialRegisters;
 import java.util.Map;
 
 /**

@@ -27,10 +27,10 @@ public sealed interface VcpuExit {
     record SystemReset() implements VcpuExit {}
 
     /**
-     * KVM could not handle the exit.
+     * The hypervisor could not handle the exit.
      *
-     * @param suberror KVM_INTERNAL_ERROR_*: 1 is an emulation failure
-     * @param data the words KVM reported
+     * @param suberror the hypervisor's error code: {@link #EMULATION} is an emulation failure
+     * @param data the words the hypervisor reported
      * @param instruction the bytes of the instruction at RIP, when they could be read; empty otherwise
      */
     record InternalError(int suberror, long[] data, byte[] instruction) implements VcpuExit {
@@ -88,9 +88,9 @@ public sealed interface VcpuExit {
     /** A pause or stop interrupted a manual {@link Vcpu#run()} before the guest exited. */
     record Interrupted() implements VcpuExit {}
 
-    /** A system event KVM reports that vmm4j has no case for (a guest crash event, say). */
+    /** A system event the hypervisor reports that vmm4j has no case for (a guest crash event, say). */
     record SystemEvent(int type) implements VcpuExit {}
 
     /** An exit reason this version of vmm4j does not decode. */
-    record Unknown(int kvmExitReason) implements VcpuExit {}
+    record Unknown(int reason) implements VcpuExit {}
 }

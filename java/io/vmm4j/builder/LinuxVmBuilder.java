@@ -2,15 +2,11 @@ package io.vmm4j.builder;
 
 import io.vmm4j.api.Hypervisor;
 import io.vmm4j.api.SerialPort;
-import io.vmm4j.api.Vcpu;
 import io.vmm4j.api.VirtioDeviceConfig;
 import io.vmm4j.api.VirtualMachine;
 import io.vmm4j.api.VmConfig;
-import io.vmm4j.arch.x86.BootCpuState;
 import io.vmm4j.arch.x86.MemoryLayout;
-import io.vmm4j.arch.x86.PcPlatform;
 import io.vmm4j.arch.x86.VirtioMmioKernelParameters;
-import io.vmm4j.arch.x86.acpi.AcpiPlatform;
 import io.vmm4j.arch.x86.acpi.AcpiTables;
 import io.vmm4j.arch.x86.boot.CommandLine;
 import io.vmm4j.arch.x86.boot.KernelLoader;
@@ -19,6 +15,7 @@ import io.vmm4j.arch.x86.boot.KernelLoader.ParsedKernel;
 import io.vmm4j.arch.x86.boot.LinuxBootSetup;
 import io.vmm4j.arch.x86.boot.LinuxBootSetup.BootOptions;
 import io.vmm4j.arch.x86.boot.LoadedKernel;
+import io.vmm4j.arch.x86.machine.PcMachine;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -143,18 +140,18 @@ public final class LinuxVmBuilder {
     /** A VM ready to start; on any failure nothing is left open. */
     public LinuxVm build(Hypervisor hypervisor) {
         checkInputs();
-        VirtualMachine vm = hypervisor.createVm(VmConfig.builder()
-                .vcpuCount(vcpuCount)
-                .memoryMiB(memoryMiB)
-                .irqchip(true)
-                .build());
+        PcMachine machine = PcMachine.builder(VmConfig.builder()
+                        .vcpuCount(vcpuCount)
+                        .memoryMiB(memoryMiB)
+                        .irqchip(true)
+                        .build())
+                .console(console)
+                .virtio(virtioDevices)
+                .build(hypervisor);
+        VirtualMachine vm = machine.vm();
         try {
-            SerialPort com1 = PcPlatform.install(vm, console);
-            virtioDevices.forEach(vm::addVirtioDevice);
             LoadedKernel loaded = parsedKernel.load(vm.memory());
             if (pvh) loaded = loaded.asPvh();
-            AcpiTables acpi = AcpiTables.build(AcpiPlatform.of(vcpuCount, vm.virtioDevices(), true));
-            vm.memory().write(acpi.baseAddress(), acpi.image());
             CommandLine line = CommandLine.of(commandLine);
             if (virtioOnCommandLine && !vm.virtioDevices().isEmpty()) {
                 line.add(VirtioMmioKernelParameters.of(vm.virtioDevices()));
@@ -162,13 +159,8 @@ public final class LinuxVmBuilder {
             BootOptions options = BootOptions.of(line).withAcpiRsdp(AcpiTables.rsdpAddress());
             if (initrd.isPresent())
                 options = options.withInitrd(KernelLoader.loadInitrd(vm.memory(), initrd.get(), loaded));
-            LinuxBootSetup.EntryState entry = LinuxBootSetup.prepare(vm.memory(), loaded, options);
-            for (int id = 0; id < vcpuCount; id++) {
-                Vcpu vcpu = vm.createVcpu(id);
-                BootCpuState.apply(vcpu, true);
-                if (id == 0) entry.applyTo(vcpu); // the APs wait for INIT/SIPI from the kernel
-            }
-            return new LinuxVm(vm, com1, loaded);
+            LinuxBootSetup.prepare(vm.memory(), loaded, options).applyTo(machine.bootVcpu());
+            return new LinuxVm(vm, machine.com1(), loaded);
         } catch (RuntimeException e) {
             vm.close();
             throw e;

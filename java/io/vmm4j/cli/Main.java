@@ -1,6 +1,9 @@
 package io.vmm4j.cli;
 
 import io.vmm4j.api.VmmException;
+import io.vmm4j.cli.command.Arguments;
+import io.vmm4j.cli.command.Command;
+import io.vmm4j.cli.command.UsageException;
 import io.vmm4j.cli.qemu.QemuCommand;
 import io.vmm4j.kvm.Kvm;
 import java.io.PrintStream;

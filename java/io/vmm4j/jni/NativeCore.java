@@ -126,9 +126,6 @@ public final class NativeCore {
 
     public static native long vmm4j_vcpu_run(long vcpu, int mode);
 
-    /** Benchmarks only: {@code count} upcalls as the vCPU's exits would make; elapsed ns, or -1. */
-    public static native long vmm4j_vcpu_upcall_loop(long vcpu, int deviceKey, int isWrite, long count);
-
     public static native long vmm4j_vcpu_set_cpuid(long vcpu, @Cast("const int64_t*") long[] entries, int count);
 
     public static native long vmm4j_vcpu_set_xcr0(long vcpu, long value);

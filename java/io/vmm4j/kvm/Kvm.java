@@ -4,6 +4,7 @@ import io.vmm4j.api.Hypervisor;
 import io.vmm4j.api.HypervisorUnavailableException;
 import io.vmm4j.api.VmmException;
 import io.vmm4j.jni.NativeLibrary;
+import io.vmm4j.vmm.Vmm;
 import java.nio.file.Path;
 
 /**
@@ -59,7 +60,7 @@ public final class Kvm {
     public static Hypervisor open(Path device) {
         NativeLibrary.ensureLoaded();
         try {
-            return new KvmHypervisor(device);
+            return new Vmm(new KvmHypervisor(device));
         } catch (HypervisorUnavailableException e) {
             throw e;
         } catch (VmmException e) {

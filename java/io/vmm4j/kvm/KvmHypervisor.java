@@ -1,20 +1,22 @@
 package io.vmm4j.kvm;
 
-import io.vmm4j.api.Hypervisor;
 import io.vmm4j.api.PlatformCapabilities;
-import io.vmm4j.api.VirtualMachine;
+import io.vmm4j.api.PlatformCapabilities.Feature;
 import io.vmm4j.api.VmConfig;
-import io.vmm4j.arch.x86.CpuidEntry;
+import io.vmm4j.api.x86.CpuidEntry;
 import io.vmm4j.jni.Native;
 import io.vmm4j.jni.NativeCore;
+import io.vmm4j.vmm.backend.HypervisorBackend;
+import io.vmm4j.vmm.backend.MemoryRegion;
+import io.vmm4j.vmm.backend.VmBackend;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 
 /** The /dev/kvm handle: capabilities, the supported CPUID, and VM creation. */
-final class KvmHypervisor implements Hypervisor {
+final class KvmHypervisor implements HypervisorBackend {
     private static final int MAX_CPUID_ENTRIES = 256;
 
     private final Path device;
@@ -35,9 +37,9 @@ final class KvmHypervisor implements Hypervisor {
     }
 
     private PlatformCapabilities readCapabilities() {
-        Set<String> present = new LinkedHashSet<>();
+        Set<Feature> present = EnumSet.noneOf(Feature.class);
         for (KvmCapability capability : KvmCapability.values()) {
-            if (checkExtension(capability.number) > 0) present.add(capability.name());
+            if (checkExtension(capability.number) > 0) present.add(capability.feature);
         }
         int maxVcpus = checkExtension(KvmCapability.MAX_VCPUS);
         if (maxVcpus == 0) maxVcpus = checkExtension(KvmCapability.NR_VCPUS);
@@ -61,18 +63,15 @@ final class KvmHypervisor implements Hypervisor {
         return capabilities;
     }
 
-    List<CpuidEntry> supportedCpuid() {
+    @Override
+    public List<CpuidEntry> supportedCpuid() {
         return supportedCpuid;
     }
 
     @Override
-    public synchronized VirtualMachine createVm(VmConfig config) {
+    public synchronized VmBackend createVm(String name, VmConfig config, List<MemoryRegion> ram) {
         if (system == 0) throw new IllegalStateException("hypervisor " + device + " is closed");
-        if (config.vcpuCount() > capabilities.maxVcpus()) {
-            throw new IllegalArgumentException("vcpuCount " + config.vcpuCount() + " exceeds the "
-                    + capabilities.maxVcpus() + " vCPUs KVM allows per VM");
-        }
-        return new KvmVirtualMachine(this, Native.check(NativeCore.vmm4j_vm_create(system)), config);
+        return new KvmVm(name, Native.check(NativeCore.vmm4j_vm_create(system)), config, ram);
     }
 
     @Override

@@ -3,18 +3,23 @@ package io.vmm4j.kvm;
 import static io.vmm4j.jni.NativeExitKind.*;
 
 import io.vmm4j.api.AddressSpace;
-import io.vmm4j.api.DescriptorTable;
-import io.vmm4j.api.Register;
-import io.vmm4j.api.Registers;
-import io.vmm4j.api.Segment;
-import io.vmm4j.api.SpecialRegisters;
-import io.vmm4j.api.Vcpu;
+import io.vmm4j.api.GuestMemory;
+import io.vmm4j.api.StopReason;
 import io.vmm4j.api.VcpuExit;
 import io.vmm4j.api.VmmException;
-import io.vmm4j.arch.x86.CpuidEntry;
+import io.vmm4j.api.x86.CpuidEntry;
+import io.vmm4j.api.x86.DescriptorTable;
+import io.vmm4j.api.x86.Register;
+import io.vmm4j.api.x86.Registers;
+import io.vmm4j.api.x86.Segment;
+import io.vmm4j.api.x86.SpecialRegisters;
 import io.vmm4j.jni.IoUpcallHandler;
 import io.vmm4j.jni.NativeCore;
 import io.vmm4j.jni.NativeExitKind;
+import io.vmm4j.vmm.backend.DeviceEndpoint;
+import io.vmm4j.vmm.backend.RunEnd;
+import io.vmm4j.vmm.backend.VcpuBackend;
+import io.vmm4j.vmm.backend.VcpuHost;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.LongBuffer;
@@ -24,22 +29,26 @@ import java.util.List;
 import java.util.Map;
 
 /** A KVM vCPU. Its native object lives as long as the VM's native handle. */
-final class KvmVcpu implements Vcpu, IoUpcallHandler {
+final class KvmVcpu implements VcpuBackend, IoUpcallHandler {
     private static final int SEGMENT_SLOTS = 3;
     private static final int SEGMENT_COUNT = 8;
     private static final long EMULATION_FLAG_INSTRUCTION_BYTES = 1;
     private static final int MAX_INSTRUCTION_BYTES = 15;
 
-    private final KvmVirtualMachine vm;
+    private final VcpuHost host;
     private final NativeHandle vmHandle;
+    private final GuestMemory memory;
     private final int id;
+    private final int upcallKey;
     private final long vcpu;
     private final LongBuffer exitInfo;
 
-    KvmVcpu(KvmVirtualMachine vm, NativeHandle vmHandle, int id, long vcpu) {
-        this.vm = vm;
+    KvmVcpu(VcpuHost host, NativeHandle vmHandle, GuestMemory memory, int id, int upcallKey, long vcpu) {
+        this.host = host;
         this.vmHandle = vmHandle;
+        this.memory = memory;
         this.id = id;
+        this.upcallKey = upcallKey;
         this.vcpu = vcpu;
         this.exitInfo = NativeCore.vmm4j_vcpu_exit_info(vcpu)
                 .capacity(NativeCore.EXIT_INFO_SLOTS)
@@ -52,18 +61,45 @@ final class KvmVcpu implements Vcpu, IoUpcallHandler {
     }
 
     /** One native run: in managed mode, returns only when the vCPU must stop. */
-    int runNative(int mode) {
+    private int runNative(int mode) {
         return (int) vmHandle.call(handle -> NativeCore.vmm4j_vcpu_run(vcpu, mode));
     }
 
     @Override
+    public RunEnd runManaged() {
+        vmHandle.enter();
+        try {
+            int kind = runNative(NativeCore.RUN_MANAGED);
+            switch (kind) {
+                case HALT:
+                case STOPPED:
+                    return new RunEnd.VcpuEnded();
+                case DEVICE_ERROR:
+                    return new RunEnd.DeviceFailed(failedDeviceKey());
+                case SHUTDOWN:
+                    return new RunEnd.StopsVm(StopReason.Kind.SHUTDOWN, decodeExit(kind));
+                case SYSTEM_RESET:
+                    return new RunEnd.StopsVm(StopReason.Kind.SYSTEM_RESET, decodeExit(kind));
+                case INTERNAL_ERROR:
+                    return new RunEnd.StopsVm(StopReason.Kind.INTERNAL_ERROR, decodeExit(kind));
+                case FAIL_ENTRY:
+                    return new RunEnd.StopsVm(StopReason.Kind.FAIL_ENTRY, decodeExit(kind));
+                default:
+                    return new RunEnd.StopsVm(StopReason.Kind.VCPU_FAILURE, decodeExit(kind));
+            }
+        } finally {
+            vmHandle.exit();
+        }
+    }
+
+    @Override
     public VcpuExit run() {
-        vm.beginManualRun();
+        host.beginManualRun();
         // The exit info lives in the native vCPU: decode it before a concurrent close() can free it.
         vmHandle.enter();
         try {
             int kind = runNative(NativeCore.RUN_MANUAL);
-            if (kind == DEVICE_ERROR) throw vm.failOnDeviceError(this);
+            if (kind == DEVICE_ERROR) throw host.failOnDeviceError(id, failedDeviceKey());
             return decodeExit(kind);
         } finally {
             vmHandle.exit();
@@ -71,7 +107,7 @@ final class KvmVcpu implements Vcpu, IoUpcallHandler {
     }
 
     /** The exit the native loop reported, from the exit info block; with the VM's handle held. */
-    VcpuExit decodeExit(int kind) {
+    private VcpuExit decodeExit(int kind) {
         switch (kind) {
             case HALT:
                 return new VcpuExit.Halt();
@@ -124,18 +160,18 @@ final class KvmVcpu implements Vcpu, IoUpcallHandler {
         try {
             long rip = registers().get(Register.RIP) + specialRegisters().cs().base();
             long physical = vmHandle.call(handle -> NativeCore.vmm4j_vcpu_translate(vcpu, rip));
-            return vm.memory().read(physical, MAX_INSTRUCTION_BYTES);
+            return memory.read(physical, MAX_INSTRUCTION_BYTES);
         } catch (RuntimeException notInRam) {
             return new byte[0];
         }
     }
 
-    /** Benchmarks only: see {@link UpcallTestHooks}. */
-    long upcallLoop(int deviceKey, boolean isWrite, long count) {
-        return vmHandle.call(handle -> NativeCore.vmm4j_vcpu_upcall_loop(vcpu, deviceKey, isWrite ? 1 : 0, count));
+    /** The key the native core's upcalls find this vCPU by. */
+    int upcallKey() {
+        return upcallKey;
     }
 
-    int failedDeviceKey() {
+    private int failedDeviceKey() {
         return (int) slot(NativeExitKind.SLOT_DEVICE_KEY);
     }
 
@@ -146,14 +182,14 @@ final class KvmVcpu implements Vcpu, IoUpcallHandler {
     @Override
     public int onAccess(int deviceKey, long address, int size, boolean isWrite, long data) {
         if (deviceKey < 0) {
-            vm.reportUnclaimed(
+            host.reportUnclaimed(
                     deviceKey == NativeCore.UNCLAIMED_PIO_KEY ? AddressSpace.PIO : AddressSpace.MMIO,
                     address,
                     size,
                     isWrite);
             return 0;
         }
-        DeviceEndpoint device = vm.device(deviceKey);
+        DeviceEndpoint device = host.device(deviceKey);
         try {
             if (isWrite) {
                 device.write(address, size, data);
@@ -162,18 +198,20 @@ final class KvmVcpu implements Vcpu, IoUpcallHandler {
             }
             return 0;
         } catch (Throwable t) {
-            vm.recordDeviceFailure(this, device, isWrite, address, t);
+            host.recordDeviceFailure(id, device, isWrite, address, t);
             return 1;
         }
     }
 
-    void setCpuid(List<CpuidEntry> entries) {
+    @Override
+    public void setCpuid(List<CpuidEntry> entries) {
         long[] slots = new long[entries.size() * NativeCore.CPUID_ENTRY_SLOTS];
         for (int i = 0; i < entries.size(); i++) entries.get(i).toSlots(slots, i * NativeCore.CPUID_ENTRY_SLOTS);
         vmHandle.call(handle -> NativeCore.vmm4j_vcpu_set_cpuid(vcpu, slots, entries.size()));
     }
 
-    void setXcr0(long value) {
+    @Override
+    public void setXcr0(long value) {
         vmHandle.call(handle -> NativeCore.vmm4j_vcpu_set_xcr0(vcpu, value));
     }
 

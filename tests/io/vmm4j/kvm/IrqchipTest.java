@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vmm4j.api.Hypervisor;
-import io.vmm4j.api.Register;
 import io.vmm4j.api.StopReason;
 import io.vmm4j.api.Vcpu;
 import io.vmm4j.api.VirtualMachine;
 import io.vmm4j.api.VmConfig;
 import io.vmm4j.api.VmState;
+import io.vmm4j.api.x86.Register;
 import io.vmm4j.arch.x86.FlatBinaryBoot;
 import io.vmm4j.guests.BundledGuest;
 import io.vmm4j.testing.RequiresKvm;

@@ -80,7 +80,7 @@ class ResourceLeakTest {
             FlatBinaryBoot.enterProtectedMode(vcpu);
             // ECX=1 round of the loop against COM1's scratch register, then HLT.
             vcpu.setRegisters(
-                    vcpu.registers().with(io.vmm4j.api.Register.RCX, 1).with(io.vmm4j.api.Register.RDX, 0x3ff));
+                    vcpu.registers().with(io.vmm4j.api.x86.Register.RCX, 1).with(io.vmm4j.api.x86.Register.RDX, 0x3ff));
             if (managed) {
                 vm.start();
                 assertEquals(

@@ -14,7 +14,7 @@ import org.bytedeco.javacpp.annotation.Platform;
  * exception.
  */
 @Platform(
-        include = {"raw_kvm_baseline.h", "raw_block_baseline.h", "thread_affinity.h"},
+        include = {"raw_kvm_baseline.h", "raw_block_baseline.h", "thread_affinity.h", "upcall_loop.h"},
         compiler = "cpp17")
 public final class RawKvm {
     static {
@@ -35,6 +35,9 @@ public final class RawKvm {
     }
 
     public static native long raw_kvm_open(String path);
+
+    /** {@code upcall_loop.h}: elapsed nanoseconds for {@code count} calls of the upcall at {@code upcall}, or -1. */
+    public static native long bench_upcall_loop(long upcall, int vcpuKey, int deviceKey, int isWrite, long count);
 
     public static native void raw_kvm_close(int fd);
 

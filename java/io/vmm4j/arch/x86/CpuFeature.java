@@ -1,5 +1,7 @@
 package io.vmm4j.arch.x86;
 
+import io.vmm4j.api.x86.CpuidEntry;
+import io.vmm4j.api.x86.Register;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Locale;

@@ -1,11 +1,11 @@
 package io.vmm4j.arch.x86;
 
-import io.vmm4j.api.Register;
-import io.vmm4j.api.Registers;
-import io.vmm4j.api.Segment;
-import io.vmm4j.api.SpecialRegisters;
 import io.vmm4j.api.Vcpu;
 import io.vmm4j.api.VirtualMachine;
+import io.vmm4j.api.x86.Register;
+import io.vmm4j.api.x86.Registers;
+import io.vmm4j.api.x86.Segment;
+import io.vmm4j.api.x86.SpecialRegisters;
 
 /**
  * Loads a flat binary (such as the test guests in {@code guests/}) and puts a vCPU at its first

@@ -1,5 +1,6 @@
 package io.vmm4j.arch.x86;
 
+import io.vmm4j.api.x86.CpuidEntry;
 import java.util.ArrayList;
 import java.util.List;
 

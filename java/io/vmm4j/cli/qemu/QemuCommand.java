@@ -8,16 +8,13 @@ import io.vmm4j.api.Vcpu;
 import io.vmm4j.api.VirtualMachine;
 import io.vmm4j.api.VmConfig;
 import io.vmm4j.api.VmmException;
-import io.vmm4j.arch.x86.BootCpuState;
 import io.vmm4j.arch.x86.CpuFeature;
 import io.vmm4j.arch.x86.CpuModel;
 import io.vmm4j.arch.x86.E820Map;
 import io.vmm4j.arch.x86.KernelLoadException;
-import io.vmm4j.arch.x86.PcPlatform;
-import io.vmm4j.arch.x86.acpi.AcpiPlatform;
-import io.vmm4j.arch.x86.acpi.AcpiTables;
-import io.vmm4j.cli.Arguments;
-import io.vmm4j.cli.Command;
+import io.vmm4j.arch.x86.machine.PcMachine;
+import io.vmm4j.cli.command.Arguments;
+import io.vmm4j.cli.command.Command;
 import io.vmm4j.common.FileErrors;
 import io.vmm4j.devices.qemu.FwCfg;
 import io.vmm4j.devices.qemu.IsaDebugExit;
@@ -190,34 +187,33 @@ public final class QemuCommand implements Command {
                 case NONE -> OutputStream.nullOutputStream();
                 case FILE -> serialFile;
             };
-            VirtualMachine vm;
+            PcMachine machine;
             try (Hypervisor kvm = Kvm.open(kvmDevice)) {
-                vm = kvm.createVm(vmConfig);
+                machine = PcMachine.builder(vmConfig).console(console).build(kvm);
             } catch (HypervisorUnavailableException e) {
                 err.println(PREFIX + "KVM is unavailable at " + kvmDevice + ": " + e.getMessage());
                 return EXIT_ERROR;
             }
-            return run(vm, prepared, map, console, options, out, err);
+            return run(machine, prepared, map, options, out, err);
         } finally {
             if (serialFile != null) serialFile.close();
         }
     }
 
     private static int run(
-            VirtualMachine vm,
+            PcMachine machine,
             KernelFormat.Prepared kernel,
             E820Map map,
-            OutputStream console,
             QemuOptions options,
             PrintStream out,
             PrintStream err) {
+        VirtualMachine vm = machine.vm();
         Thread closeOnShutdown = new Thread(vm::close, "vmm4j-close-vm");
         Runtime.getRuntime().addShutdownHook(closeOnShutdown);
         try {
             Consumer<Vcpu> entry = kernel.load(vm);
-            installDevices(vm, options, map, console);
-            for (int id = 0; id < options.cpus; id++) BootCpuState.apply(vm.createVcpu(id), true);
-            entry.accept(vm.vcpus().get(0));
+            installDevices(vm, options, map);
+            entry.accept(machine.bootVcpu());
             vm.start();
             StopReason reason = awaitStop(vm);
             out.flush();
@@ -231,10 +227,8 @@ public final class QemuCommand implements Command {
         }
     }
 
-    private static void installDevices(VirtualMachine vm, QemuOptions options, E820Map map, OutputStream console) {
-        PcPlatform.install(vm, console);
-        AcpiTables acpi = AcpiTables.build(AcpiPlatform.of(options.cpus, List.of(), true));
-        vm.memory().write(acpi.baseAddress(), acpi.image());
+    /** The QEMU devices a test harness expects, beyond the PC machine's own. */
+    private static void installDevices(VirtualMachine vm, QemuOptions options, E820Map map) {
         vm.addIoDevice(
                 "fw_cfg",
                 AddressSpace.PIO,

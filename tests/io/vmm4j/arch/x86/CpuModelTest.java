@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vmm4j.api.x86.CpuidEntry;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -2,6 +2,7 @@ package io.vmm4j.arch.x86;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.vmm4j.api.x86.CpuidEntry;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

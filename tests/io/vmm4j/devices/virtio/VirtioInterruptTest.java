@@ -7,12 +7,12 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.vmm4j.api.AddressSpace;
 import io.vmm4j.api.Hypervisor;
-import io.vmm4j.api.Register;
 import io.vmm4j.api.StopReason;
 import io.vmm4j.api.VirtioDeviceConfig;
 import io.vmm4j.api.VirtioMmioSlot;
 import io.vmm4j.api.VirtualMachine;
 import io.vmm4j.api.VmConfig;
+import io.vmm4j.api.x86.Register;
 import io.vmm4j.arch.x86.FlatBinaryBoot;
 import io.vmm4j.arch.x86.PcPlatform;
 import io.vmm4j.devices.qemu.IsaDebugExit;

@@ -1,12 +1,12 @@
 package io.vmm4j.arch.x86.boot;
 
-import io.vmm4j.api.DescriptorTable;
 import io.vmm4j.api.GuestMemory;
-import io.vmm4j.api.Register;
-import io.vmm4j.api.Registers;
-import io.vmm4j.api.Segment;
-import io.vmm4j.api.SpecialRegisters;
 import io.vmm4j.api.Vcpu;
+import io.vmm4j.api.x86.DescriptorTable;
+import io.vmm4j.api.x86.Register;
+import io.vmm4j.api.x86.Registers;
+import io.vmm4j.api.x86.Segment;
+import io.vmm4j.api.x86.SpecialRegisters;
 import io.vmm4j.arch.x86.E820Entry;
 import io.vmm4j.arch.x86.E820Map;
 import io.vmm4j.arch.x86.MemoryLayout;

@@ -1,8 +1,8 @@
 package io.vmm4j.arch.x86.multiboot;
 
 import io.vmm4j.api.GuestMemory;
-import io.vmm4j.api.Register;
 import io.vmm4j.api.Vcpu;
+import io.vmm4j.api.x86.Register;
 import io.vmm4j.arch.x86.E820Entry;
 import io.vmm4j.arch.x86.E820Map;
 import io.vmm4j.arch.x86.FlatBinaryBoot;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.vmm4j.api.Register;
+import io.vmm4j.api.x86.Register;
 import io.vmm4j.arch.x86.E820Entry;
 import io.vmm4j.arch.x86.E820Map;
 import io.vmm4j.arch.x86.boot.LinuxBootSetup.BootOptions;

@@ -8,10 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vmm4j.api.GuestMemory;
 import io.vmm4j.api.Hypervisor;
-import io.vmm4j.api.Register;
 import io.vmm4j.api.Vcpu;
 import io.vmm4j.api.VirtualMachine;
 import io.vmm4j.api.VmConfig;
+import io.vmm4j.api.x86.Register;
 import io.vmm4j.arch.x86.E820Entry;
 import io.vmm4j.arch.x86.E820Map;
 import io.vmm4j.arch.x86.KernelLoadException;

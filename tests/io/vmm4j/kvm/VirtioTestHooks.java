@@ -2,9 +2,10 @@ package io.vmm4j.kvm;
 
 import io.vmm4j.api.VirtualMachine;
 import io.vmm4j.devices.virtio.VirtioMmioTransport;
+import io.vmm4j.vmm.Vm;
 
 /**
- * Internal, for tests and benchmarks only: drive a virtio device of a KVM VM without a guest.
+ * Test code (not shipped), for tests and benchmarks: drive a virtio device of a KVM VM without a guest.
  * Register accesses go straight to the transport (as a vCPU's MMIO exit would); notify rings the
  * queue's ioeventfd as the guest's QueueNotify write does; awaitInterrupt reads the interrupt
  * eventfd, which works only for VMs without the in-kernel irqchip (KVM consumes it otherwise).
@@ -25,7 +26,9 @@ public final class VirtioTestHooks {
     }
 
     private static KvmVirtioDevices.Attached attached(VirtualMachine vm, String device) {
-        if (!(vm instanceof KvmVirtualMachine kvm)) throw new IllegalArgumentException("not a KVM VM: " + vm);
+        if (!(vm instanceof Vm core) || !(core.backend() instanceof KvmVm kvm)) {
+            throw new IllegalArgumentException("not a KVM VM: " + vm);
+        }
         return kvm.virtio().get(device);
     }
 }

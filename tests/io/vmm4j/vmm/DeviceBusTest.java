@@ -1,4 +1,4 @@
-package io.vmm4j.kvm;
+package io.vmm4j.vmm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;

@@ -1,6 +1,7 @@
-package io.vmm4j.kvm;
+package io.vmm4j.vmm;
 
 import io.vmm4j.api.IoDevice;
+import io.vmm4j.vmm.backend.DeviceEndpoint;
 
 /** Calls a Java {@link IoDevice} under its monitor, so vCPUs reach it one at a time. */
 record IoDeviceEndpoint(String name, IoDevice device) implements DeviceEndpoint {

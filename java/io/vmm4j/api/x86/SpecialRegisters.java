@@ -1,7 +1,7 @@
-package io.vmm4j.api;
+package io.vmm4j.api.x86;
 
 /**
- * An immutable set of x86 system registers ({@code kvm_sregs}): segments, descriptor tables,
+ * An immutable set of x86 system registers: segments, descriptor tables,
  * control registers, EFER and the APIC base.
  */
 public record SpecialRegisters(

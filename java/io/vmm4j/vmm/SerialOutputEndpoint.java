@@ -1,5 +1,6 @@
-package io.vmm4j.kvm;
+package io.vmm4j.vmm;
 
+import io.vmm4j.vmm.backend.DeviceEndpoint;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;

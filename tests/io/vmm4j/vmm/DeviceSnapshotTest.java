@@ -1,4 +1,4 @@
-package io.vmm4j.kvm;
+package io.vmm4j.vmm;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -57,9 +57,9 @@ class DeviceSnapshotTest {
             source.vm.addIoDevice("latch", AddressSpace.MMIO, 0xD000_0000L, 8, latch);
             source.vcpu.setRegisters(source.vcpu
                     .registers()
-                    .with(io.vmm4j.api.Register.RCX, 1)
-                    .with(io.vmm4j.api.Register.RDX, 0xD000_0000L)
-                    .with(io.vmm4j.api.Register.RAX, 0x7777));
+                    .with(io.vmm4j.api.x86.Register.RCX, 1)
+                    .with(io.vmm4j.api.x86.Register.RDX, 0xD000_0000L)
+                    .with(io.vmm4j.api.x86.Register.RAX, 0x7777));
             source.vcpu.run();
             assertEquals(0x7777, latch.value);
             source.vm.stop();

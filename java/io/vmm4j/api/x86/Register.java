@@ -1,6 +1,6 @@
-package io.vmm4j.api;
+package io.vmm4j.api.x86;
 
-/** The general-purpose x86-64 registers, in KVM's {@code kvm_regs} order. */
+/** The general-purpose x86-64 registers, in the order {@link Registers} holds them. */
 public enum Register {
     RAX,
     RBX,

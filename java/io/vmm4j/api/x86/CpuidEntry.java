@@ -1,6 +1,6 @@
-package io.vmm4j.arch.x86;
+package io.vmm4j.api.x86;
 
-/** One CPUID leaf/subleaf result, as {@code kvm_cpuid_entry2} holds it. */
+/** One CPUID leaf/subleaf result, and whether it depends on the subleaf (flags). */
 public record CpuidEntry(int function, int index, int flags, int eax, int ebx, int ecx, int edx) {
 
     /** Reads the 7-slot block the native core uses: function, index, flags, eax, ebx, ecx, edx. */

@@ -1,4 +1,4 @@
-package io.vmm4j.cli;
+package io.vmm4j.cli.command;
 
 /** The command line is wrong; the message names the option or argument at fault. */
 public final class UsageException extends Exception {

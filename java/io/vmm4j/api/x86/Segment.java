@@ -1,6 +1,6 @@
-package io.vmm4j.api;
+package io.vmm4j.api.x86;
 
-/** An x86 segment register as KVM describes it ({@code kvm_segment}). */
+/** An x86 segment register: selector, hidden base, limit and attributes. */
 public record Segment(
         long base,
         int limit,

@@ -1,4 +1,4 @@
-package io.vmm4j.api;
+package io.vmm4j.api.x86;
 
 import java.util.Arrays;
 

@@ -1,4 +1,4 @@
-package io.vmm4j.cli;
+package io.vmm4j.cli.command;
 
 import java.util.List;
 
@@ -11,7 +11,7 @@ public final class Arguments {
     private int position;
     private String inlineValue;
 
-    Arguments(List<String> args) {
+    public Arguments(List<String> args) {
         this.args = List.copyOf(args);
     }
 
@@ -26,7 +26,7 @@ public final class Arguments {
     }
 
     /** The next option's name, such as {@code --mem}; anything not starting with "-" is refused. */
-    String nextOption() throws UsageException {
+    public String nextOption() throws UsageException {
         String arg = args.get(position++);
         if (!arg.startsWith("-")) throw new UsageException("unexpected argument '" + arg + "'");
         int equals = arg.indexOf('=');
@@ -35,18 +35,18 @@ public final class Arguments {
     }
 
     /** The value of {@code option}, the option {@link #nextOption()} just returned. */
-    String value(String option) throws UsageException {
+    public String value(String option) throws UsageException {
         if (inlineValue != null) return inlineValue;
         if (!hasNext()) throw new UsageException(option + " needs a value");
         return args.get(position++);
     }
 
     /** Refuses a value given to an option that takes none, such as {@code --help=yes}. */
-    void noValue(String option) throws UsageException {
+    public void noValue(String option) throws UsageException {
         if (inlineValue != null) throw new UsageException(option + " takes no value");
     }
 
-    static int intInRange(String option, String value, int min, int max) throws UsageException {
+    public static int intInRange(String option, String value, int min, int max) throws UsageException {
         try {
             int number = Integer.parseInt(value);
             if (number >= min && number <= max) return number;

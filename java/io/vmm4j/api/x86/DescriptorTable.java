@@ -1,4 +1,4 @@
-package io.vmm4j.api;
+package io.vmm4j.api.x86;
 
 /** A GDTR or IDTR value. */
 public record DescriptorTable(long base, int limit) {}

@@ -1,4 +1,4 @@
-package io.vmm4j.cli;
+package io.vmm4j.cli.command;
 
 import java.io.PrintStream;
 
