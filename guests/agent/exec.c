@@ -149,6 +149,7 @@ void exec_start(uint32_t id, struct cursor* c) {
 void exec_stdin(struct stream* s, const uint8_t* data, uint32_t length) {
     if (s->stdin_fd < 0 || s->stdin_eof) {
         // Nobody reads it any more: drop it, but keep the host's credit flowing.
+        s->unacked_input -= length;
         if (length) send_window(s->id, length);
         return;
     }

@@ -40,7 +40,7 @@ public final class Execution {
             if (event instanceof StreamEvent.Started started) {
                 pid = started.pid();
             } else {
-                throw client.failed(event, "exec " + request);
+                throw failed(event);
             }
         }
         return pid;
@@ -85,7 +85,7 @@ public final class Execution {
             } else if (event instanceof StreamEvent.Exit exit) {
                 status = exit.status();
             } else {
-                throw client.failed(event, "exec " + request);
+                throw failed(event);
             }
         }
         if (sinkFailure != null) {
@@ -93,6 +93,14 @@ public final class Execution {
                     "writing the output of " + request + " failed: " + sinkFailure.getMessage(), sinkFailure);
         }
         return status;
+    }
+
+    /** A failed chdir to the working directory is the exec's failure too. */
+    private AgentException failed(StreamEvent event) {
+        if (event instanceof StreamEvent.Error error && error.kind() == Protocol.ERROR_IO) {
+            return new ExecFailedException(error.errno(), "exec " + request + ": " + error.message());
+        }
+        return client.failed(event, "exec " + request);
     }
 
     private StreamEvent next() {
