@@ -20,6 +20,7 @@ import io.vmm4j.sandbox.agent.ExecResult;
 import io.vmm4j.sandbox.agent.Execution;
 import io.vmm4j.sandbox.agent.ExitStatus;
 import io.vmm4j.sandbox.agent.GuestFile;
+import io.vmm4j.sandbox.image.SandboxImage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

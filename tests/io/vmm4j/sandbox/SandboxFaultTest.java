@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vmm4j.builder.Initramfs;
+import io.vmm4j.sandbox.image.SandboxImage;
 import io.vmm4j.testing.DebianPackages;
 import io.vmm4j.testing.RequiresKvm;
 import java.nio.charset.StandardCharsets;

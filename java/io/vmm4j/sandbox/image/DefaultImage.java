@@ -1,7 +1,6 @@
 package io.vmm4j.sandbox.image;
 
 import io.vmm4j.builder.Initramfs;
-import io.vmm4j.sandbox.SandboxImage;
 import io.vmm4j.sandbox.agent.AgentBinary;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

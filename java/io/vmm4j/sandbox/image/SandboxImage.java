@@ -1,6 +1,5 @@
-package io.vmm4j.sandbox;
+package io.vmm4j.sandbox.image;
 
-import io.vmm4j.sandbox.image.DefaultImage;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
