@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vmm4j.cli.command.Arguments;
 import io.vmm4j.cli.command.UsageException;
+import io.vmm4j.testing.DebianPackages;
 import io.vmm4j.testing.RequiresKvm;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -63,6 +64,7 @@ class SandboxCommandTest {
     @Test
     @RequiresKvm
     void execPrintsTheCommandsOutputAndExitsWithItsStatus() {
+        DebianPackages.sandboxImage(); // the cache -Dvmm4j.cache names
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int status;

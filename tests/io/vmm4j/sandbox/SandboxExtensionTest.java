@@ -11,6 +11,7 @@ import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass
 
 import io.vmm4j.sandbox.junit.Sandboxed;
 import io.vmm4j.sandbox.junit.Sandboxes;
+import io.vmm4j.testing.PreparedSandboxImage;
 import io.vmm4j.testing.RequiresKvm;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.platform.launcher.LauncherDiscoveryRequest;
 import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
 import org.junit.platform.launcher.core.LauncherFactory;
@@ -32,6 +34,7 @@ import org.junit.platform.launcher.listeners.TestExecutionSummary;
  * parameter) and that all of them were closed afterwards, the one of a failing test included.
  */
 @RequiresKvm
+@ExtendWith(PreparedSandboxImage.class)
 class SandboxExtensionTest {
     /** What {@link Demo} saw, by test, in order. */
     static final List<Map<String, Sandbox>> SEEN = Collections.synchronizedList(new ArrayList<>());

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vmm4j.api.Hypervisor;
+import io.vmm4j.testing.PreparedSandboxImage;
 import io.vmm4j.testing.RequiresKvm;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,6 +16,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Sandboxes started, used and closed one after another return every fd and thread and leave RSS flat.
@@ -27,6 +29,7 @@ import org.junit.jupiter.api.Timeout;
  * KiB. {@code -Dvmm4j.sandbox.leak.cycles=N} overrides both.
  */
 @RequiresKvm
+@ExtendWith(PreparedSandboxImage.class)
 class SandboxLeakTest {
     private static final int CYCLES = 50;
     private static final int NESTED_CYCLES = 10;

@@ -6,12 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vmm4j.testing.PreparedSandboxImage;
 import io.vmm4j.testing.RequiresKvm;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** A pool of one: it hands out its warm sandbox at once, boots a replacement, and closes everything it made. */
 @RequiresKvm
+@ExtendWith(PreparedSandboxImage.class)
 class SandboxPoolTest {
     /** A boot is about 20-40 s in the nested-KVM VM. */
     private static final Duration BOOT = Duration.ofMinutes(4);

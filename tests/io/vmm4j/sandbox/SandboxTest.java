@@ -16,6 +16,7 @@ import io.vmm4j.sandbox.agent.ExitStatus;
 import io.vmm4j.sandbox.image.DefaultImage;
 import io.vmm4j.sandbox.junit.Sandboxed;
 import io.vmm4j.sandbox.junit.Sandboxes;
+import io.vmm4j.testing.PreparedSandboxImage;
 import io.vmm4j.testing.RequiresKvm;
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
@@ -43,6 +44,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -51,6 +53,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The sandbox is injected by {@link io.vmm4j.sandbox.junit.SandboxExtension} into a static field.
  */
 @RequiresKvm
+@ExtendWith(PreparedSandboxImage.class)
 @Sandboxes
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SandboxTest {

@@ -3,6 +3,7 @@ package io.vmm4j.testing;
 import io.vmm4j.sandbox.image.DebianArchive;
 import io.vmm4j.sandbox.image.DefaultImage;
 import io.vmm4j.sandbox.image.KernelPackage;
+import io.vmm4j.sandbox.image.SandboxImage;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 
@@ -35,7 +36,7 @@ public final class DebianPackages {
             System.out.println("kernel: " + kernel());
             System.out.println("kernel modules: " + kernelModules());
             System.out.println("busybox: " + busybox());
-            System.out.println("sandbox image: " + DefaultImage.prepare(CACHE));
+            System.out.println("sandbox image: " + sandboxImage());
         } catch (IllegalStateException e) {
             System.err.println("DebianPackages: " + e.getMessage());
             System.exit(1);
@@ -58,6 +59,18 @@ public final class DebianPackages {
     /** The module {@code name} (as modprobe names it, e.g. virtio_blk) in {@link #kernelModules()}. */
     public static Path kernelModule(String name) {
         return kernelPackage().module(name);
+    }
+
+    /**
+     * The default sandbox image in {@link #CACHE} (where surefire's and the nested VM's {@code vmm4j.cache}
+     * point): the prepared one, or prepared now from the packages (fetched on first use).
+     */
+    public static synchronized SandboxImage sandboxImage() {
+        try {
+            return DefaultImage.load(CACHE);
+        } catch (IllegalStateException notPrepared) {
+            return DefaultImage.prepare(CACHE);
+        }
     }
 
     /** Debian's statically linked busybox, from busybox-static. */
