@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 
 /**
  * Writes an initramfs: a cpio archive in the "newc" format the kernel unpacks (see the kernel's
@@ -39,11 +40,18 @@ public final class Initramfs {
         return copy.toByteArray();
     }
 
-    /** Writes the archive to {@code file} atomically (a temporary file, then a rename), so a reader never sees half. */
+    /**
+     * Writes the archive to {@code file} atomically (a temporary file of its own, then a rename), so neither a
+     * reader nor a second writer ever sees half of it.
+     */
     public Path writeTo(Path file) throws IOException {
-        Path partial = file.resolveSibling(file.getFileName() + ".partial");
-        Files.write(partial, toBytes());
-        return Files.move(partial, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Path partial = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName() + ".", ".partial");
+        try {
+            Files.write(partial, toBytes());
+            return Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(partial);
+        }
     }
 
     private Initramfs entry(String path, int mode, byte[] contents) {
