@@ -1,9 +1,9 @@
 /**
  * vmm4j: a virtual machine monitor embedded as a library. The exported packages are the public API
  * ({@code api}, {@code api.x86}), the KVM entry point ({@code kvm}), the builders, the x86 platform a
- * user assembles a VM from, the devices a user may attach or extend, and the sandboxes (with their agent
- * client, default image and JUnit extension). The JNI bindings, the
- * VM core's internals, the backend traits and the command line stay inside.
+ * user assembles a VM from, the devices a user may attach or extend, and the sandboxes (with the guest
+ * agent's client, the default image and the JUnit extension). The JNI bindings, the VM core's internals, the
+ * backend traits, the agent's wire format and the command line stay inside.
  */
 module io.vmm4j {
     requires org.apache.logging.log4j;
@@ -27,7 +27,7 @@ module io.vmm4j {
     exports io.vmm4j.devices.virtio;
     exports io.vmm4j.guests;
     exports io.vmm4j.sandbox;
-    exports io.vmm4j.sandbox.agent;
+    exports io.vmm4j.sandbox.agent; // the guest agent's client; its wire format (sandbox.agent.wire) stays inside
     exports io.vmm4j.sandbox.image;
     exports io.vmm4j.sandbox.junit;
 

@@ -10,7 +10,7 @@
 
 namespace vmm4j {
 
-// Mirrored by io.vmm4j.jni.NativeErrorKind; keep the numbers in step.
+// Java reads these numbers from the contract table (jni/contract.cpp, io.vmm4j.jni.NativeContract).
 enum class ErrorKind : int32_t {
     None = 0,
     System = 1,           // an ioctl or syscall failed; errno is set

@@ -8,11 +8,11 @@ namespace vmm4j {
 // exit (used by the exit benchmarks) and a way to reserve a range.
 class NullDevice final : public BusDevice {
 public:
-    bool read(Vcpu&, uint64_t, uint32_t, uint64_t& value) override {
+    bool read(AccessContext&, uint64_t, uint32_t, uint64_t& value) override {
         value = 0;
         return true;
     }
-    bool write(Vcpu&, uint64_t, uint32_t, uint64_t) override { return true; }
+    bool write(AccessContext&, uint64_t, uint32_t, uint64_t) override { return true; }
 };
 
 }  // namespace vmm4j

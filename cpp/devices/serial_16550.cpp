@@ -1,7 +1,5 @@
 #include "devices/serial_16550.h"
 
-#include "bus/java_device.h"
-
 namespace vmm4j {
 
 namespace {
@@ -51,7 +49,7 @@ void Serial16550::receive(uint8_t byte) {
     input_.push_back(byte);
 }
 
-bool Serial16550::read(Vcpu&, uint64_t offset, uint32_t, uint64_t& value) {
+bool Serial16550::read(AccessContext&, uint64_t offset, uint32_t, uint64_t& value) {
     std::lock_guard<std::mutex> lock(mutex_);
     const bool dlab = (line_control_ & kLcrDivisorLatch) != 0;
     switch (offset) {
@@ -89,9 +87,10 @@ bool Serial16550::read(Vcpu&, uint64_t offset, uint32_t, uint64_t& value) {
     return true;
 }
 
-bool Serial16550::write(Vcpu& vcpu, uint64_t offset, uint32_t, uint64_t value) {
+bool Serial16550::write(AccessContext& context, uint64_t offset, uint32_t, uint64_t value) {
     const uint8_t byte = static_cast<uint8_t>(value);
-    bool transmit = false;
+    bool transmitted = false;
+    bool full = false;
     {
         std::lock_guard<std::mutex> lock(mutex_);
         const bool dlab = (line_control_ & kLcrDivisorLatch) != 0;
@@ -100,10 +99,13 @@ bool Serial16550::write(Vcpu& vcpu, uint64_t offset, uint32_t, uint64_t value) {
                 if (dlab) {
                     divisor_low_ = byte;
                 } else {
-                    if (modem_control_ & kMcrLoop)
+                    if (modem_control_ & kMcrLoop) {
                         receive(byte);
-                    else
-                        transmit = true;
+                    } else {
+                        output_.push_back(byte);
+                        transmitted = true;
+                        full = output_.size() >= kOutputBatch;
+                    }
                     transmitter_interrupt_pending_ = true;  // sent at once, so THR is empty again
                 }
                 break;
@@ -131,9 +133,24 @@ bool Serial16550::write(Vcpu& vcpu, uint64_t offset, uint32_t, uint64_t value) {
         }
         update_interrupt();
     }
-    // The sink is called outside the lock: it may block on a slow consumer.
-    if (transmit) return call_java(vcpu, sink_key_, 0, 1, true, byte, nullptr);
+    if (!transmitted) return true;
+    if (full) return flush_output(context);
+    context.hold(*this);
     return true;
+}
+
+bool Serial16550::flush_output(AccessContext& context) {
+    // The sink is called outside mutex_: it may block on a slow consumer while vCPUs go on
+    // writing; flush_mutex_ keeps batches in the order they were taken.
+    std::lock_guard<std::mutex> flushing(flush_mutex_);
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        sending_.swap(output_);
+    }
+    const bool sent = sink_.send(sending_.data(), sending_.size());
+    sending_.clear();
+    if (!sent) context.name_device(device_key_);
+    return sent;
 }
 
 void Serial16550::enqueue_input(const uint8_t* bytes, size_t length) {

@@ -8,23 +8,23 @@
 #include <string>
 
 #include "bus/java_device.h"
+#include "bus/output_sink.h"
 #include "bus/upcall.h"
 #include "common/error.h"
 #include "devices/null_device.h"
 #include "devices/serial_16550.h"
+#include "jni/contract.h"
 #include "kvm/system_fd.h"
-#include "virtio/block/block_device.h"
 #include "virtio/console/console_device.h"
-#include "virtio/rng/rng_device.h"
+#include "virtio/kinds/device_kinds.h"
 #include "virtio/virtio_hub.h"
 #include "vm/machine.h"
 
 using namespace vmm4j;
+using namespace vmm4j::contract;
 using vmm4j::virtio::VirtioDevice;
 
-static_assert(VMM4J_EXIT_INFO_SLOTS == ExitInfo::kSlots, "exit info size must match");
-static_assert(VMM4J_UNCLAIMED_PIO_KEY == kUnclaimedPioKey && VMM4J_UNCLAIMED_MMIO_KEY == kUnclaimedMmioKey,
-              "unclaimed keys must match");
+static_assert(kSpacePio == 0 && kSpaceMmio == 1, "bus_of() numbers the spaces");
 
 namespace {
 
@@ -71,8 +71,8 @@ int64_t handle_of(const void* object) { return reinterpret_cast<int64_t>(object)
 
 IoBus& bus_of(Machine& machine, int32_t space) {
     switch (space) {
-        case 0: return machine.pio_bus();
-        case 1: return machine.mmio_bus();
+        case kSpacePio: return machine.pio_bus();
+        case kSpaceMmio: return machine.mmio_bus();
         default: throw_invalid("add device", "unknown address space " + std::to_string(space));
     }
 }
@@ -81,12 +81,12 @@ void check_length(const char* operation, int64_t value) {
     if (value < 0) throw_invalid(operation, "negative length " + std::to_string(value));
 }
 
-constexpr int kSegmentBlock = 3;
-
 int64_t pack_segment_attributes(const kvm_segment& s) {
-    return int64_t(s.selector) | int64_t(s.type & 0xf) << 16 | int64_t(s.present & 1) << 20 | int64_t(s.dpl & 3) << 21 |
-           int64_t(s.db & 1) << 23 | int64_t(s.s & 1) << 24 | int64_t(s.l & 1) << 25 | int64_t(s.g & 1) << 26 |
-           int64_t(s.avl & 1) << 27 | int64_t(s.unusable & 1) << 28;
+    return int64_t(s.selector) | int64_t(s.type & 0xf) << kSegmentTypeShift |
+           int64_t(s.present & 1) << kSegmentPresentBit | int64_t(s.dpl & 3) << kSegmentDplShift |
+           int64_t(s.db & 1) << kSegmentDbBit | int64_t(s.s & 1) << kSegmentSystemBit |
+           int64_t(s.l & 1) << kSegmentLongBit | int64_t(s.g & 1) << kSegmentGranularityBit |
+           int64_t(s.avl & 1) << kSegmentAvailableBit | int64_t(s.unusable & 1) << kSegmentUnusableBit;
 }
 
 void unpack_segment(const int64_t* block, kvm_segment& s) {
@@ -94,15 +94,15 @@ void unpack_segment(const int64_t* block, kvm_segment& s) {
     s.limit = static_cast<uint32_t>(block[1]);
     const int64_t a = block[2];
     s.selector = static_cast<uint16_t>(a & 0xffff);
-    s.type = (a >> 16) & 0xf;
-    s.present = (a >> 20) & 1;
-    s.dpl = (a >> 21) & 3;
-    s.db = (a >> 23) & 1;
-    s.s = (a >> 24) & 1;
-    s.l = (a >> 25) & 1;
-    s.g = (a >> 26) & 1;
-    s.avl = (a >> 27) & 1;
-    s.unusable = (a >> 28) & 1;
+    s.type = (a >> kSegmentTypeShift) & 0xf;
+    s.present = (a >> kSegmentPresentBit) & 1;
+    s.dpl = (a >> kSegmentDplShift) & 3;
+    s.db = (a >> kSegmentDbBit) & 1;
+    s.s = (a >> kSegmentSystemBit) & 1;
+    s.l = (a >> kSegmentLongBit) & 1;
+    s.g = (a >> kSegmentGranularityBit) & 1;
+    s.avl = (a >> kSegmentAvailableBit) & 1;
+    s.unusable = (a >> kSegmentUnusableBit) & 1;
 }
 
 VirtioDevice& virtio_of(int64_t handle) { return *reinterpret_cast<VirtioDevice*>(handle); }
@@ -110,14 +110,6 @@ VirtioDevice& virtio_of(int64_t handle) { return *reinterpret_cast<VirtioDevice*
 uint32_t gsi_of(const char* operation, int32_t gsi) {
     if (gsi < 0) throw_invalid(operation, "negative GSI " + std::to_string(gsi));
     return static_cast<uint32_t>(gsi);
-}
-
-template <typename Device, typename... Args>
-int64_t add_virtio(Machine& machine, int64_t notify_address, uint32_t gsi, Args&&... args) {
-    VirtioHub& hub = machine.virtio();
-    auto device =
-        std::make_unique<Device>(hub.context(static_cast<uint64_t>(notify_address), gsi), std::forward<Args>(args)...);
-    return handle_of(&hub.add(std::move(device)));
 }
 
 kvm_segment* segments(kvm_sregs& sregs, int index) {
@@ -132,7 +124,26 @@ int32_t vmm4j_last_error_errno() { return last_error.error_number; }
 const char* vmm4j_last_error_operation() { return last_error.operation.c_str(); }
 const char* vmm4j_last_error_message() { return last_error.message.c_str(); }
 
+int32_t vmm4j_contract_count() { return constant_count(); }
+
+const char* vmm4j_contract_name(int32_t index) {
+    return index >= 0 && index < constant_count() ? constants()[index].name : nullptr;
+}
+
+int64_t vmm4j_contract_value(int32_t index) {
+    return index >= 0 && index < constant_count() ? constants()[index].value : 0;
+}
+
 void vmm4j_set_io_upcall(vmm4j_io_upcall upcall) { set_io_upcall(upcall); }
+
+void vmm4j_set_sink_upcall(vmm4j_sink_upcall upcall) { set_sink_upcall(upcall); }
+
+int64_t vmm4j_sink_copy(int8_t* destination, int32_t capacity) {
+    return guarded(__func__, [&] {
+        check_length("sink copy", capacity);
+        return static_cast<int64_t>(copy_delivered(reinterpret_cast<uint8_t*>(destination), capacity));
+    });
+}
 
 int64_t vmm4j_system_open(const char* device_path) {
     return guarded(__func__, [&] { return handle_of(new SystemFd(SystemFd::open(device_path))); });
@@ -204,10 +215,11 @@ int64_t vmm4j_vm_add_null_device(int64_t vm, int32_t space, int64_t base, int64_
     });
 }
 
-int64_t vmm4j_vm_add_serial(int64_t vm, int32_t space, int64_t base, int32_t irq, int32_t sink_key) {
+int64_t vmm4j_vm_add_serial(int64_t vm, int32_t space, int64_t base, int32_t irq, int32_t device_key,
+                            int32_t sink_key) {
     return guarded(__func__, [&] {
         Machine& machine = machine_of(vm);
-        auto serial = std::make_shared<Serial16550>(sink_key, irq >= 0 ? machine.irq_line(irq) : nullptr);
+        auto serial = std::make_shared<Serial16550>(device_key, sink_key, irq >= 0 ? machine.irq_line(irq) : nullptr);
         bus_of(machine, space).add(base, Serial16550::kPortCount, serial);
         return handle_of(serial.get());  // the bus keeps it alive until the VM closes
     });
@@ -222,19 +234,19 @@ int64_t vmm4j_serial_enqueue_input(int64_t serial, const int8_t* bytes, int32_t 
 }
 
 int64_t vmm4j_vm_pause(int64_t vm, int64_t timeout_millis) {
-    return guarded(__func__, [&] { return int64_t(machine_of(vm).pause(timeout_millis) ? 1 : 0); });
+    return guarded(__func__, [&] { return int64_t(machine_of(vm).control().pause(timeout_millis) ? 1 : 0); });
 }
 
 int64_t vmm4j_vm_resume(int64_t vm) {
     return guarded(__func__, [&] {
-        machine_of(vm).resume();
+        machine_of(vm).control().resume();
         return int64_t(0);
     });
 }
 
 int64_t vmm4j_vm_request_stop(int64_t vm) {
     return guarded(__func__, [&] {
-        machine_of(vm).request_stop();
+        machine_of(vm).control().request_stop();
         return int64_t(0);
     });
 }
@@ -257,12 +269,15 @@ int64_t vmm4j_memory_write(int64_t vm, int64_t guest_address, const int8_t* sour
     });
 }
 
-int64_t vmm4j_memory_read_value(int64_t vm, int64_t guest_address, int32_t size) {
+int64_t vmm4j_memory_read_value(int64_t vm, int64_t guest_address, int32_t size, int64_t* value) {
     return guarded(__func__, [&] {
-        if (size != 1 && size != 2 && size != 4) throw_invalid("guest memory read", "size must be 1, 2 or 4");
-        uint32_t value = 0;
-        machine_of(vm).memory().read(guest_address, &value, size);
-        return int64_t(value);
+        if (size != 1 && size != 2 && size != 4 && size != 8) {
+            throw_invalid("guest memory read", "size must be 1, 2, 4 or 8");
+        }
+        uint64_t read = 0;
+        machine_of(vm).memory().read(guest_address, &read, size);
+        *value = static_cast<int64_t>(read);
+        return int64_t(0);
     });
 }
 
@@ -327,7 +342,7 @@ int64_t vmm4j_system_supported_cpuid(int64_t system, int64_t* entries, int32_t m
         }
         for (size_t i = 0; i < supported.size(); ++i) {
             const kvm_cpuid_entry2& e = supported[i];
-            int64_t* out = entries + i * VMM4J_CPUID_ENTRY_SLOTS;
+            int64_t* out = entries + i * kCpuidEntrySlots;
             out[0] = e.function;
             out[1] = e.index;
             out[2] = e.flags;
@@ -345,7 +360,7 @@ int64_t vmm4j_vcpu_set_cpuid(int64_t vcpu, const int64_t* entries, int32_t count
         check_length("KVM_SET_CPUID2", count);
         std::vector<kvm_cpuid_entry2> list(count);
         for (int32_t i = 0; i < count; ++i) {
-            const int64_t* in = entries + i * VMM4J_CPUID_ENTRY_SLOTS;
+            const int64_t* in = entries + i * kCpuidEntrySlots;
             list[i] = kvm_cpuid_entry2{};
             list[i].function = static_cast<uint32_t>(in[0]);
             list[i].index = static_cast<uint32_t>(in[1]);
@@ -367,7 +382,7 @@ int64_t vmm4j_vcpu_set_xcr0(int64_t vcpu, int64_t value) {
     });
 }
 
-static_assert(VMM4J_LAPIC_SIZE == KVM_APIC_REG_SIZE, "LAPIC page size");
+static_assert(kLapicSize == KVM_APIC_REG_SIZE, "LAPIC page size");
 
 namespace {
 std::vector<kvm_msr_entry> msr_entries(const int64_t* pairs, int32_t count) {
@@ -437,7 +452,7 @@ int64_t vmm4j_vcpu_set_lapic(int64_t vcpu, const int8_t* registers) {
 
 int64_t vmm4j_vcpu_get_regs(int64_t vcpu, int64_t* regs) {
     return guarded(__func__, [&] {
-        static_assert(sizeof(kvm_regs) == VMM4J_REGS_SLOTS * sizeof(int64_t), "kvm_regs layout");
+        static_assert(sizeof(kvm_regs) == kRegsSlots * sizeof(int64_t), "kvm_regs layout");
         const kvm_regs value = vcpu_of(vcpu).fd().get_regs();
         std::memcpy(regs, &value, sizeof value);
         return int64_t(0);
@@ -456,13 +471,13 @@ int64_t vmm4j_vcpu_set_regs(int64_t vcpu, const int64_t* regs) {
 int64_t vmm4j_vcpu_get_sregs(int64_t vcpu, int64_t* out) {
     return guarded(__func__, [&] {
         kvm_sregs sregs = vcpu_of(vcpu).fd().get_sregs();
-        for (int i = 0; i < 8; ++i) {
+        for (int i = 0; i < kSegmentCount; ++i) {
             const kvm_segment& s = *segments(sregs, i);
-            out[i * kSegmentBlock] = static_cast<int64_t>(s.base);
-            out[i * kSegmentBlock + 1] = s.limit;
-            out[i * kSegmentBlock + 2] = pack_segment_attributes(s);
+            out[i * kSegmentSlots] = static_cast<int64_t>(s.base);
+            out[i * kSegmentSlots + 1] = s.limit;
+            out[i * kSegmentSlots + 2] = pack_segment_attributes(s);
         }
-        int64_t* rest = out + 8 * kSegmentBlock;
+        int64_t* rest = out + kSegmentCount * kSegmentSlots;
         rest[0] = static_cast<int64_t>(sregs.gdt.base);
         rest[1] = sregs.gdt.limit;
         rest[2] = static_cast<int64_t>(sregs.idt.base);
@@ -482,8 +497,8 @@ int64_t vmm4j_vcpu_set_sregs(int64_t vcpu, const int64_t* in) {
     return guarded(__func__, [&] {
         // Start from the current state so the pending-interrupt bitmap is kept.
         kvm_sregs sregs = vcpu_of(vcpu).fd().get_sregs();
-        for (int i = 0; i < 8; ++i) unpack_segment(in + i * kSegmentBlock, *segments(sregs, i));
-        const int64_t* rest = in + 8 * kSegmentBlock;
+        for (int i = 0; i < kSegmentCount; ++i) unpack_segment(in + i * kSegmentSlots, *segments(sregs, i));
+        const int64_t* rest = in + kSegmentCount * kSegmentSlots;
         sregs.gdt.base = static_cast<uint64_t>(rest[0]);
         sregs.gdt.limit = static_cast<uint16_t>(rest[1]);
         sregs.idt.base = static_cast<uint64_t>(rest[2]);
@@ -514,36 +529,35 @@ int64_t vmm4j_vcpu_set_mmio_read_result(int64_t vcpu, int64_t value) {
     });
 }
 
-int64_t vmm4j_virtio_add_block(int64_t vm, int64_t notify_address, int32_t gsi, const char* path, int32_t read_only,
-                               const char* id) {
+int64_t vmm4j_virtio_add(int64_t vm, const char* kind, int64_t notify_address, int32_t gsi, int32_t queue_max_size,
+                         const char* path, const char* label, const int64_t* numbers, int32_t number_count,
+                         int32_t output_key, int64_t* results, int32_t result_capacity) {
     return guarded(__func__, [&] {
-        const uint32_t line = gsi_of("virtio-blk", gsi);
-        if (path == nullptr) throw_invalid("virtio-blk", "no backing file path");
-        auto backing = virtio::BlockDevice::open_backing(path, read_only != 0);
-        return add_virtio<virtio::BlockDevice>(machine_of(vm), notify_address, line, std::string("virtio-blk ") + path,
-                                               std::move(backing), read_only != 0, std::string(id ? id : ""));
-    });
-}
-
-int64_t vmm4j_virtio_add_rng(int64_t vm, int64_t notify_address, int32_t gsi) {
-    return guarded(__func__, [&] {
-        return add_virtio<virtio::RngDevice>(machine_of(vm), notify_address, gsi_of("virtio-rng", gsi),
-                                             std::string("virtio-rng"));
-    });
-}
-
-int64_t vmm4j_virtio_add_console(int64_t vm, int64_t notify_address, int32_t gsi, int32_t output_key) {
-    return guarded(__func__, [&] {
-        return add_virtio<virtio::ConsoleDevice>(machine_of(vm), notify_address, gsi_of("virtio-console", gsi),
-                                                 std::string("virtio-console"), output_key);
-    });
-}
-
-int64_t vmm4j_virtio_block_capacity(int64_t device) {
-    return guarded(__func__, [&] {
-        auto* block = dynamic_cast<virtio::BlockDevice*>(&virtio_of(device));
-        if (block == nullptr) throw_invalid("virtio-blk capacity", "not a block device");
-        return static_cast<int64_t>(block->capacity_sectors());
+        if (kind == nullptr) throw_invalid("virtio add", "no device kind");
+        const std::string name = kind;
+        const uint32_t line = gsi_of(name.c_str(), gsi);
+        if (queue_max_size <= 0 || queue_max_size > virtio::kMaxQueueSize || (queue_max_size & (queue_max_size - 1))) {
+            throw_invalid("virtio add", name + " queue maximum " + std::to_string(queue_max_size) +
+                                            " is not a power of 2 up to " + std::to_string(virtio::kMaxQueueSize));
+        }
+        check_length("virtio add", number_count);
+        check_length("virtio add", result_capacity);
+        virtio::DeviceArguments arguments;
+        arguments.path = path ? path : "";
+        arguments.label = label ? label : "";
+        arguments.numbers.assign(numbers, numbers + number_count);
+        arguments.output_key = output_key;
+        const virtio::DeviceFactory create = virtio::device_factory(name);
+        VirtioHub& hub = machine_of(vm).virtio();
+        virtio::BuiltDevice built = create(hub.context(static_cast<uint64_t>(notify_address), line), arguments);
+        if (built.results.size() + 1 > static_cast<size_t>(result_capacity)) {
+            throw_invalid("virtio add", name + " reports " + std::to_string(built.results.size()) +
+                                            " results; the caller has room for " + std::to_string(result_capacity - 1));
+        }
+        results[0] = static_cast<int64_t>(built.results.size());
+        std::copy(built.results.begin(), built.results.end(), results + 1);
+        built.device->limit_queue_size(static_cast<uint16_t>(queue_max_size));
+        return handle_of(&hub.add(std::move(built.device)));
     });
 }
 
@@ -552,8 +566,8 @@ int64_t vmm4j_virtio_activate(int64_t device, const int64_t* queues, int32_t cou
         check_length("virtio activate", count);
         std::vector<virtio::QueueConfig> configs(count);
         for (int32_t i = 0; i < count; ++i) {
-            const int64_t* q = queues + i * VMM4J_VIRTIO_QUEUE_SLOTS;
-            if (q[0] < 0 || q[0] > virtio::kMaxQueueSize) {
+            const int64_t* q = queues + i * kVirtioQueueSlots;
+            if (q[0] < 0 || q[0] > virtio_of(device).queue_max_size()) {
                 throw_invalid("virtio activate", "queue " + std::to_string(i) + " size " + std::to_string(q[0]));
             }
             configs[i].size = static_cast<uint16_t>(q[0]);
@@ -605,14 +619,6 @@ int64_t vmm4j_virtio_console_input(int64_t device, const int8_t* bytes, int32_t 
         if (console == nullptr) throw_invalid("virtio-console input", "not a console device");
         return static_cast<int64_t>(
             console->enqueue_input(reinterpret_cast<const uint8_t*>(bytes) + offset, static_cast<size_t>(length)));
-    });
-}
-
-int64_t vmm4j_virtio_copy_out(int64_t address, int8_t* destination, int32_t length) {
-    return guarded(__func__, [&] {
-        check_length("virtio copy out", length);
-        std::memcpy(destination, reinterpret_cast<const void*>(address), static_cast<size_t>(length));
-        return int64_t(length);
     });
 }
 

@@ -3,23 +3,25 @@
 // Every function that can fail returns an int64_t: a value >= 0 on success (a handle, a
 // count or a read value) and -1 on failure. After a failure, the vmm4j_last_error_*
 // functions describe it on the same thread. No C++ exception crosses this boundary.
+//
+// Every number both sides must agree on (exit kinds, error kinds, exit-info slots, block sizes of
+// the arrays below, segment packing, virtio ids and bits) is in the table vmm4j_contract_* serves,
+// which io.vmm4j.jni.NativeContract reads once when the library loads (jni/contract.h).
 #pragma once
 
 #include <cstdint>
 
-// Regs block: rax rbx rcx rdx rsi rdi rsp rbp r8..r15 rip rflags.
-#define VMM4J_REGS_SLOTS      18
-// Sregs block: 8 segments (cs ds es fs gs ss tr ldt) of 3 slots each (base, limit, packed
-// attributes), then gdt base/limit, idt base/limit, cr0 cr2 cr3 cr4 cr8 efer apic_base.
-#define VMM4J_SREGS_SLOTS     35
-#define VMM4J_EXIT_INFO_SLOTS 26
-
-// Device keys that report an access no device claimed (managed mode).
-#define VMM4J_UNCLAIMED_PIO_KEY  (-1)
-#define VMM4J_UNCLAIMED_MMIO_KEY (-2)
-
+// The device upcall (bus/upcall.h); device keys -1 and -2 report an access no device claimed.
 typedef int32_t (*vmm4j_io_upcall)(int32_t vcpu_key, int32_t device_key, int64_t address, int32_t size,
                                    int32_t is_write, int64_t data);
+// The output upcall (bus/output_sink.h): `length` bytes for sink `sink_key`, which Java copies
+// with vmm4j_sink_copy during the call.
+typedef int32_t (*vmm4j_sink_upcall)(int32_t sink_key, int32_t length);
+
+// The contract table: `count` named constants; a name is null and a value 0 outside it.
+int32_t vmm4j_contract_count();
+const char* vmm4j_contract_name(int32_t index);
+int64_t vmm4j_contract_value(int32_t index);
 
 int32_t vmm4j_last_error_kind();
 int32_t vmm4j_last_error_errno();
@@ -27,6 +29,10 @@ const char* vmm4j_last_error_operation();
 const char* vmm4j_last_error_message();
 
 void vmm4j_set_io_upcall(vmm4j_io_upcall upcall);
+void vmm4j_set_sink_upcall(vmm4j_sink_upcall upcall);
+// Inside a sink upcall: copies up to `capacity` bytes of the output being delivered on this thread;
+// returns how many. Fails outside a sink upcall.
+int64_t vmm4j_sink_copy(int8_t* destination, int32_t capacity);
 
 int64_t vmm4j_system_open(const char* device_path);
 void vmm4j_system_close(int64_t system);
@@ -45,8 +51,9 @@ int64_t vmm4j_vm_add_memory(int64_t vm, int64_t guest_address, int64_t size);
 // space: 0 = PIO, 1 = MMIO.
 int64_t vmm4j_vm_add_java_device(int64_t vm, int32_t space, int64_t base, int64_t length, int32_t device_key);
 int64_t vmm4j_vm_add_null_device(int64_t vm, int32_t space, int64_t base, int64_t length);
-// Returns a serial handle for vmm4j_serial_enqueue_input. irq < 0: no interrupt line.
-int64_t vmm4j_vm_add_serial(int64_t vm, int32_t space, int64_t base, int32_t irq, int32_t sink_key);
+// Returns a serial handle for vmm4j_serial_enqueue_input. irq < 0: no interrupt line. Output goes
+// in batches to sink `sink_key`; a failing sink is reported as a failure of device `device_key`.
+int64_t vmm4j_vm_add_serial(int64_t vm, int32_t space, int64_t base, int32_t irq, int32_t device_key, int32_t sink_key);
 int64_t vmm4j_serial_enqueue_input(int64_t serial, const int8_t* bytes, int32_t length);
 // 1 when every running vCPU parked, 0 on timeout.
 int64_t vmm4j_vm_pause(int64_t vm, int64_t timeout_millis);
@@ -56,8 +63,8 @@ int64_t vmm4j_vm_request_stop(int64_t vm);
 // `offset` indexes into the host buffer; the Java caller has checked it against the array.
 int64_t vmm4j_memory_read(int64_t vm, int64_t guest_address, int8_t* destination, int32_t offset, int32_t length);
 int64_t vmm4j_memory_write(int64_t vm, int64_t guest_address, const int8_t* source, int32_t offset, int32_t length);
-// size 1, 2 or 4: the value read, zero-extended.
-int64_t vmm4j_memory_read_value(int64_t vm, int64_t guest_address, int32_t size);
+// size 1, 2, 4 or 8: stores the value read, zero-extended, in *value.
+int64_t vmm4j_memory_read_value(int64_t vm, int64_t guest_address, int32_t size, int64_t* value);
 int64_t vmm4j_memory_write_value(int64_t vm, int64_t guest_address, int32_t size, int64_t value);
 int64_t vmm4j_memory_set_dirty_logging(int64_t vm, int32_t enabled);
 int64_t vmm4j_memory_region_count(int64_t vm);
@@ -66,12 +73,11 @@ int64_t vmm4j_memory_region_size(int64_t vm, int32_t index);
 int64_t vmm4j_memory_get_dirty_log(int64_t vm, int32_t index, int64_t* bitmap, int32_t words);
 
 int64_t vmm4j_vcpu_create(int64_t vm, int32_t id, int32_t key);
-// The vCPU's exit info block (VMM4J_EXIT_INFO_SLOTS int64 slots), valid until the VM closes.
+// The vCPU's exit info block (exit_info.slots int64 slots), valid until the VM closes.
 int64_t* vmm4j_vcpu_exit_info(int64_t vcpu);
 // mode: 0 = manual, 1 = managed. Returns the exit kind.
 int64_t vmm4j_vcpu_run(int64_t vcpu, int32_t mode);
-// CPUID entries are blocks of 7 slots: function, index, flags, eax, ebx, ecx, edx.
-#define VMM4J_CPUID_ENTRY_SLOTS 7
+// CPUID entries are blocks of slots.cpuid_entry slots: function, index, flags, eax, ebx, ecx, edx.
 // Returns the number of entries; fails if more than max_entries.
 int64_t vmm4j_system_supported_cpuid(int64_t system, int64_t* entries, int32_t max_entries);
 int64_t vmm4j_vcpu_set_cpuid(int64_t vcpu, const int64_t* entries, int32_t count);
@@ -83,8 +89,7 @@ int64_t vmm4j_vcpu_get_msrs(int64_t vcpu, int64_t* pairs, int32_t count);
 // The guest physical address a linear address maps to under the vCPU's current paging.
 int64_t vmm4j_vcpu_translate(int64_t vcpu, int64_t linear_address);
 int64_t vmm4j_vcpu_set_fpu_control(int64_t vcpu, int32_t fcw, int32_t mxcsr);
-// The local APIC register page (KVM_APIC_REG_SIZE = 1024 bytes).
-#define VMM4J_LAPIC_SIZE 1024
+// The local APIC register page (slots.lapic_bytes = KVM_APIC_REG_SIZE bytes).
 int64_t vmm4j_vcpu_get_lapic(int64_t vcpu, int8_t* registers);
 int64_t vmm4j_vcpu_set_lapic(int64_t vcpu, const int8_t* registers);
 int64_t vmm4j_vcpu_get_regs(int64_t vcpu, int64_t* regs);
@@ -97,15 +102,14 @@ int64_t vmm4j_vcpu_set_mmio_read_result(int64_t vcpu, int64_t value);
 // ---- virtio devices (cpp/virtio). A device handle stays valid until the VM closes. ----
 // notify_address: the device's QueueNotify register (an ioeventfd per queue, datamatch = index);
 // gsi: its interrupt line (an irqfd when the VM has the in-kernel irqchip).
-int64_t vmm4j_virtio_add_block(int64_t vm, int64_t notify_address, int32_t gsi, const char* path, int32_t read_only,
-                               const char* id);
-int64_t vmm4j_virtio_add_rng(int64_t vm, int64_t notify_address, int32_t gsi);
-// Guest output reaches Java as IoUpcall(output_key, 0, host_address, length, 1, 0); copy it
-// with vmm4j_virtio_copy_out during the call.
-int64_t vmm4j_virtio_add_console(int64_t vm, int64_t notify_address, int32_t gsi, int32_t output_key);
-int64_t vmm4j_virtio_block_capacity(int64_t device);
-// Queue blocks of 4 slots: size (0 = unused), descriptor table, driver area, device area.
-#define VMM4J_VIRTIO_QUEUE_SLOTS 4
+// Builds a virtio device of `kind` (cpp/virtio/kinds) on the VM's I/O thread, its doorbell at `notify_address`
+// and its interrupt on `gsi`; queues may be up to `queue_max_size`. The kind reads `path`, `label`, `numbers` and
+// `output_key` as it needs, and writes what its Java model needs into `results`: a count, then the values.
+// Returns the device handle.
+int64_t vmm4j_virtio_add(int64_t vm, const char* kind, int64_t notify_address, int32_t gsi, int32_t queue_max_size,
+                         const char* path, const char* label, const int64_t* numbers, int32_t number_count,
+                         int32_t output_key, int64_t* results, int32_t result_capacity);
+// Queue blocks of slots.virtio_queue slots: size (0 = unused), descriptor table, driver area, device area.
 int64_t vmm4j_virtio_activate(int64_t device, const int64_t* queues, int32_t count, int64_t features);
 int64_t vmm4j_virtio_reset(int64_t device);
 int64_t vmm4j_virtio_interrupt_status(int64_t device);
@@ -115,7 +119,6 @@ int64_t vmm4j_virtio_needs_reset(int64_t device);
 int64_t vmm4j_virtio_failure(int64_t device, int8_t* buffer, int32_t capacity);
 // Returns the number of bytes accepted (the input buffer is bounded).
 int64_t vmm4j_virtio_console_input(int64_t device, const int8_t* bytes, int32_t offset, int32_t length);
-int64_t vmm4j_virtio_copy_out(int64_t address, int8_t* destination, int32_t length);
 // Test and benchmark hooks: ring a queue's doorbell; wait for the interrupt eventfd (1, or 0 on
 // timeout; only without the in-kernel irqchip, which would consume it).
 int64_t vmm4j_virtio_notify(int64_t device, int32_t queue);

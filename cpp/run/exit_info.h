@@ -4,7 +4,8 @@
 
 namespace vmm4j {
 
-// Why Vcpu::run() returned. Mirrored by io.vmm4j.jni.NativeExitKind; keep the numbers in step.
+// Why Vcpu::run() returned. Java reads these numbers, and the slots below, from the contract table
+// (jni/contract.cpp, io.vmm4j.jni.NativeContract).
 enum class ExitKind : int64_t {
     Interrupted = 0,  // a pause or kick ended a manual run() early
     Halt = 1,

@@ -5,30 +5,25 @@
 #include <cstdint>
 #include <mutex>
 
+#include "bus/io_bus.h"
 #include "kvm/vcpu_fd.h"
+#include "run/exit_handler.h"
 #include "run/exit_info.h"
+#include "run/run_control.h"
 
 namespace vmm4j {
 
-class Machine;
-
-enum class RunMode : int32_t {
-    // Exits claimed by a bus device are handled inline; anything else returns to the caller.
-    Manual = 0,
-    // Unclaimed port and MMIO accesses are absorbed (writes dropped, reads all ones) and
-    // reported to Java once; pause parks the thread inside the loop.
-    Managed = 1,
-};
-
 // One vCPU: its fd, its kvm_run page, and the run loop that stays in C++ until an exit
-// needs the caller.
-class Vcpu {
+// needs the caller. Exits are served by handle_exit() (run/exit_handler.h); pause and stop
+// come from the VM's RunControl.
+class Vcpu final : public Kickable {
 public:
-    Vcpu(Machine& machine, uint32_t id, int32_t key, int fd, size_t run_mmap_size);
+    Vcpu(RunControl& control, const IoBus& pio, const IoBus& mmio, uint32_t id, int32_t key, int fd,
+         size_t run_mmap_size);
 
     ExitKind run(RunMode mode);
     // Makes a run() in progress on another thread return to its loop head promptly.
-    void kick() noexcept;
+    void kick() noexcept override;
 
     // Completes a pending unclaimed IoIn or MmioRead exit before the next run().
     void set_io_in_result(uint64_t value);
@@ -38,17 +33,16 @@ public:
     uint32_t id() const noexcept { return id_; }
     int32_t key() const noexcept { return key_; }
     int64_t* exit_info() noexcept { return exit_info_; }
+    ExitContext& exit_context() noexcept { return context_; }
 
 private:
-    enum class Step { Continue, Return };
-    Step handle_exit(RunMode mode, ExitKind& kind);
-    Step handle_io(RunMode mode, ExitKind& kind);
-    Step handle_mmio(RunMode mode, ExitKind& kind);
-    Step report(ExitKind kind, ExitKind& out) noexcept;
+    ExitKind run_loop(RunMode mode);
 
     class RunningThread;  // RAII: publishes the running thread for kick()
 
-    Machine& machine_;
+    RunControl& control_;
+    const IoBus& pio_;
+    const IoBus& mmio_;
     uint32_t id_;
     int32_t key_;
     VcpuFd fd_;
@@ -56,6 +50,7 @@ private:
     pthread_t thread_{};
     bool running_ = false;
     int64_t exit_info_[ExitInfo::kSlots] = {};
+    ExitContext context_{key_, exit_info_};
 };
 
 }  // namespace vmm4j

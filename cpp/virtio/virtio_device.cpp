@@ -32,6 +32,11 @@ void VirtioDevice::activate(const std::vector<QueueConfig>& queues, uint64_t fea
     std::vector<std::optional<SplitQueue>> built(slots_.size());
     for (size_t i = 0; i < queues.size(); ++i) {
         if (queues[i].size == 0) continue;
+        if (queues[i].size > queue_max_size_) {
+            throw_invalid("virtio activate", name_ + " queue " + std::to_string(i) + " size " +
+                                                 std::to_string(queues[i].size) + " exceeds its maximum " +
+                                                 std::to_string(queue_max_size_));
+        }
         try {
             built[i].emplace(memory_, queues[i], event_idx, indirect);
         } catch (const CoreError& error) {

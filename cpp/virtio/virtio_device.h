@@ -51,6 +51,9 @@ public:
     bool needs_reset() const noexcept { return needs_reset_.load(); }
     std::string failure() const;
     uint16_t queue_count() const noexcept { return static_cast<uint16_t>(slots_.size()); }
+    // The largest queue the transport offers (QueueNumMax); activate() refuses a larger one.
+    void limit_queue_size(uint16_t max) noexcept { queue_max_size_ = max; }
+    uint16_t queue_max_size() const noexcept { return queue_max_size_; }
 
     // Test and benchmark hooks: ring a queue's doorbell as the guest's QueueNotify would, and
     // wait for the interrupt eventfd (only meaningful without the in-kernel irqchip, where KVM
@@ -106,6 +109,7 @@ private:
     std::vector<std::unique_ptr<QueueSlot>> slots_;
     std::atomic<uint32_t> isr_{0};
     std::atomic<bool> needs_reset_{false};
+    uint16_t queue_max_size_ = kMaxQueueSize;  // set once, before the device is reachable
 
     mutable std::mutex mutex_;
     // Guarded by mutex_.

@@ -1,7 +1,5 @@
 #include "vm/machine.h"
 
-#include <chrono>
-
 #include "common/error.h"
 #include "kvm/ioeventfd.h"
 #include "kvm/irqfd.h"
@@ -75,7 +73,7 @@ Vcpu& Machine::create_vcpu(uint32_t id, int32_t key) {
             throw CoreError(ErrorKind::Conflict, "KVM_CREATE_VCPU", "vCPU " + std::to_string(id) + " exists");
     }
     int fd = vm_.create_vcpu(id);
-    vcpus_.push_back(std::make_unique<Vcpu>(*this, id, key, fd, vcpu_mmap_size_));
+    vcpus_.push_back(std::make_unique<Vcpu>(control_, pio_bus_, mmio_bus_, id, key, fd, vcpu_mmap_size_));
     return *vcpus_.back();
 }
 
@@ -114,50 +112,6 @@ std::unique_ptr<IrqLine> Machine::irq_line(uint32_t gsi) {
     if (!irqchip_)
         throw CoreError(ErrorKind::State, "irq line", "the VM has no in-kernel irqchip for GSI " + std::to_string(gsi));
     return std::make_unique<KvmIrqLine>(vm_, gsi);
-}
-
-bool Machine::pause(int64_t timeout_millis) {
-    std::unique_lock<std::mutex> lock(control_mutex_);
-    pause_requested_ = true;
-    for (const auto& vcpu : vcpus_) vcpu->kick();
-    return control_changed_.wait_for(lock, std::chrono::milliseconds(timeout_millis),
-                                     [this] { return parked_ == running_ || stop_requested_; });
-}
-
-void Machine::resume() {
-    std::lock_guard<std::mutex> lock(control_mutex_);
-    pause_requested_ = false;
-    control_changed_.notify_all();
-}
-
-void Machine::request_stop() {
-    std::lock_guard<std::mutex> lock(control_mutex_);
-    stop_requested_ = true;
-    for (const auto& vcpu : vcpus_) vcpu->kick();
-    control_changed_.notify_all();
-}
-
-bool Machine::stop_requested() const noexcept { return stop_requested_.load(); }
-
-bool Machine::pause_requested() const noexcept { return pause_requested_.load(); }
-
-void Machine::enter_run() {
-    std::lock_guard<std::mutex> lock(control_mutex_);
-    ++running_;
-}
-
-void Machine::leave_run() {
-    std::lock_guard<std::mutex> lock(control_mutex_);
-    --running_;
-    control_changed_.notify_all();  // a pause() may be waiting for this thread
-}
-
-void Machine::park_while_paused() {
-    std::unique_lock<std::mutex> lock(control_mutex_);
-    ++parked_;
-    control_changed_.notify_all();
-    control_changed_.wait(lock, [this] { return !pause_requested_ || stop_requested_; });
-    --parked_;
 }
 
 }  // namespace vmm4j

@@ -1,10 +1,7 @@
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <vector>
 
 #include "bus/io_bus.h"
@@ -12,6 +9,7 @@
 #include "kvm/system_fd.h"
 #include "kvm/vm_fd.h"
 #include "memory/guest_memory.h"
+#include "run/run_control.h"
 #include "run/vcpu.h"
 
 namespace vmm4j {
@@ -45,19 +43,8 @@ public:
     IoBus& mmio_bus() noexcept { return mmio_bus_; }
     const VmFd& vm_fd() const noexcept { return vm_; }
 
-    // Run control, callable from any thread.
-    // pause() returns once every vCPU inside a managed run() is parked; false on timeout.
-    bool pause(int64_t timeout_millis);
-    void resume();
-    void request_stop();
-    bool stop_requested() const noexcept;
-    bool pause_requested() const noexcept;
-
-    // Used by Vcpu::run().
-    void enter_run();
-    void leave_run();
-    // Parks a managed vCPU while paused; returns when resumed or stopped.
-    void park_while_paused();
+    // Pause and stop, callable from any thread.
+    RunControl& control() noexcept { return control_; }
 
 private:
     size_t vcpu_mmap_size_;
@@ -65,17 +52,10 @@ private:
     GuestMemory memory_;
     IoBus pio_bus_{"PIO"};
     IoBus mmio_bus_{"MMIO"};
+    RunControl control_;  // before the vCPUs it kicks
     std::vector<std::unique_ptr<Vcpu>> vcpus_;
     bool irqchip_ = false;
     bool pit_ = false;
-
-    mutable std::mutex control_mutex_;
-    std::condition_variable control_changed_;
-    // Atomic so the run loop can test them without the mutex; written under it.
-    std::atomic<bool> pause_requested_{false};
-    std::atomic<bool> stop_requested_{false};
-    int running_ = 0;  // threads inside Vcpu::run()
-    int parked_ = 0;   // of those, parked in park_while_paused()
 
     // Last member: destroyed first, so the virtio I/O thread is joined while RAM and the VM fd exist.
     std::vector<int> io_thread_cpus_;

@@ -73,6 +73,18 @@ struct stream* find_stream(uint32_t id);
 struct stream* new_stream(uint32_t id, enum stream_kind kind);
 void free_stream(struct stream* s);
 
+// request.c
+struct exec_request {
+    uint32_t flags, timeout_ms, argc, envc;
+    char* text;  // the strings, NUL-terminated, that argv, env and cwd point into
+    char** argv;
+    char** env;
+    const char* cwd;
+};
+// 0, or -1 after answering ERROR LIMIT; a malformed payload is a protocol_error.
+int exec_request_parse(uint32_t id, struct cursor* c, struct exec_request* r);
+void exec_request_free(struct exec_request* r);
+
 // exec.c
 void exec_start(uint32_t id, struct cursor* c);
 void exec_stdin(struct stream* s, const uint8_t* data, uint32_t length);

@@ -11,7 +11,6 @@
 
 #include "agent.h"
 
-#define MAX_ARGS   4096
 #define STAGE_EXEC 1
 #define STAGE_CWD  2
 
@@ -40,56 +39,11 @@ static void child(int report, int in, int out, int err, char** argv, char** env,
 static int pipe_pair(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
 void exec_start(uint32_t id, struct cursor* c) {
-    uint32_t flags, timeout_ms, argc, envc;
-    if (cursor_u32(c, &flags) || cursor_u32(c, &timeout_ms) || cursor_u32(c, &argc) || cursor_u32(c, &envc)) {
-        protocol_error("an EXEC payload of %u bytes is too short", c->left);
-    }
-    // Every string costs at least its 4-byte length, so the counts are bounded by the payload before anything is
-    // allocated from them.
-    if (argc == 0 || argc > MAX_ARGS || envc > MAX_ARGS || (uint64_t)(argc + envc + 1) * 4 > c->left) {
-        protocol_error("an EXEC with %u arguments and %u variables in %u bytes", argc, envc, c->left);
-    }
-    char* text = malloc(c->left + argc + envc + 1);
-    char** argv = calloc(argc + 1, sizeof *argv);
-    char** env = calloc(envc + 1, sizeof *env);
-    if (!text || !argv || !env) {
-        free(text);
-        free(argv);
-        free(env);
-        send_error(id, ERR_LIMIT, ENOMEM, "exec: out of memory");
-        return;
-    }
-    char* at = text;
-    const char* cwd = "";
-    for (uint32_t i = 0; i < argc + envc + 1; i++) {
-        if (cursor_string(c, at)) {
-            free(text);
-            free(argv);
-            free(env);
-            protocol_error("a malformed string %u in an EXEC", i);
-        }
-        if (i < argc)
-            argv[i] = at;
-        else if (i < argc + envc)
-            env[i - argc] = at;
-        else
-            cwd = at;
-        at += strlen(at) + 1;
-    }
-    for (uint32_t i = 0; i < envc; i++) {
-        if (!strchr(env[i], '=') || env[i][0] == '=') {
-            free(text);
-            free(argv);
-            free(env);
-            protocol_error("an EXEC variable without a name: \"%.40s\"", env[i]);
-        }
-    }
-    if (c->left != 0) {
-        free(text);
-        free(argv);
-        free(env);
-        protocol_error("an EXEC payload has %u bytes too many", c->left);
-    }
+    struct exec_request r;
+    if (exec_request_parse(id, c, &r) != 0) return;
+    uint32_t flags = r.flags, timeout_ms = r.timeout_ms, envc = r.envc;
+    char **argv = r.argv, **env = r.env;
+    const char* cwd = r.cwd;
 
     struct stream* s = new_stream(id, S_EXEC);
     int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1}, report[2] = {-1, -1};
@@ -141,9 +95,7 @@ void exec_start(uint32_t id, struct cursor* c) {
             channel_send(T_STARTED, id, started, 4);
         }
     }
-    free(text);
-    free(argv);
-    free(env);
+    exec_request_free(&r);
 }
 
 void exec_stdin(struct stream* s, const uint8_t* data, uint32_t length) {

@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "bus/output_sink.h"
 #include "bus/upcall.h"
 #include "virtio/block/block_device.h"
 #include "virtio/console/console_device.h"
@@ -124,12 +125,12 @@ constexpr uint64_t kHeaders = 0x50000, kStatus = 0x51000, kData = 0x100000, kRng
 constexpr uint64_t kConsoleData = 0x300000;
 
 std::atomic<uint64_t> console_bytes{0};
-// The console's output upcall: reads every byte it is handed, as Java's copy_out does.
-int32_t count_output(int32_t, int32_t, int64_t address, int32_t size, int32_t, int64_t) {
-    volatile uint8_t sink = 0;
-    const auto* bytes = reinterpret_cast<const uint8_t*>(address);
-    for (int32_t i = 0; i < size; ++i) sink = sink + bytes[i];
-    console_bytes.fetch_add(static_cast<uint64_t>(size));
+// The console's sink upcall: copies every byte it is handed, as Java's sink dispatcher does.
+int32_t count_output(int32_t, int32_t length) {
+    uint8_t bytes[OutputSink::kChunkBytes];
+    const size_t copied = copy_delivered(bytes, sizeof bytes);
+    if (copied != static_cast<size_t>(length)) return 1;
+    console_bytes.fetch_add(copied);
     return 0;
 }
 
@@ -271,8 +272,8 @@ std::chrono::microseconds random_delay(std::minstd_rand& random) { return std::c
 
 class StressTest : public ::testing::Test {
 protected:
-    void SetUp() override { set_io_upcall(count_output); }
-    void TearDown() override { set_io_upcall(nullptr); }
+    void SetUp() override { set_sink_upcall(count_output); }
+    void TearDown() override { set_sink_upcall(nullptr); }
 };
 
 // DeviceResetTest's check, many times over and with a second thread ringing doorbells: a reset

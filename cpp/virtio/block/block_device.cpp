@@ -51,6 +51,16 @@ BlockDevice::BlockDevice(const DeviceContext& context, std::string name, Backing
     iov_.reserve(64);
 }
 
+BuiltDevice BlockDevice::create(const DeviceContext& context, const DeviceArguments& arguments) {
+    if (arguments.path.empty()) throw_invalid("virtio-blk", "no backing file path");
+    if (arguments.numbers.size() != 1) throw_invalid("virtio-blk", "expects one number (read-only)");
+    const bool read_only = arguments.numbers[0] != 0;
+    auto device = std::make_unique<BlockDevice>(context, "virtio-blk " + arguments.path,
+                                                open_backing(arguments.path, read_only), read_only, arguments.label);
+    const auto capacity = static_cast<int64_t>(device->capacity_sectors());
+    return BuiltDevice{std::move(device), {capacity}};
+}
+
 void BlockDevice::process(uint16_t index) {
     drain(index, [this](const Chain& chain, uint32_t& used) { return handle(chain, used); });
 }

@@ -1,11 +1,17 @@
 #include "virtio/console/console_device.h"
 
-#include "bus/upcall.h"
+#include "common/error.h"
 
 namespace vmm4j::virtio {
 
+BuiltDevice ConsoleDevice::create(const DeviceContext& context, const DeviceArguments& arguments) {
+    if (arguments.output_key < 0) throw_invalid("virtio-console", "no output sink");
+    if (!arguments.path.empty() || !arguments.numbers.empty()) throw_invalid("virtio-console", "takes only an output");
+    return BuiltDevice{std::make_unique<ConsoleDevice>(context, "virtio-console", arguments.output_key), {}};
+}
+
 ConsoleDevice::ConsoleDevice(const DeviceContext& context, std::string name, int32_t output_key)
-    : VirtioDevice(context, std::move(name), 2), output_key_(output_key) {
+    : VirtioDevice(context, std::move(name), 2), output_(output_key) {
     input_ready_.device = this;
     io().watch(input_event_.fd(), input_ready_);
 }
@@ -42,18 +48,10 @@ void ConsoleDevice::process(uint16_t index) {
         deliver_input();
         return;
     }
-    const IoUpcall upcall = io_upcall();
     drain(index, [&](const Chain& chain, uint32_t& used) -> const char* {
         if (chain.readable_count != chain.segments.size()) return "device-writable buffer in transmitq";
-        for (const Segment& segment : chain.segments) {
-            if (segment.length == 0 || upcall == nullptr || output_key_ < 0) continue;
-            try {
-                upcall(output_key_, 0, reinterpret_cast<int64_t>(segment.host), static_cast<int32_t>(segment.length), 1,
-                       0);
-            } catch (...) {
-                // Java catches its own failures; output is dropped rather than breaking the device.
-            }
-        }
+        // A sink that fails drops output rather than breaking the device (Java logs it).
+        for (const Segment& segment : chain.segments) output_.send(segment.host, segment.length);
         used = 0;
         return nullptr;
     });

@@ -8,6 +8,13 @@
 
 namespace vmm4j::virtio {
 
+BuiltDevice RngDevice::create(const DeviceContext& context, const DeviceArguments& arguments) {
+    if (!arguments.path.empty() || !arguments.numbers.empty() || arguments.output_key >= 0) {
+        throw_invalid("virtio-rng", "takes no arguments");
+    }
+    return BuiltDevice{std::make_unique<RngDevice>(context, "virtio-rng"), {}};
+}
+
 void RngDevice::process(uint16_t index) {
     drain(index, [](const Chain& chain, uint32_t& used) -> const char* {
         if (chain.readable_count != 0) return "device-readable buffer in an entropy request";

@@ -9,12 +9,11 @@ import io.vmm4j.api.VmmException;
  * carrying the operation and errno text the core recorded.
  */
 public final class Native {
-    // Mirrors vmm4j::ErrorKind in cpp/common/error.h.
-    private static final int SYSTEM = 1;
-    private static final int INVALID_ARGUMENT = 2;
-    private static final int OUT_OF_BOUNDS = 3;
-    private static final int CONFLICT = 4;
-    private static final int STATE = 5;
+    // vmm4j::ErrorKind (cpp/common/error.h), from the native contract table.
+    private static final int INVALID_ARGUMENT = NativeContract.intValue("error_kind.invalid_argument");
+    private static final int OUT_OF_BOUNDS = NativeContract.intValue("error_kind.out_of_bounds");
+    private static final int CONFLICT = NativeContract.intValue("error_kind.conflict");
+    private static final int STATE = NativeContract.intValue("error_kind.state");
 
     private Native() {}
 
@@ -30,18 +29,10 @@ public final class Native {
         int errno = NativeCore.vmm4j_last_error_errno();
         String operation = NativeCore.vmm4j_last_error_operation();
         String message = NativeCore.vmm4j_last_error_message();
-        switch (kind) {
-            case INVALID_ARGUMENT:
-                return new IllegalArgumentException(message);
-            case OUT_OF_BOUNDS:
-                return new GuestMemoryAccessException(operation, message);
-            case CONFLICT:
-                return new AddressConflictException(operation, message);
-            case STATE:
-                return new IllegalStateException(message);
-            case SYSTEM:
-            default:
-                return new VmmException(operation, errno, message);
-        }
+        if (kind == INVALID_ARGUMENT) return new IllegalArgumentException(message);
+        if (kind == OUT_OF_BOUNDS) return new GuestMemoryAccessException(operation, message);
+        if (kind == CONFLICT) return new AddressConflictException(operation, message);
+        if (kind == STATE) return new IllegalStateException(message);
+        return new VmmException(operation, errno, message); // SYSTEM, INTERNAL
     }
 }

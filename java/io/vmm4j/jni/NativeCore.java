@@ -22,19 +22,9 @@ public final class NativeCore {
         Loader.load();
     }
 
-    public static final int SPACE_PIO = 0;
-    public static final int SPACE_MMIO = 1;
-    public static final int RUN_MANUAL = 0;
-    public static final int RUN_MANAGED = 1;
-    public static final int UNCLAIMED_PIO_KEY = -1;
-    public static final int UNCLAIMED_MMIO_KEY = -2;
-    public static final int REGS_SLOTS = 18;
-    public static final int SREGS_SLOTS = 35;
-    public static final int CPUID_ENTRY_SLOTS = 7;
-    public static final int EXIT_INFO_SLOTS = 26;
-    public static final int LAPIC_SIZE = 1024;
+    // The numbers these functions take and return are in NativeContract, read from the core.
 
-    /** The one upcall from vCPU threads into Java devices; primitive arguments only. */
+    /** The device upcall from vCPU threads into Java devices; primitive arguments only. */
     public abstract static class IoUpcall extends FunctionPointer {
         static {
             Loader.load();
@@ -50,6 +40,31 @@ public final class NativeCore {
         public abstract int call(int vcpuKey, int deviceKey, long address, int size, int isWrite, long data);
     }
 
+    /**
+     * The output upcall: {@code length} bytes for sink {@code sinkKey}, copied with {@link
+     * #vmm4j_sink_copy} during the call; primitive arguments only.
+     */
+    public abstract static class SinkUpcall extends FunctionPointer {
+        static {
+            Loader.load();
+        }
+
+        protected SinkUpcall() {
+            allocate();
+        }
+
+        private native void allocate();
+
+        /** Returns 0 on success, nonzero when the sink failed. */
+        public abstract int call(int sinkKey, int length);
+    }
+
+    public static native int vmm4j_contract_count();
+
+    public static native String vmm4j_contract_name(int index);
+
+    public static native long vmm4j_contract_value(int index);
+
     public static native int vmm4j_last_error_kind();
 
     public static native int vmm4j_last_error_errno();
@@ -59,6 +74,11 @@ public final class NativeCore {
     public static native String vmm4j_last_error_message();
 
     public static native void vmm4j_set_io_upcall(@Cast("vmm4j_io_upcall") IoUpcall upcall);
+
+    public static native void vmm4j_set_sink_upcall(@Cast("vmm4j_sink_upcall") SinkUpcall upcall);
+
+    /** Inside a sink upcall only: copies the output being delivered; returns the byte count. */
+    public static native long vmm4j_sink_copy(@Cast("int8_t*") byte[] destination, int capacity);
 
     public static native long vmm4j_system_open(String devicePath);
 
@@ -89,7 +109,7 @@ public final class NativeCore {
 
     public static native long vmm4j_vm_add_null_device(long vm, int space, long base, long length);
 
-    public static native long vmm4j_vm_add_serial(long vm, int space, long base, int irq, int sinkKey);
+    public static native long vmm4j_vm_add_serial(long vm, int space, long base, int irq, int deviceKey, int sinkKey);
 
     public static native long vmm4j_serial_enqueue_input(long serial, @Cast("const int8_t*") byte[] bytes, int length);
 
@@ -105,7 +125,8 @@ public final class NativeCore {
     public static native long vmm4j_memory_write(
             long vm, long guestAddress, @Cast("const int8_t*") byte[] source, int offset, int length);
 
-    public static native long vmm4j_memory_read_value(long vm, long guestAddress, int size);
+    public static native long vmm4j_memory_read_value(
+            long vm, long guestAddress, int size, @Cast("int64_t*") long[] value);
 
     public static native long vmm4j_memory_write_value(long vm, long guestAddress, int size, long value);
 
@@ -156,16 +177,20 @@ public final class NativeCore {
 
     // ---- virtio devices (cpp/virtio) ----
 
-    public static final int VIRTIO_QUEUE_SLOTS = 4;
-
-    public static native long vmm4j_virtio_add_block(
-            long vm, long notifyAddress, int gsi, String path, int readOnly, String id);
-
-    public static native long vmm4j_virtio_add_rng(long vm, long notifyAddress, int gsi);
-
-    public static native long vmm4j_virtio_add_console(long vm, long notifyAddress, int gsi, int outputKey);
-
-    public static native long vmm4j_virtio_block_capacity(long device);
+    /** Builds a virtio device of {@code kind} (cpp/virtio/kinds); see native_api.h. */
+    public static native long vmm4j_virtio_add(
+            long vm,
+            String kind,
+            long notifyAddress,
+            int gsi,
+            int queueMaxSize,
+            String path,
+            String label,
+            @Cast("const int64_t*") long[] numbers,
+            int numberCount,
+            int outputKey,
+            @Cast("int64_t*") long[] results,
+            int resultCapacity);
 
     public static native long vmm4j_virtio_activate(
             long device, @Cast("const int64_t*") long[] queues, int count, long features);
@@ -182,8 +207,6 @@ public final class NativeCore {
 
     public static native long vmm4j_virtio_console_input(
             long device, @Cast("const int8_t*") byte[] bytes, int offset, int length);
-
-    public static native long vmm4j_virtio_copy_out(long address, @Cast("int8_t*") byte[] destination, int length);
 
     public static native long vmm4j_virtio_notify(long device, int queue);
 

@@ -1,34 +1,65 @@
 package io.vmm4j.jni;
 
-/** The exit kinds {@code vmm4j_vcpu_run} returns; mirrors vmm4j::ExitKind in cpp/run/exit_info.h. */
-public final class NativeExitKind {
-    public static final int INTERRUPTED = 0;
-    public static final int HALT = 1;
-    public static final int IO_IN = 2;
-    public static final int IO_OUT = 3;
-    public static final int MMIO_READ = 4;
-    public static final int MMIO_WRITE = 5;
-    public static final int SHUTDOWN = 6;
-    public static final int SYSTEM_RESET = 7;
-    public static final int INTERNAL_ERROR = 8;
-    public static final int FAIL_ENTRY = 9;
-    public static final int DEVICE_ERROR = 10;
-    public static final int STOPPED = 11;
-    public static final int SYSTEM_EVENT_OTHER = 12;
-    public static final int UNKNOWN = 13;
+import java.util.Locale;
 
-    /** Slots of the exit info block; mirrors vmm4j::ExitInfo. */
-    public static final int SLOT_ADDRESS = 1;
+/**
+ * Why {@code vmm4j_vcpu_run} returned (vmm4j::ExitKind), and the slots of the exit info block
+ * (vmm4j::ExitInfo); the numbers come from the native contract table.
+ */
+public enum NativeExitKind {
+    INTERRUPTED,
+    HALT,
+    IO_IN,
+    IO_OUT,
+    MMIO_READ,
+    MMIO_WRITE,
+    SHUTDOWN,
+    SYSTEM_RESET,
+    INTERNAL_ERROR,
+    FAIL_ENTRY,
+    DEVICE_ERROR,
+    STOPPED,
+    SYSTEM_EVENT_OTHER,
+    UNKNOWN;
 
-    public static final int SLOT_SIZE = 2;
-    public static final int SLOT_DATA = 3;
-    public static final int SLOT_COUNT = 4;
-    public static final int SLOT_REASON = 5;
-    public static final int SLOT_CPU = 6;
-    public static final int SLOT_DEVICE_KEY = 7;
-    public static final int SLOT_UPCALL_VALUE = 8;
-    public static final int SLOT_DATA_COUNT = 9;
-    public static final int SLOT_EXTRA_DATA = 10;
+    public static final int SLOT_KIND = NativeContract.intValue("exit_info.kind");
+    public static final int SLOT_ADDRESS = NativeContract.intValue("exit_info.address");
+    public static final int SLOT_SIZE = NativeContract.intValue("exit_info.size");
+    public static final int SLOT_DATA = NativeContract.intValue("exit_info.data");
+    public static final int SLOT_COUNT = NativeContract.intValue("exit_info.count");
+    public static final int SLOT_REASON = NativeContract.intValue("exit_info.reason");
+    public static final int SLOT_CPU = NativeContract.intValue("exit_info.cpu");
+    public static final int SLOT_DEVICE_KEY = NativeContract.intValue("exit_info.device_key");
+    public static final int SLOT_UPCALL_VALUE = NativeContract.intValue("exit_info.upcall_value");
+    public static final int SLOT_DATA_COUNT = NativeContract.intValue("exit_info.data_count");
+    public static final int SLOT_EXTRA_DATA = NativeContract.intValue("exit_info.extra_data");
+    /** How many internal-error data words the block can hold, from SLOT_EXTRA_DATA on. */
+    public static final int EXTRA_DATA_SLOTS = NativeContract.intValue("exit_info.extra_data_slots");
 
-    private NativeExitKind() {}
+    private static final NativeExitKind[] BY_CODE = byCode();
+
+    /** The contract name of this kind, as in {@code cpp/jni/contract.cpp}. */
+    public String contractName() {
+        return "exit_kind." + name().toLowerCase(Locale.ROOT);
+    }
+
+    public int code() {
+        return NativeContract.intValue(contractName());
+    }
+
+    /** The kind a native run returned; fails on a number the contract does not define. */
+    public static NativeExitKind of(long code) {
+        if (code < 0 || code >= BY_CODE.length || BY_CODE[(int) code] == null) {
+            throw new IllegalStateException("the native core returned exit kind " + code + ", which is not defined");
+        }
+        return BY_CODE[(int) code];
+    }
+
+    private static NativeExitKind[] byCode() {
+        int size = 0;
+        for (NativeExitKind kind : values()) size = Math.max(size, kind.code() + 1);
+        NativeExitKind[] byCode = new NativeExitKind[size];
+        for (NativeExitKind kind : values()) byCode[kind.code()] = kind;
+        return byCode;
+    }
 }

@@ -2,7 +2,7 @@ package io.vmm4j.jni;
 
 import io.vmm4j.api.HypervisorUnavailableException;
 
-/** Loads the JNI library once and installs the device upcall. */
+/** Loads the JNI library once and installs the device and output upcalls. */
 public final class NativeLibrary {
     private static final Throwable LOAD_FAILURE = load();
 
@@ -12,6 +12,7 @@ public final class NativeLibrary {
         try {
             NativeCore.load();
             NativeCore.vmm4j_set_io_upcall(IoUpcallDispatcher.INSTANCE);
+            NativeCore.vmm4j_set_sink_upcall(SinkUpcallDispatcher.INSTANCE);
             return null;
         } catch (Throwable t) {
             return t;

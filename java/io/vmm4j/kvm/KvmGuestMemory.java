@@ -35,7 +35,10 @@ final class KvmGuestMemory implements GuestMemory {
     }
 
     private long readValue(long guestAddress, int size) {
-        return vm.call(handle -> NativeCore.vmm4j_memory_read_value(handle, guestAddress, size));
+        // The value comes back through `value`: the return value only says whether the read worked.
+        long[] value = new long[1];
+        vm.call(handle -> NativeCore.vmm4j_memory_read_value(handle, guestAddress, size, value));
+        return value[0];
     }
 
     private void writeValue(long guestAddress, int size, long value) {
@@ -59,10 +62,7 @@ final class KvmGuestMemory implements GuestMemory {
 
     @Override
     public long readLong(long guestAddress) {
-        byte[] bytes = read(guestAddress, Long.BYTES);
-        long value = 0;
-        for (int i = Long.BYTES - 1; i >= 0; i--) value = (value << 8) | (bytes[i] & 0xff);
-        return value;
+        return readValue(guestAddress, Long.BYTES);
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.vmm4j.api.PlatformCapabilities.Feature;
 import io.vmm4j.api.VmConfig;
 import io.vmm4j.api.x86.CpuidEntry;
 import io.vmm4j.jni.Native;
+import io.vmm4j.jni.NativeContract;
 import io.vmm4j.jni.NativeCore;
 import io.vmm4j.vmm.backend.HypervisorBackend;
 import io.vmm4j.vmm.backend.MemoryRegion;
@@ -51,10 +52,10 @@ final class KvmHypervisor implements HypervisorBackend {
     }
 
     private List<CpuidEntry> readSupportedCpuid() {
-        long[] blocks = new long[MAX_CPUID_ENTRIES * NativeCore.CPUID_ENTRY_SLOTS];
+        long[] blocks = new long[MAX_CPUID_ENTRIES * NativeContract.CPUID_ENTRY_SLOTS];
         int count = (int) Native.check(NativeCore.vmm4j_system_supported_cpuid(system, blocks, MAX_CPUID_ENTRIES));
         List<CpuidEntry> entries = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) entries.add(CpuidEntry.fromSlots(blocks, i * NativeCore.CPUID_ENTRY_SLOTS));
+        for (int i = 0; i < count; i++) entries.add(CpuidEntry.fromSlots(blocks, i * NativeContract.CPUID_ENTRY_SLOTS));
         return List.copyOf(entries);
     }
 

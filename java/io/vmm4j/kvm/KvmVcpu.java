@@ -14,6 +14,7 @@ import io.vmm4j.api.x86.Registers;
 import io.vmm4j.api.x86.Segment;
 import io.vmm4j.api.x86.SpecialRegisters;
 import io.vmm4j.jni.IoUpcallHandler;
+import io.vmm4j.jni.NativeContract;
 import io.vmm4j.jni.NativeCore;
 import io.vmm4j.jni.NativeExitKind;
 import io.vmm4j.vmm.backend.DeviceEndpoint;
@@ -30,8 +31,8 @@ import java.util.Map;
 
 /** A KVM vCPU. Its native object lives as long as the VM's native handle. */
 final class KvmVcpu implements VcpuBackend, IoUpcallHandler {
-    private static final int SEGMENT_SLOTS = 3;
-    private static final int SEGMENT_COUNT = 8;
+    private static final int SEGMENT_SLOTS = NativeContract.SEGMENT_SLOTS;
+    private static final int SEGMENT_COUNT = NativeContract.SEGMENT_COUNT;
     private static final long EMULATION_FLAG_INSTRUCTION_BYTES = 1;
     private static final int MAX_INSTRUCTION_BYTES = 15;
 
@@ -51,7 +52,7 @@ final class KvmVcpu implements VcpuBackend, IoUpcallHandler {
         this.upcallKey = upcallKey;
         this.vcpu = vcpu;
         this.exitInfo = NativeCore.vmm4j_vcpu_exit_info(vcpu)
-                .capacity(NativeCore.EXIT_INFO_SLOTS)
+                .capacity(NativeContract.EXIT_INFO_SLOTS)
                 .asBuffer();
     }
 
@@ -61,15 +62,15 @@ final class KvmVcpu implements VcpuBackend, IoUpcallHandler {
     }
 
     /** One native run: in managed mode, returns only when the vCPU must stop. */
-    private int runNative(int mode) {
-        return (int) vmHandle.call(handle -> NativeCore.vmm4j_vcpu_run(vcpu, mode));
+    private NativeExitKind runNative(int mode) {
+        return NativeExitKind.of(vmHandle.call(handle -> NativeCore.vmm4j_vcpu_run(vcpu, mode)));
     }
 
     @Override
     public RunEnd runManaged() {
         vmHandle.enter();
         try {
-            int kind = runNative(NativeCore.RUN_MANAGED);
+            NativeExitKind kind = runNative(NativeContract.RUN_MANAGED);
             switch (kind) {
                 case HALT:
                 case STOPPED:
@@ -98,7 +99,7 @@ final class KvmVcpu implements VcpuBackend, IoUpcallHandler {
         // The exit info lives in the native vCPU: decode it before a concurrent close() can free it.
         vmHandle.enter();
         try {
-            int kind = runNative(NativeCore.RUN_MANUAL);
+            NativeExitKind kind = runNative(NativeContract.RUN_MANUAL);
             if (kind == DEVICE_ERROR) throw host.failOnDeviceError(id, failedDeviceKey());
             return decodeExit(kind);
         } finally {
@@ -107,7 +108,7 @@ final class KvmVcpu implements VcpuBackend, IoUpcallHandler {
     }
 
     /** The exit the native loop reported, from the exit info block; with the VM's handle held. */
-    private VcpuExit decodeExit(int kind) {
+    private VcpuExit decodeExit(NativeExitKind kind) {
         switch (kind) {
             case HALT:
                 return new VcpuExit.Halt();
@@ -124,7 +125,7 @@ final class KvmVcpu implements VcpuBackend, IoUpcallHandler {
             case SYSTEM_RESET:
                 return new VcpuExit.SystemReset();
             case INTERNAL_ERROR: {
-                long[] data = new long[(int) slot(SLOT_DATA_COUNT)];
+                long[] data = new long[(int) Math.min(slot(SLOT_DATA_COUNT), EXTRA_DATA_SLOTS)];
                 for (int i = 0; i < data.length; i++) data[i] = slot(SLOT_EXTRA_DATA + i);
                 int suberror = (int) slot(SLOT_REASON);
                 byte[] instruction =
@@ -138,6 +139,8 @@ final class KvmVcpu implements VcpuBackend, IoUpcallHandler {
             case INTERRUPTED:
             case STOPPED:
                 return new VcpuExit.Interrupted();
+            case UNKNOWN:
+            case DEVICE_ERROR:
             default:
                 return new VcpuExit.Unknown((int) slot(SLOT_REASON));
         }
@@ -183,7 +186,7 @@ final class KvmVcpu implements VcpuBackend, IoUpcallHandler {
     public int onAccess(int deviceKey, long address, int size, boolean isWrite, long data) {
         if (deviceKey < 0) {
             host.reportUnclaimed(
-                    deviceKey == NativeCore.UNCLAIMED_PIO_KEY ? AddressSpace.PIO : AddressSpace.MMIO,
+                    deviceKey == NativeContract.UNCLAIMED_PIO_KEY ? AddressSpace.PIO : AddressSpace.MMIO,
                     address,
                     size,
                     isWrite);
@@ -205,8 +208,8 @@ final class KvmVcpu implements VcpuBackend, IoUpcallHandler {
 
     @Override
     public void setCpuid(List<CpuidEntry> entries) {
-        long[] slots = new long[entries.size() * NativeCore.CPUID_ENTRY_SLOTS];
-        for (int i = 0; i < entries.size(); i++) entries.get(i).toSlots(slots, i * NativeCore.CPUID_ENTRY_SLOTS);
+        long[] slots = new long[entries.size() * NativeContract.CPUID_ENTRY_SLOTS];
+        for (int i = 0; i < entries.size(); i++) entries.get(i).toSlots(slots, i * NativeContract.CPUID_ENTRY_SLOTS);
         vmHandle.call(handle -> NativeCore.vmm4j_vcpu_set_cpuid(vcpu, slots, entries.size()));
     }
 
@@ -217,7 +220,7 @@ final class KvmVcpu implements VcpuBackend, IoUpcallHandler {
 
     @Override
     public Registers registers() {
-        long[] values = new long[NativeCore.REGS_SLOTS];
+        long[] values = new long[NativeContract.REGS_SLOTS];
         vmHandle.call(handle -> NativeCore.vmm4j_vcpu_get_regs(vcpu, values));
         return Registers.of(values);
     }
@@ -229,7 +232,7 @@ final class KvmVcpu implements VcpuBackend, IoUpcallHandler {
 
     @Override
     public SpecialRegisters specialRegisters() {
-        long[] s = new long[NativeCore.SREGS_SLOTS];
+        long[] s = new long[NativeContract.SREGS_SLOTS];
         vmHandle.call(handle -> NativeCore.vmm4j_vcpu_get_sregs(vcpu, s));
         Segment[] segments = new Segment[SEGMENT_COUNT];
         for (int i = 0; i < SEGMENT_COUNT; i++) segments[i] = unpackSegment(s, i * SEGMENT_SLOTS);
@@ -256,7 +259,7 @@ final class KvmVcpu implements VcpuBackend, IoUpcallHandler {
 
     @Override
     public void setSpecialRegisters(SpecialRegisters r) {
-        long[] s = new long[NativeCore.SREGS_SLOTS];
+        long[] s = new long[NativeContract.SREGS_SLOTS];
         Segment[] segments = {r.cs(), r.ds(), r.es(), r.fs(), r.gs(), r.ss(), r.tr(), r.ldt()};
         for (int i = 0; i < SEGMENT_COUNT; i++) packSegment(segments[i], s, i * SEGMENT_SLOTS);
         int rest = SEGMENT_COUNT * SEGMENT_SLOTS;
@@ -274,37 +277,37 @@ final class KvmVcpu implements VcpuBackend, IoUpcallHandler {
         vmHandle.call(handle -> NativeCore.vmm4j_vcpu_set_sregs(vcpu, s));
     }
 
-    // Attribute packing mirrors pack_segment_attributes() in cpp/jni/native_api.cpp.
+    // The bit positions come from the native contract (pack_segment_attributes() in native_api.cpp).
     private static Segment unpackSegment(long[] s, int at) {
         long a = s[at + 2];
         return new Segment(
                 s[at],
                 (int) s[at + 1],
                 (int) (a & 0xffff),
-                (int) ((a >> 16) & 0xf),
-                bit(a, 20),
-                (int) ((a >> 21) & 3),
-                bit(a, 23),
-                bit(a, 24),
-                bit(a, 25),
-                bit(a, 26),
-                bit(a, 27),
-                bit(a, 28));
+                (int) ((a >> NativeContract.SEGMENT_TYPE_SHIFT) & 0xf),
+                bit(a, NativeContract.SEGMENT_PRESENT_BIT),
+                (int) ((a >> NativeContract.SEGMENT_DPL_SHIFT) & 3),
+                bit(a, NativeContract.SEGMENT_DB_BIT),
+                bit(a, NativeContract.SEGMENT_SYSTEM_BIT),
+                bit(a, NativeContract.SEGMENT_LONG_BIT),
+                bit(a, NativeContract.SEGMENT_GRANULARITY_BIT),
+                bit(a, NativeContract.SEGMENT_AVAILABLE_BIT),
+                bit(a, NativeContract.SEGMENT_UNUSABLE_BIT));
     }
 
     private static void packSegment(Segment g, long[] s, int at) {
         s[at] = g.base();
         s[at + 1] = Integer.toUnsignedLong(g.limit());
         s[at + 2] = (g.selector() & 0xffffL)
-                | (long) (g.type() & 0xf) << 16
-                | flag(g.present(), 20)
-                | (long) (g.dpl() & 3) << 21
-                | flag(g.db(), 23)
-                | flag(g.system(), 24)
-                | flag(g.longMode(), 25)
-                | flag(g.granularity(), 26)
-                | flag(g.available(), 27)
-                | flag(g.unusable(), 28);
+                | (long) (g.type() & 0xf) << NativeContract.SEGMENT_TYPE_SHIFT
+                | flag(g.present(), NativeContract.SEGMENT_PRESENT_BIT)
+                | (long) (g.dpl() & 3) << NativeContract.SEGMENT_DPL_SHIFT
+                | flag(g.db(), NativeContract.SEGMENT_DB_BIT)
+                | flag(g.system(), NativeContract.SEGMENT_SYSTEM_BIT)
+                | flag(g.longMode(), NativeContract.SEGMENT_LONG_BIT)
+                | flag(g.granularity(), NativeContract.SEGMENT_GRANULARITY_BIT)
+                | flag(g.available(), NativeContract.SEGMENT_AVAILABLE_BIT)
+                | flag(g.unusable(), NativeContract.SEGMENT_UNUSABLE_BIT);
     }
 
     private static boolean bit(long value, int position) {
@@ -356,16 +359,16 @@ final class KvmVcpu implements VcpuBackend, IoUpcallHandler {
 
     @Override
     public byte[] localApicState() {
-        byte[] registers = new byte[NativeCore.LAPIC_SIZE];
+        byte[] registers = new byte[NativeContract.LAPIC_SIZE];
         vmHandle.call(handle -> NativeCore.vmm4j_vcpu_get_lapic(vcpu, registers));
         return registers;
     }
 
     @Override
     public void setLocalApicState(byte[] registers) {
-        if (registers.length != NativeCore.LAPIC_SIZE) {
+        if (registers.length != NativeContract.LAPIC_SIZE) {
             throw new IllegalArgumentException(
-                    "a local APIC page is " + NativeCore.LAPIC_SIZE + " bytes, not " + registers.length);
+                    "a local APIC page is " + NativeContract.LAPIC_SIZE + " bytes, not " + registers.length);
         }
         vmHandle.call(handle -> NativeCore.vmm4j_vcpu_set_lapic(vcpu, registers));
     }

@@ -1,6 +1,7 @@
 package io.vmm4j.kvm;
 
 import io.vmm4j.devices.virtio.VirtioBackend;
+import io.vmm4j.jni.NativeContract;
 import io.vmm4j.jni.NativeCore;
 import java.nio.charset.StandardCharsets;
 
@@ -20,9 +21,9 @@ final class KvmVirtioBackend implements VirtioBackend {
 
     @Override
     public void activate(QueueSetup[] queues, long negotiatedFeatures) {
-        long[] slots = new long[queues.length * NativeCore.VIRTIO_QUEUE_SLOTS];
+        long[] slots = new long[queues.length * NativeContract.VIRTIO_QUEUE_SLOTS];
         for (int i = 0; i < queues.length; i++) {
-            int base = i * NativeCore.VIRTIO_QUEUE_SLOTS;
+            int base = i * NativeContract.VIRTIO_QUEUE_SLOTS;
             slots[base] = queues[i].size();
             slots[base + 1] = queues[i].descriptorTable();
             slots[base + 2] = queues[i].driverArea();

@@ -3,16 +3,17 @@ package io.vmm4j.kvm;
 import io.vmm4j.api.VirtioConsole;
 import io.vmm4j.api.VirtioDeviceConfig;
 import io.vmm4j.api.VirtioMmioSlot;
+import io.vmm4j.devices.virtio.NativeDeviceSpec;
+import io.vmm4j.devices.virtio.VirtioDeviceKinds;
 import io.vmm4j.devices.virtio.VirtioDeviceModel;
 import io.vmm4j.devices.virtio.VirtioMmioTransport;
-import io.vmm4j.devices.virtio.block.BlockModel;
-import io.vmm4j.devices.virtio.console.ConsoleModel;
-import io.vmm4j.devices.virtio.rng.RngModel;
 import io.vmm4j.jni.NativeCore;
-import io.vmm4j.jni.UpcallKeys;
+import io.vmm4j.jni.OutputSinkHandler;
+import io.vmm4j.jni.OutputSinks;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -27,6 +28,8 @@ import org.apache.logging.log4j.Logger;
 final class KvmVirtioDevices {
     private static final Logger LOG = LogManager.getLogger(KvmVirtioDevices.class);
     static final int QUEUE_MAX_SIZE = 256;
+    /** Room for what a native device reports when it is built. */
+    private static final int MAX_NATIVE_RESULTS = 4;
 
     /** One attached device. */
     record Attached(VirtioMmioSlot slot, VirtioMmioTransport transport, KvmVirtioBackend backend) {}
@@ -34,7 +37,7 @@ final class KvmVirtioDevices {
     private final NativeHandle vm;
     private final String vmName;
     private final Map<String, Attached> byName = new ConcurrentHashMap<>();
-    private final List<Integer> upcallKeys = new ArrayList<>();
+    private final List<Integer> sinkKeys = new ArrayList<>();
 
     KvmVirtioDevices(NativeHandle vm, String vmName) {
         this.vm = vm;
@@ -44,35 +47,43 @@ final class KvmVirtioDevices {
     /** Creates the native device and its transport; the caller puts the transport on the MMIO bus. */
     synchronized Attached attach(VirtioMmioSlot slot) {
         VirtioDeviceConfig config = slot.config();
-        long notify = slot.base() + VirtioMmioTransport.QUEUE_NOTIFY;
-        VirtioDeviceModel model;
-        long device;
-        if (config instanceof VirtioDeviceConfig.Block block) {
-            device = vm.call(h -> NativeCore.vmm4j_virtio_add_block(
-                    h,
-                    notify,
-                    slot.irq(),
-                    block.path().toAbsolutePath().toString(),
-                    block.readOnly() ? 1 : 0,
-                    block.serial()));
-            long capacity = vm.call(h -> NativeCore.vmm4j_virtio_block_capacity(device));
-            model = new BlockModel(capacity, block.readOnly(), QUEUE_MAX_SIZE);
-        } else if (config instanceof VirtioDeviceConfig.Rng) {
-            device = vm.call(h -> NativeCore.vmm4j_virtio_add_rng(h, notify, slot.irq()));
-            model = new RngModel(QUEUE_MAX_SIZE);
-        } else if (config instanceof VirtioDeviceConfig.Console console) {
-            int key = UpcallKeys.register(new ConsoleOutput(vmName + "/" + config.name(), console.output()));
-            upcallKeys.add(key);
-            device = vm.call(h -> NativeCore.vmm4j_virtio_add_console(h, notify, slot.irq(), key));
-            model = new ConsoleModel(QUEUE_MAX_SIZE);
-        } else {
-            throw new IllegalArgumentException("unsupported virtio device " + config);
+        VirtioDeviceKinds.Bound<?> kind = VirtioDeviceKinds.forConfig(config);
+        NativeDeviceSpec spec = kind.nativeSpec();
+        int outputKey = -1;
+        if (spec.output().isPresent()) {
+            outputKey = OutputSinks.register(
+                    new DeviceOutput(vmName + "/" + config.name(), spec.output().get()));
+            sinkKeys.add(outputKey);
         }
+        long notify = slot.base() + VirtioMmioTransport.QUEUE_NOTIFY;
+        long[] numbers = spec.numbers();
+        long[] results = new long[MAX_NATIVE_RESULTS];
+        int sinkKey = outputKey;
+        long device = vm.call(h -> NativeCore.vmm4j_virtio_add(
+                h,
+                spec.nativeKind(),
+                notify,
+                slot.irq(),
+                QUEUE_MAX_SIZE,
+                spec.path(),
+                spec.label(),
+                numbers,
+                numbers.length,
+                sinkKey,
+                results,
+                results.length));
+        VirtioDeviceModel model = kind.model(QUEUE_MAX_SIZE, reported(results));
         KvmVirtioBackend backend = new KvmVirtioBackend(vm, device);
         VirtioMmioTransport transport = new VirtioMmioTransport(vmName + "/" + config.name(), model, backend);
         Attached attached = new Attached(slot, transport, backend);
         byName.put(config.name(), attached);
         return attached;
+    }
+
+    /** What the native device reported: a count, then that many values. */
+    private static long[] reported(long[] results) {
+        int count = (int) Math.min(Math.max(results[0], 0), results.length - 1);
+        return Arrays.copyOfRange(results, 1, 1 + count);
     }
 
     Attached get(String name) {
@@ -95,32 +106,28 @@ final class KvmVirtioDevices {
 
     /** After the native VM is freed (its I/O thread joined): no more output upcalls can come. */
     synchronized void release() {
-        upcallKeys.forEach(UpcallKeys::unregister);
-        upcallKeys.clear();
+        sinkKeys.forEach(OutputSinks::unregister);
+        sinkKeys.clear();
     }
 
-    /** Receives a console's output on the VM's I/O thread and writes it to the user's stream. */
-    private static final class ConsoleOutput implements io.vmm4j.jni.IoUpcallHandler {
+    /** Receives a device's output (a console's) on the VM's I/O thread and writes it to the user's stream. */
+    private static final class DeviceOutput implements OutputSinkHandler {
         private final String name;
         private final OutputStream output;
-        private byte[] buffer = new byte[4096];
         private boolean failed;
 
-        ConsoleOutput(String name, OutputStream output) {
+        DeviceOutput(String name, OutputStream output) {
             this.name = name;
             this.output = output;
         }
 
         @Override
-        public synchronized int onAccess(int deviceKey, long address, int size, boolean isWrite, long data) {
-            if (size <= 0) return 0;
-            if (buffer.length < size) buffer = new byte[Math.max(size, buffer.length * 2)];
-            NativeCore.vmm4j_virtio_copy_out(address, buffer, size);
+        public synchronized int onOutput(byte[] bytes, int length) {
             try {
-                output.write(buffer, 0, size);
+                output.write(bytes, 0, length);
                 output.flush();
             } catch (IOException | RuntimeException e) {
-                if (!failed) LOG.warn("{}: console output stream failed; output is dropped", name, e);
+                if (!failed) LOG.warn("{}: output stream failed; output is dropped", name, e);
                 failed = true;
             }
             return 0;

@@ -6,23 +6,33 @@ import io.vmm4j.api.VirtioConsole;
 import io.vmm4j.api.VirtioMmioSlot;
 import io.vmm4j.api.VmConfig;
 import io.vmm4j.devices.virtio.VirtioMmioTransport;
+import io.vmm4j.jni.NativeContract;
 import io.vmm4j.jni.NativeCore;
+import io.vmm4j.jni.OutputSinkHandler;
+import io.vmm4j.jni.OutputSinks;
 import io.vmm4j.jni.UpcallKeys;
 import io.vmm4j.vmm.backend.MemoryRegion;
 import io.vmm4j.vmm.backend.SerialInput;
 import io.vmm4j.vmm.backend.VcpuBackend;
 import io.vmm4j.vmm.backend.VcpuHost;
 import io.vmm4j.vmm.backend.VmBackend;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /** A KVM VM: its fd, RAM, in-kernel irqchip, buses and vCPUs, held by the native core. */
 final class KvmVm implements VmBackend {
+    private static final Logger LOG = LogManager.getLogger(KvmVm.class);
+
     private final String name;
     private final NativeHandle handle;
     private final KvmGuestMemory memory;
     private final KvmVirtioDevices virtio;
     private final List<Integer> vcpuKeys = new ArrayList<>();
+    private final List<Integer> sinkKeys = new ArrayList<>();
 
     /** Takes ownership of {@code nativeVm}: frees it if the set-up fails. */
     KvmVm(String name, long nativeVm, VmConfig config, List<MemoryRegion> ram) {
@@ -80,14 +90,34 @@ final class KvmVm implements VmBackend {
     }
 
     @Override
-    public SerialInput addSerialPort(int basePort, int irq, int outputKey) {
-        long serial =
-                handle.call(vm -> NativeCore.vmm4j_vm_add_serial(vm, NativeCore.SPACE_PIO, basePort, irq, outputKey));
+    public synchronized SerialInput addSerialPort(int basePort, int irq, int deviceKey, OutputStream output) {
+        int sinkKey =
+                OutputSinks.register(new SerialOutput(name + "/serial@0x" + Integer.toHexString(basePort), output));
+        sinkKeys.add(sinkKey);
+        long serial = handle.call(
+                vm -> NativeCore.vmm4j_vm_add_serial(vm, NativeContract.SPACE_PIO, basePort, irq, deviceKey, sinkKey));
         return bytes -> handle.call(vm -> NativeCore.vmm4j_serial_enqueue_input(serial, bytes, bytes.length));
     }
 
+    /** A UART's batches of output, on the vCPU thread that flushes them, to the user's stream. */
+    private record SerialOutput(String name, OutputStream output) implements OutputSinkHandler {
+        @Override
+        public int onOutput(byte[] bytes, int length) {
+            try {
+                synchronized (output) {
+                    output.write(bytes, 0, length);
+                    output.flush();
+                }
+                return 0;
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("{}: the output stream failed; the VM stops", name, e);
+                return 1; // the vCPU reports a failure of the port's device
+            }
+        }
+    }
+
     private static int spaceNumber(AddressSpace space) {
-        return space == AddressSpace.PIO ? NativeCore.SPACE_PIO : NativeCore.SPACE_MMIO;
+        return space == AddressSpace.PIO ? NativeContract.SPACE_PIO : NativeContract.SPACE_MMIO;
     }
 
     @Override
@@ -142,6 +172,8 @@ final class KvmVm implements VmBackend {
         synchronized (this) {
             vcpuKeys.forEach(UpcallKeys::unregister);
             vcpuKeys.clear();
+            sinkKeys.forEach(OutputSinks::unregister);
+            sinkKeys.clear();
         }
         virtio.release();
     }

@@ -1,11 +1,13 @@
 package io.vmm4j.vmm;
 
 import io.vmm4j.vmm.backend.DeviceEndpoint;
-import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 
-/** Receives the bytes a native UART transmits and writes them to the user's stream. */
+/**
+ * A native UART's output in the device registry: it names the port when its output stream fails. The
+ * bytes themselves go from the backend to the stream in batches (VmBackend.addSerialPort), never
+ * through this endpoint.
+ */
 record SerialOutputEndpoint(String name, OutputStream output) implements DeviceEndpoint {
     @Override
     public long read(long offset, int size) {
@@ -14,13 +16,6 @@ record SerialOutputEndpoint(String name, OutputStream output) implements DeviceE
 
     @Override
     public void write(long offset, int size, long value) {
-        try {
-            synchronized (output) {
-                output.write((int) value);
-                if (value == '\n') output.flush();
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("serial port " + name + " output", e);
-        }
+        throw new UnsupportedOperationException("serial port " + name + ": output goes through the backend");
     }
 }

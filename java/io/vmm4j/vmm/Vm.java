@@ -179,7 +179,7 @@ public final class Vm implements VirtualMachine, VcpuHost {
         }
         requireNewDevice(portName);
         int key = devices.nextKey();
-        SerialInput input = backend.addSerialPort(basePort, irq, key);
+        SerialInput input = backend.addSerialPort(basePort, irq, key, output);
         devices.add(new SerialDevice(portName, basePort, irq), new SerialOutputEndpoint(portName, output));
         return new SerialPort() {
             @Override

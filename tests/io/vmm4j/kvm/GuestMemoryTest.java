@@ -41,6 +41,22 @@ class GuestMemoryTest {
     }
 
     @Test
+    void eightByteReadsAreExactForEveryValue(Hypervisor kvm) {
+        try (VirtualMachine vm =
+                kvm.createVm(VmConfig.builder().memorySize(SIZE).build())) {
+            GuestMemory memory = vm.memory();
+            // -1 was the failure value of the native read; it and the extremes must read back exactly.
+            for (long value : new long[] {-1L, Long.MIN_VALUE, Long.MAX_VALUE, 0x8000_0000_0000_0001L, 0}) {
+                memory.writeLong(SIZE - 8, value);
+                assertEquals(value, memory.readLong(SIZE - 8), Long.toHexString(value));
+            }
+            memory.writeInt(0x3000, -1);
+            assertEquals(-1, memory.readInt(0x3000));
+            assertThrows(GuestMemoryAccessException.class, () -> memory.readLong(SIZE - 7));
+        }
+    }
+
+    @Test
     void accessesOutsideGuestMemoryAreRefusedWithTheirRange(Hypervisor kvm) {
         try (VirtualMachine vm =
                 kvm.createVm(VmConfig.builder().memorySize(SIZE).build())) {

@@ -5,6 +5,7 @@ import io.vmm4j.api.GuestMemory;
 import io.vmm4j.api.VirtioConsole;
 import io.vmm4j.api.VirtioMmioSlot;
 import io.vmm4j.devices.virtio.VirtioMmioTransport;
+import java.io.OutputStream;
 
 /**
  * One VM in the hypervisor. The VM core calls it under its own lock for set-up (while the VM is being
@@ -24,9 +25,10 @@ public interface VmBackend {
 
     /**
      * Adds a 16550A UART on {@code [basePort, basePort + 8)} raising {@code irq} (-1: polled); what it
-     * transmits goes to the device the core registered as {@code outputKey}.
+     * transmits goes to {@code output}, in batches, in order. A failing {@code output} ends the run as a
+     * failure of the device the core registered as {@code deviceKey}.
      */
-    SerialInput addSerialPort(int basePort, int irq, int outputKey);
+    SerialInput addSerialPort(int basePort, int irq, int deviceKey, OutputStream output);
 
     /** Creates the device behind a virtio-mmio slot; the core puts the returned transport on the bus. */
     VirtioMmioTransport addVirtioDevice(VirtioMmioSlot slot);

@@ -18,8 +18,7 @@ import org.junit.jupiter.api.Timeout;
 class AgentClockTest {
     @Test
     void setClockWithoutThePrivilegeFailsCleanly() throws Exception {
-        try (AgentProcess agent =
-                AgentProcess.start("setpriv", "--bounding-set", "-sys_time", "--inh-caps", "-sys_time")) {
+        try (AgentProcess agent = AgentProcess.start(AgentProcess.withoutClockPrivilege())) {
             AgentRequestException e =
                     assertThrows(AgentRequestException.class, () -> agent.client.setClock(Instant.now()));
             assertEquals(1, e.errno(), e.getMessage());

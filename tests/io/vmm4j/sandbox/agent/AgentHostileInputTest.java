@@ -167,7 +167,7 @@ class AgentHostileInputTest {
         };
         for (int round = 0; round < 40; round++) {
             // Without CAP_SYS_TIME: a mutation must never be able to set the host's clock.
-            Process agent = AgentProcess.startRaw("setpriv", "--bounding-set", "-sys_time", "--inh-caps", "-sys_time");
+            Process agent = AgentProcess.startRaw(AgentProcess.withoutClockPrivilege());
             try {
                 new FrameReader(agent.getInputStream()).read();
                 OutputStream out = agent.getOutputStream();

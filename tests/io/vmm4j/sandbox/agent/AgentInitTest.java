@@ -14,11 +14,14 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The agent as PID 1, in a PID namespace of its own (unshare), as it runs as a guest's init: it reaps the orphans of
- * its commands, and a protocol error does not make it exit (init must not). Killing unshare kills the namespace.
+ * its commands, and a protocol error does not make it exit (init must not). Killing unshare kills the namespace. A
+ * user namespace (--map-root-user) lets it run without root.
  */
 @Timeout(60)
 class AgentInitTest {
-    private static final String[] AS_INIT = {"unshare", "--pid", "--fork", "--kill-child", "--mount-proc"};
+    private static final String[] AS_INIT = {
+        "unshare", "--map-root-user", "--pid", "--fork", "--kill-child", "--mount-proc"
+    };
 
     @Test
     void initReapsOrphans() throws Exception {

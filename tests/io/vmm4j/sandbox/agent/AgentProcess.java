@@ -42,6 +42,22 @@ final class AgentProcess implements AutoCloseable {
         return binary;
     }
 
+    /**
+     * A command prefix that runs the agent without CAP_SYS_TIME, so it can never set the host's clock: setpriv for
+     * root, nothing otherwise (a user without root has no such capability to drop).
+     */
+    static String[] withoutClockPrivilege() {
+        try {
+            boolean root = Files.readAllLines(Path.of("/proc/self/status")).stream()
+                    .anyMatch(line -> line.matches("Uid:\\s+0\\s.*"));
+            return root
+                    ? new String[] {"setpriv", "--bounding-set", "-sys_time", "--inh-caps", "-sys_time"}
+                    : new String[0];
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** The agent process alone, not yet spoken to: for tests that write raw bytes. */
     static Process startRaw(String... prefix) {
         List<String> command = new ArrayList<>(List.of(prefix));
