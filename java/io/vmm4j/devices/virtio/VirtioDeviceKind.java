@@ -6,7 +6,7 @@ import io.vmm4j.api.VirtioDeviceConfig;
  * Everything vmm4j knows about one kind of virtio device, in one place: its configuration type, its
  * device id, how its native half is built, and its model (features, queues, configuration space). A
  * new kind is a folder here with its descriptor and model, a folder under {@code cpp/virtio} with its
- * native device, and one line in each language's list: {@link VirtioDeviceKinds} and
+ * native device, and one line in each language's list: {@code io.vmm4j.devices.virtio.kinds.VirtioDeviceKinds} and
  * {@code cpp/virtio/kinds/device_kinds.cpp}.
  *
  * @param <C> the configuration a user attaches the device with

@@ -31,7 +31,8 @@ public final class BlockKind implements VirtioDeviceKind<VirtioDeviceConfig.Bloc
     @Override
     public VirtioDeviceModel model(VirtioDeviceConfig.Block config, int queueMaxSize, long[] nativeResults) {
         if (nativeResults.length != 1 || nativeResults[0] < 0) {
-            throw new IllegalStateException("virtio-blk '" + config.name() + "': the native device reported no capacity");
+            throw new IllegalStateException(
+                    "virtio-blk '" + config.name() + "': the native device reported no capacity");
         }
         return new BlockModel(nativeResults[0], config.readOnly(), queueMaxSize);
     }

@@ -1,6 +1,9 @@
-package io.vmm4j.devices.virtio;
+package io.vmm4j.devices.virtio.kinds;
 
 import io.vmm4j.api.VirtioDeviceConfig;
+import io.vmm4j.devices.virtio.NativeDeviceSpec;
+import io.vmm4j.devices.virtio.VirtioDeviceKind;
+import io.vmm4j.devices.virtio.VirtioDeviceModel;
 import io.vmm4j.devices.virtio.block.BlockKind;
 import io.vmm4j.devices.virtio.console.ConsoleKind;
 import io.vmm4j.devices.virtio.rng.RngKind;
@@ -25,7 +28,8 @@ public final class VirtioDeviceKinds {
         for (VirtioDeviceKind<?> kind : ALL) {
             if (kind.configType().isInstance(config)) return bind(kind, config);
         }
-        throw new IllegalArgumentException("no virtio device kind takes " + config.getClass().getName());
+        throw new IllegalArgumentException(
+                "no virtio device kind takes " + config.getClass().getName());
     }
 
     private static <C extends VirtioDeviceConfig> Bound<C> bind(VirtioDeviceKind<C> kind, VirtioDeviceConfig config) {
