@@ -3,6 +3,7 @@ package io.vmm4j.benchmarks;
 import io.vmm4j.benchmarks.baseline.RawKvm;
 import io.vmm4j.benchmarks.boot.LinuxBootBenchmark;
 import io.vmm4j.benchmarks.qemu.QemuBootBenchmark;
+import io.vmm4j.benchmarks.sandbox.SandboxBenchmark;
 import io.vmm4j.kvm.Kvm;
 import java.io.File;
 import java.nio.file.Files;
@@ -49,6 +50,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
  */
 public final class BenchmarkMain {
     static final String LINUX_BOOT = "LinuxBoot";
+    /** The sandbox benchmarks boot Linux too: they run only when an argument names them. */
+    static final String SANDBOX = "Sandbox";
 
     /** A benchmark that runs QEMU for some values of a parameter. */
     record QemuUser(String benchmark, String param, Set<String> values) {}
@@ -80,6 +83,9 @@ public final class BenchmarkMain {
         if (includes.isEmpty()) includes.add(BenchmarkMain.class.getPackageName() + "\\..*Benchmark\\..*");
         if (includes.stream().noneMatch(regex -> regex.contains(LINUX_BOOT))) {
             excludes.add(Pattern.quote(LinuxBootBenchmark.class.getName() + "."));
+        }
+        if (includes.stream().noneMatch(regex -> regex.contains(SANDBOX))) {
+            excludes.add(Pattern.quote(SandboxBenchmark.class.getPackageName() + "."));
         }
 
         List<String> needQemu = qemuUsers(includes, excludes, params);

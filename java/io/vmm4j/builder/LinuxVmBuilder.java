@@ -108,6 +108,15 @@ public final class LinuxVmBuilder {
         return this;
     }
 
+    /**
+     * The kernel as {@link KernelLoader#parse} already read it from this builder's file in this
+     * builder's {@link BzImageMode}, so that many VMs booted from one file decompress it once.
+     */
+    public LinuxVmBuilder parsedKernel(ParsedKernel parsed) {
+        this.parsedKernel = Objects.requireNonNull(parsed, "parsed");
+        return this;
+    }
+
     /** Where COM1's output goes. */
     public LinuxVmBuilder console(OutputStream console) {
         this.console = Objects.requireNonNull(console, "console");

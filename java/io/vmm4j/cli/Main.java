@@ -27,7 +27,8 @@ public final class Main {
     Main(PrintStream out, PrintStream err, Path kvmDevice) {
         this.out = out;
         this.err = err;
-        for (Command command : List.of(new RunCommand(kvmDevice), new QemuCommand(kvmDevice))) {
+        for (Command command : List.of(
+                new RunCommand(kvmDevice), new QemuCommand(kvmDevice), new SandboxCommand(kvmDevice, System.in))) {
             commands.put(command.name(), command);
         }
     }

@@ -13,7 +13,6 @@ import io.vmm4j.arch.x86.acpi.AcpiPlatform;
 import io.vmm4j.builder.LinuxVmBuilder.LinuxVm;
 import io.vmm4j.testing.ConsoleCapture;
 import io.vmm4j.testing.DebianPackages;
-import io.vmm4j.testing.Initramfs;
 import io.vmm4j.testing.RequiresKvm;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -10,7 +10,6 @@ import io.vmm4j.arch.x86.VmGenerationId;
 import io.vmm4j.builder.LinuxVmBuilder.LinuxVm;
 import io.vmm4j.testing.ConsoleCapture;
 import io.vmm4j.testing.DebianPackages;
-import io.vmm4j.testing.Initramfs;
 import io.vmm4j.testing.RequiresKvm;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

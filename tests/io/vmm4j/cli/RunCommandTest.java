@@ -3,10 +3,10 @@ package io.vmm4j.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vmm4j.builder.Initramfs;
 import io.vmm4j.kvm.Kvm;
 import io.vmm4j.testing.ConsoleCapture;
 import io.vmm4j.testing.DebianPackages;
-import io.vmm4j.testing.Initramfs;
 import io.vmm4j.testing.RequiresKvm;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

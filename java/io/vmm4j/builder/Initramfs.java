@@ -1,7 +1,11 @@
-package io.vmm4j.testing;
+package io.vmm4j.builder;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 
 /**
  * Writes an initramfs: a cpio archive in the "newc" format the kernel unpacks (see the kernel's
@@ -10,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 public final class Initramfs {
     private static final int MODE_DIRECTORY = 0040000;
     private static final int MODE_FILE = 0100000;
+    private static final int MODE_SYMLINK = 0120000;
     private static final String TRAILER = "TRAILER!!!";
 
     private final ByteArrayOutputStream archive = new ByteArrayOutputStream();
@@ -23,11 +28,30 @@ public final class Initramfs {
         return entry(path, MODE_FILE | permissions, contents);
     }
 
+    /** A symbolic link at {@code path} pointing to {@code target}. */
+    public Initramfs symlink(String path, String target) {
+        return entry(path, MODE_SYMLINK | 0777, target.getBytes(StandardCharsets.UTF_8));
+    }
+
     public byte[] toBytes() {
         ByteArrayOutputStream copy = new ByteArrayOutputStream();
         copy.writeBytes(archive.toByteArray());
         writeEntry(copy, TRAILER, 0, new byte[0], 0);
         return copy.toByteArray();
+    }
+
+    /**
+     * Writes the archive to {@code file} atomically (a temporary file of its own, then a rename), so neither a
+     * reader nor a second writer ever sees half of it.
+     */
+    public Path writeTo(Path file) throws IOException {
+        Path partial = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName() + ".", ".partial");
+        try {
+            Files.write(partial, toBytes());
+            return Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(partial);
+        }
     }
 
     private Initramfs entry(String path, int mode, byte[] contents) {
