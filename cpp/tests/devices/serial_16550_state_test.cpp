@@ -36,11 +36,11 @@ std::vector<uint8_t> state(uint8_t ier, uint8_t lcr, uint8_t mcr, const std::vec
 }
 
 TEST(Serial16550State, RoundTripIsExactAndKeepsTheFifo) {
-    Serial16550 source(-1, nullptr);
+    Serial16550 source(-1, -1, nullptr);
     const uint8_t input[] = {'a', 'b', 'c'};
     source.enqueue_input(input, sizeof input);
     const std::vector<uint8_t> saved = source.save_state();
-    Serial16550 copy(-1, nullptr);
+    Serial16550 copy(-1, -1, nullptr);
     copy.restore_state(saved.data(), saved.size());
     EXPECT_EQ(saved, copy.save_state());
     // Fields written by hand come back byte for byte too.
@@ -51,7 +51,7 @@ TEST(Serial16550State, RoundTripIsExactAndKeepsTheFifo) {
 
 TEST(Serial16550State, RestoreDrivesTheLineTheRegistersCallFor) {
     std::vector<bool> levels;
-    Serial16550 uart(-1, std::make_unique<RecordingLine>(levels));
+    Serial16550 uart(-1, -1, std::make_unique<RecordingLine>(levels));
     const std::vector<uint8_t> pending = state(0x01, 0x03, 0x08, {'z'});  // receive interrupt on, a byte waiting
     uart.restore_state(pending.data(), pending.size());
     ASSERT_EQ(std::vector<bool>{true}, levels);
@@ -61,7 +61,7 @@ TEST(Serial16550State, RestoreDrivesTheLineTheRegistersCallFor) {
 }
 
 TEST(Serial16550State, MalformedStateIsRefusedNamingTheOffset) {
-    Serial16550 uart(-1, nullptr);
+    Serial16550 uart(-1, -1, nullptr);
     const std::vector<uint8_t> good = state(0x01, 0x03, 0x08, {'q'});
     const std::vector<uint8_t> before = uart.save_state();
     auto refused = [&](const std::vector<uint8_t>& bytes, const std::string& expected) {

@@ -310,7 +310,7 @@ TEST_F(DeviceStateTest, PausedHubMidIoLosesAndRepeatsNoCompletion) {
 VirtioHub* pausing_hub = nullptr;
 std::atomic<int> refusals{0};
 // A console output callback, on the I/O thread, that tries to pause the hub serving it.
-int32_t pause_from_callback(int32_t, int32_t, int64_t, int32_t, int32_t, int64_t) {
+int32_t pause_from_callback(int32_t, int32_t) {
     try {
         pausing_hub->pause();
     } catch (const CoreError& error) {
@@ -326,13 +326,13 @@ TEST_F(DeviceStateTest, PauseFromTheIoThreadIsRefusedNotDeadlocked) {
     Ring rx(ram_, kRxRing), tx(ram_, kTxRing);
     console.activate({rx.config(), tx.config()}, kFeatureVersion1);
     pausing_hub = &hub;
-    set_io_upcall(pause_from_callback);
+    set_sink_upcall(pause_from_callback);
     std::memset(ram_.at(kBuffers), 'x', 8);
     tx.descriptor(0, kBuffers, 8, 0);
     tx.publish(0);
     console.notify(1);
     ASSERT_TRUE(tx.await_used(1));
-    set_io_upcall(nullptr);
+    set_sink_upcall(nullptr);
     EXPECT_EQ(1, refusals.load());
     hub.pause();  // from another thread it works
     hub.resume();

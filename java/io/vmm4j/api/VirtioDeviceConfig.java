@@ -13,8 +13,12 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Objects;
 import java.util.Set;
 
-/** A virtio device to attach with {@link VirtualMachine#addVirtioDevice(VirtioDeviceConfig)}. */
-public sealed interface VirtioDeviceConfig {
+/**
+ * A virtio device to attach with {@link VirtualMachine#addVirtioDevice(VirtioDeviceConfig)}. The kinds vmm4j builds are
+ * nested here; each has a descriptor in {@code io.vmm4j.devices.virtio}, and a configuration of no known kind is
+ * refused when it is attached.
+ */
+public interface VirtioDeviceConfig {
     /** A name unique within the VM, used in errors and snapshots. */
     String name();
 
