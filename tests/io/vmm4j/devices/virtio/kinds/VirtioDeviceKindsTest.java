@@ -51,8 +51,9 @@ class VirtioDeviceKindsTest {
         BlockModel model = (BlockModel) VirtioDeviceKinds.forConfig(disk).model(128, new long[] {4096});
         assertEquals(4096, model.capacitySectors());
         assertTrue(model.readOnly());
-        assertThrows(IllegalStateException.class, () -> VirtioDeviceKinds.forConfig(disk)
-                .model(128, new long[0]));
+        assertThrows(
+                IllegalStateException.class,
+                () -> VirtioDeviceKinds.forConfig(disk).model(128, new long[0]));
     }
 
     @Test
