@@ -1,28 +1,38 @@
 package io.vmm4j.api;
 
 import java.io.OutputStream;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 
 /**
- * What a restore cannot take from the snapshot: the Java objects behind the VM's devices. Everything
- * else (the configuration, native devices, every device's state) comes from the files.
+ * What a restore cannot take from the snapshot. Everything else (the configuration, vmm4j's own
+ * devices, every device's state) comes from the files, so a VM built only from vmm4j's devices needs
+ * none of this.
  *
- * <p>Every Java {@link IoDevice} the snapshot names must be given, under the same name; its state is
- * then restored into it when it is a {@link StatefulDevice}. A serial port's output goes where
- * {@link Builder#serialOutput} says, or nowhere.
+ * <ul>
+ *   <li>The caller's own Java {@link IoDevice}s: each one the snapshot names must be given under the
+ *       same name; its state is restored into it when it is a {@link StatefulDevice}. A device given
+ *       under the name of one of vmm4j's own replaces it.
+ *   <li>Where output goes: a serial port's or virtio console's output goes where {@link
+ *       Builder#output} says, or nowhere.
+ *   <li>Another backing file for a virtio-blk disk ({@link Builder#disk}), for example a clone's own
+ *       copy of a writable disk: clones that share one writable file corrupt it.
+ * </ul>
  */
 public final class RestoreOptions {
     private static final RestoreOptions NONE = builder().build();
 
     private final Map<String, IoDevice> ioDevices;
-    private final Map<String, OutputStream> serialOutputs;
+    private final Map<String, OutputStream> outputs;
+    private final Map<String, Path> disks;
     private final boolean advanceClock;
 
     private RestoreOptions(Builder builder) {
         this.ioDevices = Map.copyOf(builder.ioDevices);
-        this.serialOutputs = Map.copyOf(builder.serialOutputs);
+        this.outputs = Map.copyOf(builder.outputs);
+        this.disks = Map.copyOf(builder.disks);
         this.advanceClock = builder.advanceClock;
     }
 
@@ -38,8 +48,14 @@ public final class RestoreOptions {
         return ioDevices;
     }
 
-    public Map<String, OutputStream> serialOutputs() {
-        return serialOutputs;
+    /** Outputs of serial ports and virtio consoles, by device name. */
+    public Map<String, OutputStream> outputs() {
+        return outputs;
+    }
+
+    /** Replacement backing files of virtio-blk disks, by device name. */
+    public Map<String, Path> disks() {
+        return disks;
     }
 
     /** Whether the guest's clock moves on by the time the snapshot spent on disk (default true). */
@@ -49,7 +65,8 @@ public final class RestoreOptions {
 
     public static final class Builder {
         private final Map<String, IoDevice> ioDevices = new LinkedHashMap<>();
-        private final Map<String, OutputStream> serialOutputs = new LinkedHashMap<>();
+        private final Map<String, OutputStream> outputs = new LinkedHashMap<>();
+        private final Map<String, Path> disks = new LinkedHashMap<>();
         private boolean advanceClock = true;
 
         private Builder() {}
@@ -60,9 +77,18 @@ public final class RestoreOptions {
             return this;
         }
 
-        /** Where the serial port {@code name} transmits to in the restored VM. */
-        public Builder serialOutput(String name, OutputStream output) {
-            serialOutputs.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(output, "output"));
+        /** Where the serial port or virtio console {@code name} sends the guest's output in the restored VM. */
+        public Builder output(String name, OutputStream output) {
+            outputs.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(output, "output"));
+            return this;
+        }
+
+        /**
+         * The file that backs virtio-blk disk {@code name} in the restored VM instead of the one it was
+         * snapshotted with. It must have the same size: the guest knows the disk's capacity.
+         */
+        public Builder disk(String name, Path path) {
+            disks.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(path, "path"));
             return this;
         }
 

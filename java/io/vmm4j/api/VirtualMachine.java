@@ -54,6 +54,13 @@ public interface VirtualMachine extends AutoCloseable {
     List<VirtioMmioSlot> virtioDevices();
 
     /**
+     * The serial port named {@code name}, as {@link #addSerialPort} returned it (or a restore built it).
+     *
+     * @throws IllegalArgumentException when the VM has no serial port of that name
+     */
+    SerialPort serialPort(String name);
+
+    /**
      * The host end of the virtio-console named {@code name}.
      *
      * @throws IllegalArgumentException when the VM has no virtio-console of that name
@@ -67,6 +74,13 @@ public interface VirtualMachine extends AutoCloseable {
      * @throws IllegalStateException without {@link VmConfig#irqchip()}
      */
     void setIrqLevel(int gsi, boolean asserted);
+
+    /**
+     * Adds a {@link GenerationId} at guest address {@code address} (16 bytes of RAM the guest is
+     * told about, for example in its ACPI tables), notified on {@code gsi}. A fresh id is written now;
+     * every restore and clone writes another and raises the line. Requires {@link VmConfig#irqchip()}.
+     */
+    GenerationId addGenerationId(String name, long address, int gsi);
 
     /** Managed execution: creates any missing vCPUs and runs each on a thread of its own. */
     void start();

@@ -1,5 +1,6 @@
 package io.vmm4j.builder;
 
+import io.vmm4j.api.GenerationId;
 import io.vmm4j.api.Hypervisor;
 import io.vmm4j.api.SerialPort;
 import io.vmm4j.api.VirtioDeviceConfig;
@@ -7,7 +8,6 @@ import io.vmm4j.api.VirtualMachine;
 import io.vmm4j.api.VmConfig;
 import io.vmm4j.arch.x86.MemoryLayout;
 import io.vmm4j.arch.x86.VirtioMmioKernelParameters;
-import io.vmm4j.arch.x86.VmGenerationId;
 import io.vmm4j.arch.x86.acpi.AcpiTables;
 import io.vmm4j.arch.x86.boot.CommandLine;
 import io.vmm4j.arch.x86.boot.KernelLoader;
@@ -100,7 +100,7 @@ public final class LinuxVmBuilder {
 
     /**
      * Whether the VM has a VM Generation ID (on by default): an ACPI device that Linux 5.18 and later
-     * reseed their RNG from when {@link VmGenerationId#regenerate()} changes it, as a restore or clone
+     * reseed their RNG from when {@link GenerationId#regenerate()} changes it, as a restore or clone
      * should. It takes GSI {@link MemoryLayout#GED_IRQ} and the page at {@link MemoryLayout#VMGENID_ADDRESS}.
      */
     public LinuxVmBuilder vmGenerationId(boolean vmGenerationId) {
@@ -185,7 +185,7 @@ public final class LinuxVmBuilder {
      * closes the VM.
      */
     public record LinuxVm(
-            VirtualMachine vm, SerialPort console, LoadedKernel kernel, Optional<VmGenerationId> vmGenerationId)
+            VirtualMachine vm, SerialPort console, LoadedKernel kernel, Optional<GenerationId> vmGenerationId)
             implements AutoCloseable {
         @Override
         public void close() {

@@ -45,7 +45,7 @@ public record SnapshotContents(
 
     static final int SNAPSHOT_VERSION = 1;
     static final int CONFIG_VERSION = 1;
-    static final int DEVICES_VERSION = 1;
+    static final int DEVICES_VERSION = 2;
 
     /** A diff's parent: its directory and the CRC32C its state file ends with. */
     public record Parent(Path directory, long stateCrc) {}
@@ -261,11 +261,16 @@ public record SnapshotContents(
     private static final int JAVA_IO = 1;
     private static final int NULL = 2;
     private static final int SERIAL = 3;
+    private static final int VIRTIO = 4;
+    private static final int GENERATION_ID = 5;
+    // A virtio configuration is a few names and a path; this bounds what a hostile file can make us allocate.
+    private static final int MAX_VIRTIO_CONFIG = 64 * 1024;
 
     private static void writeDevice(DataOutputStream out, DeviceRecord device) throws IOException {
         if (device instanceof DeviceRecord.JavaIo io) {
             out.writeByte(JAVA_IO);
             out.writeUTF(io.name());
+            out.writeUTF(io.kind());
             out.writeBoolean(io.mmio());
             out.writeLong(io.base());
             out.writeLong(io.length());
@@ -280,6 +285,17 @@ public record SnapshotContents(
             out.writeUTF(serial.name());
             out.writeInt(serial.basePort());
             out.writeInt(serial.irq());
+        } else if (device instanceof DeviceRecord.Virtio virtio) {
+            out.writeByte(VIRTIO);
+            out.writeUTF(virtio.name());
+            out.writeInt(virtio.deviceId());
+            out.writeInt(virtio.config().length);
+            out.write(virtio.config());
+        } else if (device instanceof DeviceRecord.GenerationId id) {
+            out.writeByte(GENERATION_ID);
+            out.writeUTF(id.name());
+            out.writeLong(id.address());
+            out.writeInt(id.gsi());
         } else {
             throw new IllegalArgumentException("unknown device record " + device);
         }
@@ -288,9 +304,21 @@ public record SnapshotContents(
     private static DeviceRecord readDevice(DataInputStream in) throws IOException {
         int kind = in.readUnsignedByte();
         return switch (kind) {
-            case JAVA_IO -> new DeviceRecord.JavaIo(in.readUTF(), in.readBoolean(), in.readLong(), in.readLong());
+            case JAVA_IO ->
+                new DeviceRecord.JavaIo(in.readUTF(), in.readUTF(), in.readBoolean(), in.readLong(), in.readLong());
             case NULL -> new DeviceRecord.Null(in.readUTF(), in.readBoolean(), in.readLong(), in.readLong());
             case SERIAL -> new DeviceRecord.Serial(in.readUTF(), in.readInt(), in.readInt());
+            case VIRTIO -> {
+                String name = in.readUTF();
+                int deviceId = in.readInt();
+                int length = in.readInt();
+                if (length < 0 || length > MAX_VIRTIO_CONFIG || length > in.available()) {
+                    throw new IOException("virtio device '" + name + "' has a configuration of " + length
+                            + " bytes (at most " + Math.min(MAX_VIRTIO_CONFIG, in.available()) + " remain)");
+                }
+                yield new DeviceRecord.Virtio(name, deviceId, in.readNBytes(length));
+            }
+            case GENERATION_ID -> new DeviceRecord.GenerationId(in.readUTF(), in.readLong(), in.readInt());
             default -> throw new IOException("unknown device kind " + kind);
         };
     }

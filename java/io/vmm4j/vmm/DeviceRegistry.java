@@ -1,6 +1,8 @@
 package io.vmm4j.vmm;
 
+import io.vmm4j.api.GenerationId;
 import io.vmm4j.api.IoDevice;
+import io.vmm4j.api.SerialPort;
 import io.vmm4j.api.StatefulDevice;
 import io.vmm4j.api.VirtioMmioSlot;
 import io.vmm4j.devices.virtio.VirtioMmioTransport;
@@ -28,11 +30,18 @@ final class DeviceRegistry {
     record JavaDevice(String name, IoDevice device) implements Device {}
 
     /** A backend's serial port; its state is saved when {@code input} is a {@link StatefulDevice}. */
-    record SerialDevice(String name, int basePort, int irq, SerialInput input) implements Device {}
+    record SerialDevice(String name, int basePort, int irq, SerialInput input) implements Device, SerialPort {
+        @Override
+        public void sendInput(byte[] bytes) {
+            input.send(bytes);
+        }
+    }
 
     record NullDevice(String name) implements Device {}
 
     record VirtioDevice(String name, VirtioMmioSlot slot, VirtioMmioTransport transport) implements Device {}
+
+    record GenerationIdDevice(String name, GenerationId id) implements Device {}
 
     private final Map<String, Device> byName = new LinkedHashMap<>();
     // Indexed by key; copy-on-write because vCPU threads read it without the VM's lock.
@@ -84,6 +93,14 @@ final class DeviceRegistry {
             if (device instanceof VirtioDevice virtio) slots.add(virtio.slot());
         }
         return slots;
+    }
+
+    List<GenerationId> generationIds() {
+        List<GenerationId> ids = new ArrayList<>();
+        for (Device device : byName.values()) {
+            if (device instanceof GenerationIdDevice generation) ids.add(generation.id());
+        }
+        return ids;
     }
 
     /** Every device whose state can be saved, by name, in registration order. */

@@ -2,6 +2,7 @@ package io.vmm4j.vmm;
 
 import io.vmm4j.api.AddressSpace;
 import io.vmm4j.api.DeviceSnapshot;
+import io.vmm4j.api.GenerationId;
 import io.vmm4j.api.GuestMemory;
 import io.vmm4j.api.IoDevice;
 import io.vmm4j.api.PlatformCapabilities;
@@ -24,9 +25,12 @@ import io.vmm4j.arch.x86.CpuidFilter;
 import io.vmm4j.arch.x86.IsaPorts;
 import io.vmm4j.arch.x86.MemoryLayout;
 import io.vmm4j.arch.x86.XsaveLeaf;
+import io.vmm4j.devices.kinds.IoDeviceKinds;
 import io.vmm4j.devices.virtio.VirtioMmioTransport;
+import io.vmm4j.devices.virtio.kinds.VirtioDeviceKinds;
 import io.vmm4j.snapshot.DeviceRecord;
 import io.vmm4j.snapshot.SnapshotContents;
+import io.vmm4j.vmm.DeviceRegistry.GenerationIdDevice;
 import io.vmm4j.vmm.DeviceRegistry.JavaDevice;
 import io.vmm4j.vmm.DeviceRegistry.NullDevice;
 import io.vmm4j.vmm.DeviceRegistry.SerialDevice;
@@ -41,6 +45,7 @@ import io.vmm4j.vmm.backend.VcpuHost;
 import io.vmm4j.vmm.backend.VmBackend;
 import java.io.OutputStream;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -181,7 +186,8 @@ public final class Vm implements VirtualMachine, VcpuHost {
         int key = devices.nextKey();
         backend.addDevice(space, base, length, key);
         devices.add(new JavaDevice(deviceName, device), new IoDeviceEndpoint(deviceName, device));
-        deviceRecords.add(new DeviceRecord.JavaIo(deviceName, space == AddressSpace.MMIO, base, length));
+        String kind = IoDeviceKinds.of(device).map(IoDeviceKinds.Kind::name).orElse("");
+        deviceRecords.add(new DeviceRecord.JavaIo(deviceName, kind, space == AddressSpace.MMIO, base, length));
     }
 
     @Override
@@ -198,24 +204,16 @@ public final class Vm implements VirtualMachine, VcpuHost {
         requireNewDevice(portName);
         int key = devices.nextKey();
         SerialInput input = backend.addSerialPort(basePort, irq, key, output);
-        devices.add(new SerialDevice(portName, basePort, irq, input), new SerialOutputEndpoint(portName, output));
+        SerialDevice device = new SerialDevice(portName, basePort, irq, input);
+        devices.add(device, new SerialOutputEndpoint(portName, output));
         deviceRecords.add(new DeviceRecord.Serial(portName, basePort, irq));
-        return new SerialPort() {
-            @Override
-            public int basePort() {
-                return basePort;
-            }
+        return device;
+    }
 
-            @Override
-            public int irq() {
-                return irq;
-            }
-
-            @Override
-            public void sendInput(byte[] bytes) {
-                input.send(bytes);
-            }
-        };
+    @Override
+    public synchronized SerialPort serialPort(String portName) {
+        if (devices.byName(portName).orElse(null) instanceof SerialDevice serial) return serial;
+        throw new IllegalArgumentException(name + " has no serial port named '" + portName + "'");
     }
 
     @Override
@@ -229,6 +227,8 @@ public final class Vm implements VirtualMachine, VcpuHost {
     @Override
     public synchronized VirtioMmioSlot addVirtioDevice(VirtioDeviceConfig deviceConfig) {
         requireNewDevice(deviceConfig.name());
+        // Taken first: it refuses an unknown kind, and a disk that cannot be examined, before anything is built.
+        byte[] savedConfig = VirtioDeviceKinds.forConfig(deviceConfig).saveConfig();
         VirtioMmioSlot slot =
                 MemoryLayout.virtioSlot(deviceConfig, devices.virtioSlots().size());
         VirtioMmioTransport transport = backend.addVirtioDevice(slot);
@@ -237,7 +237,71 @@ public final class Vm implements VirtualMachine, VcpuHost {
         devices.add(
                 new VirtioDevice(deviceConfig.name(), slot, transport),
                 new IoDeviceEndpoint(deviceConfig.name(), transport));
+        deviceRecords.add(new DeviceRecord.Virtio(deviceConfig.name(), deviceConfig.deviceId(), savedConfig));
         return slot;
+    }
+
+    @Override
+    public synchronized GenerationId addGenerationId(String idName, long address, int gsi) {
+        requireNewDevice(idName);
+        if (!config.irqchip()) {
+            throw new IllegalStateException("generation id " + idName + " needs the irqchip to notify GSI " + gsi);
+        }
+        VmGenerationId id = new VmGenerationId(address, gsi);
+        id.write(VmGenerationId.fresh()); // checks the address before anything is registered
+        devices.add(new GenerationIdDevice(idName, id));
+        deviceRecords.add(new DeviceRecord.GenerationId(idName, address, gsi));
+        return id;
+    }
+
+    /** Tells the guest it is a copy: a fresh generation id, notified, for each one the VM has. */
+    synchronized void regenerateGenerationIds() {
+        devices.generationIds().forEach(GenerationId::regenerate);
+    }
+
+    private final class VmGenerationId implements GenerationId {
+        private static final SecureRandom RANDOM = new SecureRandom();
+        private final long address;
+        private final int gsi;
+
+        VmGenerationId(long address, int gsi) {
+            this.address = address;
+            this.gsi = gsi;
+        }
+
+        static byte[] fresh() {
+            byte[] id = new byte[SIZE];
+            RANDOM.nextBytes(id);
+            return id;
+        }
+
+        void write(byte[] id) {
+            memory().write(address, id);
+        }
+
+        @Override
+        public long address() {
+            return address;
+        }
+
+        @Override
+        public int gsi() {
+            return gsi;
+        }
+
+        @Override
+        public byte[] id() {
+            return memory().read(address, SIZE);
+        }
+
+        @Override
+        public byte[] regenerate() {
+            byte[] id = fresh();
+            write(id);
+            setIrqLevel(gsi, true);
+            setIrqLevel(gsi, false);
+            return id;
+        }
     }
 
     private void requireNewDevice(String deviceName) {
@@ -537,10 +601,6 @@ public final class Vm implements VirtualMachine, VcpuHost {
         SnapshotContents.Parent parent;
         synchronized (this) {
             requireState("take a snapshot", VmState.CREATED, VmState.RUNNING, VmState.PAUSED);
-            if (!devices.virtioSlots().isEmpty()) {
-                // The virtio transport and queues save no state yet (issue 12, item 4).
-                throw new IllegalStateException(name + " has virtio devices, whose state cannot be saved yet");
-            }
             for (int id = 0; id < vcpus.length; id++) {
                 if (vcpus[id] == null) {
                     throw new IllegalStateException("create vCPU " + id + " of " + name + " before a snapshot");

@@ -5,6 +5,8 @@ import io.vmm4j.api.DeviceSnapshot;
 import io.vmm4j.api.InvalidSnapshotException;
 import io.vmm4j.api.IoDevice;
 import io.vmm4j.api.RestoreOptions;
+import io.vmm4j.devices.kinds.IoDeviceKinds;
+import io.vmm4j.devices.virtio.kinds.VirtioDeviceKinds;
 import io.vmm4j.snapshot.DeviceRecord;
 import io.vmm4j.snapshot.SnapshotContents;
 import io.vmm4j.snapshot.StateFile;
@@ -165,10 +167,11 @@ final class VmSnapshots {
                 for (int id = 0; id < contents.config().vcpuCount(); id++) {
                     vm.vcpu(id).restoreState(contents.vcpuStates().get(id));
                 }
+                vm.restoreDevices(contents.deviceStates());
             } catch (IllegalArgumentException e) {
                 throw new InvalidSnapshotException(top.stateFile(), 0, e.getMessage());
             }
-            vm.restoreDevices(contents.deviceStates());
+            vm.regenerateGenerationIds(); // after the irqchip's state, so the notification is not overwritten
             for (int id = 0; id < contents.config().vcpuCount(); id++)
                 vm.vcpu(id).notifyResumedFromSnapshot();
             return vm;
@@ -180,18 +183,40 @@ final class VmSnapshots {
 
     private static void addDevice(Vm vm, DeviceRecord device, RestoreOptions options) {
         if (device instanceof DeviceRecord.JavaIo io) {
-            IoDevice supplied = options.ioDevices().get(io.name());
-            if (supplied == null) {
-                throw new IllegalArgumentException("the snapshot has Java device '" + io.name()
-                        + "': pass the object to restore it into with RestoreOptions.ioDevice");
-            }
             vm.addIoDevice(
-                    io.name(), io.mmio() ? AddressSpace.MMIO : AddressSpace.PIO, io.base(), io.length(), supplied);
+                    io.name(),
+                    io.mmio() ? AddressSpace.MMIO : AddressSpace.PIO,
+                    io.base(),
+                    io.length(),
+                    javaDevice(vm, io, options));
         } else if (device instanceof DeviceRecord.Null n) {
             vm.addNullDevice(n.name(), n.mmio() ? AddressSpace.MMIO : AddressSpace.PIO, n.base(), n.length());
         } else if (device instanceof DeviceRecord.Serial serial) {
-            OutputStream output = options.serialOutputs().getOrDefault(serial.name(), OutputStream.nullOutputStream());
-            vm.addSerialPort(serial.name(), serial.basePort(), serial.irq(), output);
+            vm.addSerialPort(serial.name(), serial.basePort(), serial.irq(), output(serial.name(), options));
+        } else if (device instanceof DeviceRecord.Virtio virtio) {
+            vm.addVirtioDevice(
+                    VirtioDeviceKinds.restoreConfig(virtio.name(), virtio.deviceId(), virtio.config(), options));
+        } else if (device instanceof DeviceRecord.GenerationId id) {
+            vm.addGenerationId(id.name(), id.address(), id.gsi());
         }
+    }
+
+    /** The caller's object for the device, else a new one of vmm4j's own kind. */
+    private static IoDevice javaDevice(Vm vm, DeviceRecord.JavaIo io, RestoreOptions options) {
+        IoDevice supplied = options.ioDevices().get(io.name());
+        if (supplied != null) return supplied;
+        if (io.kind().isEmpty()) {
+            throw new IllegalArgumentException("the snapshot has the caller's Java device '" + io.name()
+                    + "': pass the object to restore it into with RestoreOptions.ioDevice");
+        }
+        return IoDeviceKinds.byName(io.kind())
+                .orElseThrow(() -> new IllegalArgumentException("Java device '" + io.name() + "' is of kind '"
+                        + io.kind() + "', which this vmm4j does not know"))
+                .build()
+                .apply(vm);
+    }
+
+    private static OutputStream output(String deviceName, RestoreOptions options) {
+        return options.outputs().getOrDefault(deviceName, OutputStream.nullOutputStream());
     }
 }

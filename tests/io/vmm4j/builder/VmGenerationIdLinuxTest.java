@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vmm4j.api.GenerationId;
 import io.vmm4j.api.Hypervisor;
 import io.vmm4j.api.StopReason;
-import io.vmm4j.arch.x86.VmGenerationId;
 import io.vmm4j.builder.LinuxVmBuilder.LinuxVm;
 import io.vmm4j.testing.ConsoleCapture;
 import io.vmm4j.testing.DebianPackages;
@@ -76,9 +76,9 @@ class VmGenerationIdLinuxTest {
                 .memoryMiB(256)
                 .console(console)
                 .build(kvm)) {
-            VmGenerationId generationId = linux.vmGenerationId().orElseThrow();
+            GenerationId generationId = linux.vmGenerationId().orElseThrow();
             byte[] first = generationId.id();
-            assertFalse(Arrays.equals(new byte[VmGenerationId.SIZE], first), "an id was written at build time");
+            assertFalse(Arrays.equals(new byte[GenerationId.SIZE], first), "an id was written at build time");
             linux.vm().start();
             assertTrue(console.awaitLine("VMM4J-READY", BOOT), "no READY line:\n" + console.text());
             byte[] second = generationId.regenerate();

@@ -41,8 +41,11 @@ class StateFileTest {
                 config,
                 List.of(
                         new DeviceRecord.Serial("com1", 0x3f8, 4),
-                        new DeviceRecord.JavaIo("echo", true, 0xd000_0000L, 0x1000),
-                        new DeviceRecord.Null("post", false, 0x80, 1)),
+                        new DeviceRecord.JavaIo("echo", "", true, 0xd000_0000L, 0x1000),
+                        new DeviceRecord.JavaIo("rtc", "cmos-rtc", false, 0x70, 2),
+                        new DeviceRecord.Null("post", false, 0x80, 1),
+                        new DeviceRecord.Virtio("disk", 2, new byte[] {10, 11}),
+                        new DeviceRecord.GenerationId("vmgenid", 0x9f000, 23)),
                 new byte[] {1, 2, 3},
                 List.of(new byte[] {4, 5}, new byte[] {6}),
                 List.of(new DeviceSnapshot("echo", 3, new byte[] {7, 8, 9})),

@@ -2,7 +2,6 @@ package io.vmm4j.arch.x86;
 
 import io.vmm4j.api.AddressSpace;
 import io.vmm4j.api.SerialPort;
-import io.vmm4j.api.StopReason;
 import io.vmm4j.api.VirtualMachine;
 import io.vmm4j.devices.legacy.CmosRtc;
 import io.vmm4j.devices.legacy.I8042Controller;
@@ -14,6 +13,9 @@ import java.io.OutputStream;
  * delays (absorbed natively so it costs no upcall). The PIC, PIT and IOAPIC are in the kernel.
  */
 public final class PcPlatform {
+    /** COM1's device name: the console. */
+    public static final String CONSOLE = "com1";
+
     private PcPlatform() {}
 
     /** Installs the devices on a CREATED VM with the irqchip; returns COM1. */
@@ -21,13 +23,13 @@ public final class PcPlatform {
         if (!vm.config().irqchip()) {
             throw new IllegalArgumentException("the PC platform needs the in-kernel irqchip (VmConfig.irqchip)");
         }
-        SerialPort com1 = vm.addSerialPort("com1", IsaPorts.COM1, IsaPorts.COM1_IRQ, console);
+        SerialPort com1 = vm.addSerialPort(CONSOLE, IsaPorts.COM1, IsaPorts.COM1_IRQ, console);
         vm.addIoDevice(
                 "i8042",
                 AddressSpace.PIO,
                 I8042Controller.BASE_PORT,
                 I8042Controller.PORT_COUNT,
-                new I8042Controller(() -> vm.requestStop(StopReason.of(StopReason.Kind.SYSTEM_RESET))));
+                I8042Controller.resetting(vm));
         vm.addIoDevice("rtc", AddressSpace.PIO, CmosRtc.BASE_PORT, CmosRtc.PORT_COUNT, new CmosRtc());
         vm.addNullDevice("post-code", AddressSpace.PIO, IsaPorts.POST_CODE, 1);
         return com1;

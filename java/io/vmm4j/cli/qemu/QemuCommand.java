@@ -241,7 +241,7 @@ public final class QemuCommand implements Command {
                     AddressSpace.PIO,
                     options.debugExitBase.getAsInt(),
                     options.debugExitSize,
-                    new IsaDebugExit(value -> vm.requestStop(StopReason.guestExit(value))));
+                    IsaDebugExit.stopping(vm));
         }
         if (options.pcTestdev) new PcTestdev(vm::setIrqLevel).install(vm);
     }

@@ -2,6 +2,8 @@ package io.vmm4j.devices.legacy;
 
 import io.vmm4j.api.IoDevice;
 import io.vmm4j.api.StatefulDevice;
+import io.vmm4j.api.StopReason;
+import io.vmm4j.api.VirtualMachine;
 import io.vmm4j.devices.state.StateReader;
 import io.vmm4j.devices.state.StateWriter;
 
@@ -40,6 +42,11 @@ public final class I8042Controller implements IoDevice, StatefulDevice {
     /** @param resetCpu what the guest's reset command does: stop the VM with a reset reason */
     public I8042Controller(Runnable resetCpu) {
         this.resetCpu = resetCpu;
+    }
+
+    /** A controller whose reset line stops {@code vm} with {@link StopReason.Kind#SYSTEM_RESET}. */
+    public static I8042Controller resetting(VirtualMachine vm) {
+        return new I8042Controller(() -> vm.requestStop(StopReason.of(StopReason.Kind.SYSTEM_RESET)));
     }
 
     @Override

@@ -1,6 +1,8 @@
 package io.vmm4j.devices.qemu;
 
 import io.vmm4j.api.IoDevice;
+import io.vmm4j.api.StopReason;
+import io.vmm4j.api.VirtualMachine;
 import java.util.function.LongConsumer;
 
 /**
@@ -16,6 +18,11 @@ public final class IsaDebugExit implements IoDevice {
     /** @param onExit receives the value written, such as {@code v -> vm.requestStop(StopReason.guestExit(v))} */
     public IsaDebugExit(LongConsumer onExit) {
         this.onExit = onExit;
+    }
+
+    /** A port whose write stops {@code vm} with the guest's exit status, as QEMU exits. */
+    public static IsaDebugExit stopping(VirtualMachine vm) {
+        return new IsaDebugExit(value -> vm.requestStop(StopReason.guestExit(value)));
     }
 
     /** QEMU's exit status for a guest that wrote {@code value}; the shell sees its low 8 bits. */

@@ -1,5 +1,6 @@
 package io.vmm4j.devices.virtio;
 
+import io.vmm4j.api.RestoreOptions;
 import io.vmm4j.api.VirtioDeviceConfig;
 
 /**
@@ -27,4 +28,17 @@ public interface VirtioDeviceKind<C extends VirtioDeviceConfig> {
      * @param nativeResults what the native device reported when it was built (for virtio-blk, its capacity)
      */
     VirtioDeviceModel model(C config, int queueMaxSize, long[] nativeResults);
+
+    /** The configuration as a snapshot records it (the device's persist half), read back by {@link #restoreConfig}. */
+    byte[] saveConfig(C config);
+
+    /**
+     * The configuration to build a snapshotted device again with.
+     *
+     * @param saved what {@link #saveConfig} wrote, untrusted
+     * @param options what the snapshot cannot hold: where output goes, a replacement disk
+     * @throws IllegalArgumentException naming the device and the problem, when {@code saved} is malformed or
+     *     the device cannot be built as it was
+     */
+    C restoreConfig(String name, byte[] saved, RestoreOptions options);
 }

@@ -1,5 +1,6 @@
 package io.vmm4j.arch.x86.machine;
 
+import io.vmm4j.api.GenerationId;
 import io.vmm4j.api.Hypervisor;
 import io.vmm4j.api.SerialPort;
 import io.vmm4j.api.VirtioDeviceConfig;
@@ -27,7 +28,7 @@ import java.util.Optional;
  * @param com1 its first serial port, the console
  * @param vmGenerationId its VM Generation ID, when the builder was asked for one
  */
-public record PcMachine(VirtualMachine vm, SerialPort com1, Optional<VmGenerationId> vmGenerationId)
+public record PcMachine(VirtualMachine vm, SerialPort com1, Optional<GenerationId> vmGenerationId)
         implements AutoCloseable {
     public static Builder builder(VmConfig config) {
         return new Builder(config);
@@ -87,7 +88,7 @@ public record PcMachine(VirtualMachine vm, SerialPort com1, Optional<VmGeneratio
                 AcpiTables acpi = AcpiTables.build(AcpiPlatform.of(config.vcpuCount(), vm.virtioDevices(), true)
                         .withVmGenerationId(vmGenerationId));
                 vm.memory().write(acpi.baseAddress(), acpi.image());
-                Optional<VmGenerationId> generationId =
+                Optional<GenerationId> generationId =
                         vmGenerationId ? Optional.of(VmGenerationId.install(vm)) : Optional.empty();
                 // The APs stay in their reset state until the guest sends them INIT/SIPI.
                 for (int id = 0; id < config.vcpuCount(); id++) BootCpuState.apply(vm.createVcpu(id), true);

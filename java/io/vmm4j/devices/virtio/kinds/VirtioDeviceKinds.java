@@ -1,5 +1,6 @@
 package io.vmm4j.devices.virtio.kinds;
 
+import io.vmm4j.api.RestoreOptions;
 import io.vmm4j.api.VirtioDeviceConfig;
 import io.vmm4j.devices.virtio.NativeDeviceSpec;
 import io.vmm4j.devices.virtio.VirtioDeviceKind;
@@ -32,6 +33,19 @@ public final class VirtioDeviceKinds {
                 "no virtio device kind takes " + config.getClass().getName());
     }
 
+    /**
+     * The configuration of a snapshotted device of virtio device id {@code deviceId}.
+     *
+     * @throws IllegalArgumentException when no kind has that id, or its kind refuses {@code saved}
+     */
+    public static VirtioDeviceConfig restoreConfig(String name, int deviceId, byte[] saved, RestoreOptions options) {
+        for (VirtioDeviceKind<?> kind : ALL) {
+            if (kind.deviceId() == deviceId) return kind.restoreConfig(name, saved, options);
+        }
+        throw new IllegalArgumentException(
+                "virtio device '" + name + "' has device id " + deviceId + ", which no kind builds");
+    }
+
     private static <C extends VirtioDeviceConfig> Bound<C> bind(VirtioDeviceKind<C> kind, VirtioDeviceConfig config) {
         return new Bound<>(kind, kind.configType().cast(config));
     }
@@ -40,6 +54,11 @@ public final class VirtioDeviceKinds {
     public record Bound<C extends VirtioDeviceConfig>(VirtioDeviceKind<C> kind, C config) {
         public NativeDeviceSpec nativeSpec() {
             return kind.nativeSpec(config);
+        }
+
+        /** The configuration as a snapshot records it. */
+        public byte[] saveConfig() {
+            return kind.saveConfig(config);
         }
 
         public VirtioDeviceModel model(int queueMaxSize, long[] nativeResults) {
