@@ -1,14 +1,15 @@
 package io.vmm4j.sandbox;
 
 import io.vmm4j.api.Hypervisor;
+import io.vmm4j.api.RestoreOptions;
 import io.vmm4j.api.StopReason;
 import io.vmm4j.api.VirtioDeviceConfig;
 import io.vmm4j.api.VirtualMachine;
+import io.vmm4j.arch.x86.PcPlatform;
 import io.vmm4j.arch.x86.boot.KernelLoader;
 import io.vmm4j.arch.x86.boot.KernelLoader.BzImageMode;
 import io.vmm4j.arch.x86.boot.KernelLoader.ParsedKernel;
 import io.vmm4j.builder.LinuxVmBuilder;
-import io.vmm4j.builder.LinuxVmBuilder.LinuxVm;
 import io.vmm4j.kvm.Kvm;
 import io.vmm4j.sandbox.agent.AgentClient;
 import io.vmm4j.sandbox.agent.AgentClosedException;
@@ -72,7 +73,7 @@ public final class Sandbox implements AutoCloseable {
     private final ConsoleChannel channel = new ConsoleChannel();
     private final List<Runnable> closeListeners = new ArrayList<>();
     private Hypervisor ownedHypervisor;
-    private LinuxVm linux;
+    private VirtualMachine vm;
     private AgentClient client;
     private Thread watcher;
     private volatile boolean closed;
@@ -85,6 +86,18 @@ public final class Sandbox implements AutoCloseable {
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /** A clone of {@code template}'s sandbox, with the settings that are not the snapshot's (name, env, timeout). */
+    static Sandbox cloneOf(SandboxTemplate template, Builder settings) {
+        Sandbox sandbox = new Sandbox(settings.copy());
+        try {
+            sandbox.cloneFrom(template);
+            return sandbox;
+        } catch (RuntimeException | Error e) {
+            sandbox.close();
+            throw e;
+        }
     }
 
     // ---- start
@@ -105,14 +118,11 @@ public final class Sandbox implements AutoCloseable {
         vmBuilder.checkInputs(); // a bad image is reported before /dev/kvm is opened
         Hypervisor hypervisor = settings.hypervisor;
         if (hypervisor == null) hypervisor = ownedHypervisor = Kvm.open();
-        linux = vmBuilder.build(hypervisor);
-        VirtualMachine vm = linux.vm();
+        vm = vmBuilder.build(hypervisor).vm();
         channel.connect(vm.virtioConsole(AGENT_CONSOLE));
         client = AgentClient.start(channel.input(), channel.output(), name);
         vm.start();
-        watcher = new Thread(this::watch, "vmm4j-" + name + "-watch");
-        watcher.setDaemon(true);
-        watcher.start();
+        watch();
         try {
             client.awaitReady(settings.startTimeout);
         } catch (AgentTimeoutException e) {
@@ -127,6 +137,41 @@ public final class Sandbox implements AutoCloseable {
                     e);
         }
         client.setClock(Instant.now()); // the RTC gives whole seconds only
+    }
+
+    /**
+     * Starts as a clone of {@code template}'s snapshot: its agent's session goes on where the template's
+     * was, so the agent is asked for a PONG instead of a HELLO; then the clock is set (kvmclock has moved
+     * on, but only the agent can give sub-second time) and the guest's RNG reseeded, since every clone
+     * starts with the template's.
+     */
+    private void cloneFrom(SandboxTemplate template) {
+        if (!OpenSandboxes.add(this)) throw new SandboxException("the JVM is shutting down: " + name + " not started");
+        vm = template.vmTemplate()
+                .newVm(RestoreOptions.builder()
+                        .output(PcPlatform.CONSOLE, console.sink())
+                        .output(AGENT_CONSOLE, channel.deviceOutput())
+                        .build());
+        channel.connect(vm.virtioConsole(AGENT_CONSOLE));
+        client = AgentClient.resume(channel.input(), channel.output(), name, template.agentInfo());
+        watch();
+        try {
+            client.ping(settings.startTimeout);
+        } catch (AgentTimeoutException | AgentDiedException e) {
+            throw new SandboxStartException(
+                    name + ": the clone's agent did not answer within " + settings.startTimeout.toSeconds() + " s ("
+                            + stopReason() + ")",
+                    console.failureTail(CONSOLE_TAIL_LINES),
+                    e);
+        }
+        client.setClock(Instant.now());
+    }
+
+    /** Starts the thread that tells every pending call when the VM stops by itself. */
+    private void watch() {
+        watcher = new Thread(this::awaitVmStop, "vmm4j-" + name + "-watch");
+        watcher.setDaemon(true);
+        watcher.start();
     }
 
     /** The decompressed kernel, shared by the sandboxes booted from one file while memory allows. */
@@ -149,10 +194,10 @@ public final class Sandbox implements AutoCloseable {
     }
 
     /** Waits for the VM to stop; if nobody closed the sandbox, the agent is dead, and every call is told so. */
-    private void watch() {
+    private void awaitVmStop() {
         Optional<StopReason> reason = Optional.empty();
         try {
-            while (reason.isEmpty()) reason = linux.vm().awaitStop(Duration.ofHours(1));
+            while (reason.isEmpty()) reason = vm.awaitStop(Duration.ofHours(1));
         } catch (InterruptedException e) {
             return; // close() interrupts it
         }
@@ -165,7 +210,7 @@ public final class Sandbox implements AutoCloseable {
     }
 
     private String stopReason() {
-        return linux.vm().stopReason().map(StopReason::toString).orElse("still running");
+        return vm.stopReason().map(StopReason::toString).orElse("still running");
     }
 
     // ---- commands
@@ -264,10 +309,7 @@ public final class Sandbox implements AutoCloseable {
 
     /** Whether the sandbox can still run commands: not closed, its VM running and its agent answering. */
     public boolean isAlive() {
-        return !closed
-                && client != null
-                && client.isOpen()
-                && linux.vm().stopReason().isEmpty();
+        return !closed && client != null && client.isOpen() && vm.stopReason().isEmpty();
     }
 
     /** A round trip through the agent. */
@@ -277,7 +319,7 @@ public final class Sandbox implements AutoCloseable {
 
     /** The VM, for what the sandbox API does not cover (pause, snapshots); closing it closes the sandbox's guest. */
     public VirtualMachine vm() {
-        return call(() -> linux.vm());
+        return call(() -> vm);
     }
 
     private <T> T call(Supplier<T> action) {
@@ -318,7 +360,7 @@ public final class Sandbox implements AutoCloseable {
             channel.close();
             if (client != null) client.close();
             if (watcher != null) watcher.interrupt();
-            if (linux != null) linux.close();
+            if (vm != null) vm.close();
             if (watcher != null) watcher.join(Duration.ofSeconds(10).toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -413,8 +455,13 @@ public final class Sandbox implements AutoCloseable {
             }
         }
 
+        /** The hypervisor the caller gave, or null when each sandbox opens KVM. */
+        Hypervisor hypervisor() {
+            return hypervisor;
+        }
+
         /** A snapshot of the settings, so a builder reused by a pool can change without affecting a start in progress. */
-        private Builder copy() {
+        Builder copy() {
             Builder copy = new Builder();
             copy.memoryMiB = memoryMiB;
             copy.cpus = cpus;

@@ -68,6 +68,18 @@ public final class AgentClient implements AutoCloseable {
         return client;
     }
 
+    /**
+     * A client for a session that is already open: the agent said HELLO ({@code info}) to another client
+     * before, as in a VM cloned from a snapshot taken with no request in flight. Nothing is waited for;
+     * {@link #ping} shows whether the agent answers.
+     */
+    public static AgentClient resume(InputStream in, OutputStream out, String name, AgentInfo info) {
+        AgentClient client = new AgentClient(in, out, name);
+        client.hello.complete(info);
+        client.reader.start();
+        return client;
+    }
+
     /** {@link #start} and {@link #awaitReady}; closes the client if the agent does not come up. */
     public static AgentClient connect(InputStream in, OutputStream out, Duration readyTimeout) {
         AgentClient client = start(in, out, "agent");
