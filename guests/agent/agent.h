@@ -84,6 +84,8 @@ struct exec_request {
 // 0, or -1 after answering ERROR LIMIT; a malformed payload is a protocol_error.
 int exec_request_parse(uint32_t id, struct cursor* c, struct exec_request* r);
 void exec_request_free(struct exec_request* r);
+// RESEED: the seed is the whole payload, PROTO_MIN_SEED to PROTO_MAX_SEED bytes; another length is a protocol_error.
+void reseed_request_parse(struct cursor* c, const uint8_t** seed, uint32_t* length);
 
 // exec.c
 void exec_start(uint32_t id, struct cursor* c);
@@ -109,5 +111,8 @@ void file_mkdir(uint32_t id, struct cursor* c);
 void file_cancel(struct stream* s);
 void file_pump(struct stream* s);  // GET and LIST: send what the window allows
 void set_time(uint32_t id, struct cursor* c);
+
+// entropy.c
+void reseed(uint32_t id, struct cursor* c);
 
 #endif

@@ -95,6 +95,7 @@ static void handle_frame(uint8_t type, uint32_t id, const uint8_t* payload, uint
         case T_STAT:
         case T_MKDIR:
         case T_SET_TIME:
+        case T_RESEED:
             if (id == 0 || find_stream(id)) protocol_error("a request on stream %u, which is 0 or in use", id);
             if (type == T_EXEC) exec_start(id, &c);
             if (type == T_PUT) file_put(id, &c);
@@ -103,6 +104,7 @@ static void handle_frame(uint8_t type, uint32_t id, const uint8_t* payload, uint
             if (type == T_STAT) file_stat(id, &c);
             if (type == T_MKDIR) file_mkdir(id, &c);
             if (type == T_SET_TIME) set_time(id, &c);
+            if (type == T_RESEED) reseed(id, &c);
             return;
         case T_WINDOW:
         case T_STDIN:
@@ -171,6 +173,7 @@ static void parse_input(void) {
             protocol_error("a frame declares %u payload bytes, more than %u", length, PROTO_MAX_PAYLOAD);
         if (input_length - at < PROTO_HEADER_SIZE + length) break;
         handle_frame(h[3], get_u32(h + 4), h + PROTO_HEADER_SIZE, length);
+        if (h[3] == T_RESEED) explicit_bzero(input + at + PROTO_HEADER_SIZE, length);  // see entropy.c
         at += PROTO_HEADER_SIZE + length;
     }
     memmove(input, input + at, input_length - at);

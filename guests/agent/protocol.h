@@ -10,6 +10,8 @@
 #define PROTO_MAX_PAYLOAD    65536
 #define PROTO_INITIAL_WINDOW 262144
 #define PROTO_MAX_PING       256
+#define PROTO_MIN_SEED       32  // RESEED: at least the 256 bits of the kernel crng's key
+#define PROTO_MAX_SEED       256
 
 enum frame_type {
     T_HELLO = 0x01,
@@ -36,6 +38,7 @@ enum frame_type {
     T_CANCEL = 0x28,
     T_SET_TIME = 0x30,
     T_OK = 0x31,
+    T_RESEED = 0x32,
 };
 
 #define EXEC_STDIN_PIPE 1u

@@ -58,3 +58,13 @@ int exec_request_parse(uint32_t id, struct cursor* c, struct exec_request* r) {
     if (c->left != 0) malformed(r, "bytes left over", c->left);
     return 0;
 }
+
+void reseed_request_parse(struct cursor* c, const uint8_t** seed, uint32_t* length) {
+    if (c->left < PROTO_MIN_SEED || c->left > PROTO_MAX_SEED) {
+        protocol_error("a RESEED of %u bytes (a seed has %u to %u)", c->left, PROTO_MIN_SEED, PROTO_MAX_SEED);
+    }
+    *seed = c->data;
+    *length = c->left;
+    c->data += c->left;
+    c->left = 0;
+}

@@ -1,7 +1,8 @@
 // libFuzzer target for the agent's input side: framing (parse_input), dispatch (handle_frame), windows, payload
-// cursors and the EXEC parser, on arbitrary bytes. Nothing runs: exec and file requests are stubs that keep the
-// stream table as the real ones do (so credit, SIGNAL, DATA and END paths are reached) but never fork, signal or
-// touch a file. A protocol error unwinds to here as it does to the session loop. Run by ./run.
+// cursors and the EXEC and RESEED parsers, on arbitrary bytes. Nothing runs: exec and file requests are stubs that
+// keep the stream table as the real ones do (so credit, SIGNAL, DATA and END paths are reached) but never fork,
+// signal, touch a file or feed the host's RNG. A protocol error unwinds to here as it does to the session loop.
+// Run by ./run.
 #define main agent_main
 #include "../main.c"
 
@@ -74,6 +75,15 @@ void set_time(uint32_t id, struct cursor* c) {
     uint32_t nanoseconds;
     (void)id;
     if (cursor_u64(c, &seconds) || cursor_u32(c, &nanoseconds) || c->left != 0) protocol_error("SET_TIME");
+}
+void reseed(uint32_t id, struct cursor* c) {
+    const uint8_t* seed;
+    uint32_t length;
+    (void)id;
+    reseed_request_parse(c, &seed, &length);
+    if (length < PROTO_MIN_SEED || length > PROTO_MAX_SEED || c->left != 0) abort();
+    volatile uint8_t sum = 0;  // every seed byte is read, so ASan checks that the parser kept within the frame
+    for (uint32_t i = 0; i < length; i++) sum ^= seed[i];
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);

@@ -6,13 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vmm4j.sandbox.agent.AgentClient;
 import io.vmm4j.sandbox.agent.AgentDiedException;
 import io.vmm4j.sandbox.agent.AgentException;
 import io.vmm4j.sandbox.agent.AgentRequestException;
 import io.vmm4j.sandbox.agent.CommandNotFoundException;
 import io.vmm4j.sandbox.agent.ExecRequest;
 import io.vmm4j.sandbox.agent.ExecResult;
+import io.vmm4j.sandbox.agent.Execution;
 import io.vmm4j.sandbox.agent.ExitStatus;
+import io.vmm4j.sandbox.agent.wire.Protocol;
 import io.vmm4j.sandbox.image.DefaultImage;
 import io.vmm4j.sandbox.junit.Sandboxed;
 import io.vmm4j.sandbox.junit.Sandboxes;
@@ -25,12 +28,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.Pipe;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -39,6 +45,7 @@ import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -279,6 +286,37 @@ class SandboxTest {
         assertEquals(
                 "rw-------",
                 PosixFilePermissions.toString(Files.getPosixFilePermissions(back.resolve("sub/data.txt"))));
+    }
+
+    @Test
+    @Order(12)
+    void theGuestKernelTakesAReseed() throws Exception {
+        // The sandbox keeps its agent client to itself, so a second agent (the same binary, as root in the same
+        // kernel) is started in the guest and spoken to over that command's stdin and stdout.
+        Pipe toAgent = Pipe.open();
+        Pipe fromAgent = Pipe.open();
+        Execution agent = sandbox.start(ExecRequest.builder("sh", "-c", "exec \"$(readlink /proc/$PPID/exe)\" --stdio")
+                .stdin(Channels.newInputStream(toAgent.source()))
+                .build());
+        ByteArrayOutputStream agentLog = new ByteArrayOutputStream();
+        ExecutorService pump = Executors.newSingleThreadExecutor();
+        try (AgentClient client = AgentClient.start(
+                Channels.newInputStream(fromAgent.source()), Channels.newOutputStream(toAgent.sink()), "reseed")) {
+            Future<ExitStatus> exit = pump.submit(() -> {
+                try (OutputStream frames = Channels.newOutputStream(fromAgent.sink())) {
+                    return agent.await(frames, agentLog);
+                }
+            });
+            client.awaitReady(Duration.ofSeconds(30));
+            client.reseed(); // RNDADDENTROPY and RNDRESEEDCRNG on the guest's /dev/urandom
+            byte[] seed = new byte[Protocol.MAX_SEED];
+            new SecureRandom().nextBytes(seed);
+            client.reseed(seed);
+            toAgent.sink().close(); // end of input: the second agent exits 0
+            assertEquals(0, exit.get(60, TimeUnit.SECONDS).exitCode(), agentLog.toString());
+        } finally {
+            pump.shutdownNow();
+        }
     }
 
     @Test

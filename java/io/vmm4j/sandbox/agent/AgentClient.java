@@ -16,9 +16,11 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +42,7 @@ import java.util.stream.Stream;
  */
 public final class AgentClient implements AutoCloseable {
     private static final int CHUNK = Protocol.MAX_PAYLOAD;
+    private static final SecureRandom SEEDS = new SecureRandom();
 
     private final InputStream in;
     private final OutputStream out;
@@ -286,6 +289,43 @@ public final class AgentClient implements AutoCloseable {
                 stream.id,
                 new PayloadWriter().u64(now.getEpochSecond()).u32(now.getNano()).toBytes());
         expectOk(stream, "set the clock");
+    }
+
+    /**
+     * Mixes {@code seed} into the guest kernel's entropy pool (credited as entropy) and reseeds its random number
+     * generator from it at once. Clones of one snapshot resume with the same RNG state; each must be reseeded with
+     * its own seed before anything in it draws random numbers. The caller's array is left as it is; the copy sent is
+     * zeroed afterwards.
+     *
+     * @param seed {@link Protocol#MIN_SEED} to {@link Protocol#MAX_SEED} bytes from a cryptographic RNG
+     * @throws IllegalArgumentException for another length, before anything is sent
+     * @throws AgentRequestException if the guest refused (its message names the ioctl and errno, e.g. EPERM where the
+     *     agent lacks CAP_SYS_ADMIN in the initial user namespace)
+     */
+    public void reseed(byte[] seed) {
+        if (seed.length < Protocol.MIN_SEED || seed.length > Protocol.MAX_SEED) {
+            throw new IllegalArgumentException("a seed of " + seed.length + " bytes; RESEED takes " + Protocol.MIN_SEED
+                    + " to " + Protocol.MAX_SEED);
+        }
+        byte[] payload = seed.clone();
+        AgentStream stream = open(AgentStream.Kind.SIMPLE);
+        try {
+            send(FrameType.RESEED, stream.id, payload);
+        } finally {
+            Arrays.fill(payload, (byte) 0);
+        }
+        expectOk(stream, "reseed the guest's RNG");
+    }
+
+    /** {@link #reseed(byte[])} with {@link Protocol#MIN_SEED} bytes of this JVM's {@link SecureRandom}. */
+    public void reseed() {
+        byte[] seed = new byte[Protocol.MIN_SEED];
+        SEEDS.nextBytes(seed);
+        try {
+            reseed(seed);
+        } finally {
+            Arrays.fill(seed, (byte) 0);
+        }
     }
 
     /**

@@ -88,6 +88,16 @@ class AgentHostileInputTest {
                                 1,
                                 new PayloadWriter().u64(1).u32(2_000_000_000).toBytes()),
                         "SET_TIME"),
+                Arguments.of("empty seed", frame(FrameType.RESEED, 1, new byte[0]), "a RESEED of 0 bytes"),
+                Arguments.of(
+                        "short seed",
+                        frame(FrameType.RESEED, 1, new byte[Protocol.MIN_SEED - 1]),
+                        "a RESEED of 31 bytes (a seed has 32 to 256)"),
+                Arguments.of(
+                        "long seed",
+                        frame(FrameType.RESEED, 1, new byte[Protocol.MAX_SEED + 1]),
+                        "a RESEED of 257 bytes"),
+                Arguments.of("seed on stream 0", frame(FrameType.RESEED, 0, new byte[Protocol.MIN_SEED]), "stream 0"),
                 Arguments.of("window with a short payload", frame(FrameType.WINDOW, 5, new byte[2]), "WINDOW"));
     }
 
@@ -164,10 +174,11 @@ class AgentHostileInputTest {
             frame(FrameType.LIST, 1, "/nonexistent".getBytes()),
             frame(FrameType.WINDOW, 1, new PayloadWriter().u32(10).toBytes()),
             frame(FrameType.SIGNAL, 1, new PayloadWriter().u32(0).toBytes()),
+            frame(FrameType.RESEED, 1, new byte[Protocol.MIN_SEED]),
         };
         for (int round = 0; round < 40; round++) {
-            // Without CAP_SYS_TIME: a mutation must never be able to set the host's clock.
-            Process agent = AgentProcess.startRaw(AgentProcess.withoutClockPrivilege());
+            // Without CAP_SYS_TIME and CAP_SYS_ADMIN: a mutation must never set the host's clock or credit its RNG.
+            Process agent = AgentProcess.startRaw(AgentProcess.withoutClockOrRngPrivilege());
             try {
                 new FrameReader(agent.getInputStream()).read();
                 OutputStream out = agent.getOutputStream();

@@ -47,12 +47,20 @@ final class AgentProcess implements AutoCloseable {
      * root, nothing otherwise (a user without root has no such capability to drop).
      */
     static String[] withoutClockPrivilege() {
+        return without("sys_time");
+    }
+
+    /** As {@link #withoutClockPrivilege}, and without CAP_SYS_ADMIN: nor can it feed the host's RNG (RESEED). */
+    static String[] withoutClockOrRngPrivilege() {
+        return without("sys_time", "sys_admin");
+    }
+
+    private static String[] without(String... capabilities) {
         try {
             boolean root = Files.readAllLines(Path.of("/proc/self/status")).stream()
                     .anyMatch(line -> line.matches("Uid:\\s+0\\s.*"));
-            return root
-                    ? new String[] {"setpriv", "--bounding-set", "-sys_time", "--inh-caps", "-sys_time"}
-                    : new String[0];
+            String drop = "-" + String.join(",-", capabilities);
+            return root ? new String[] {"setpriv", "--bounding-set", drop, "--inh-caps", drop} : new String[0];
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

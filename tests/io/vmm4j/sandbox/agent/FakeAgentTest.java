@@ -1,5 +1,6 @@
 package io.vmm4j.sandbox.agent;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -217,6 +218,64 @@ class FakeAgentTest {
         Throwable failure = failureOf(exec);
         assertTrue(failure instanceof AgentDiedException, failure.toString());
         assertTrue(failure.getMessage().contains("end of input"));
+    }
+
+    /** The RESEED frame the client sent for a call still waiting for its answer. */
+    private Frame readReseed(CompletableFuture<Void> call) throws IOException {
+        Frame frame = new FrameReader(fromClient).read();
+        assertEquals(FrameType.RESEED, frame.type());
+        assertFalse(call.isDone());
+        return frame;
+    }
+
+    @Test
+    void aReseedCarriesTheSeedAloneAndAnErrorIoNamesTheErrno() throws Exception {
+        hello();
+        byte[] seed = new byte[Protocol.MIN_SEED];
+        for (int i = 0; i < seed.length; i++) seed[i] = (byte) (i * 7 + 1);
+        CompletableFuture<Void> call = CompletableFuture.runAsync(() -> client.reseed(seed.clone()));
+        Frame request = readReseed(call);
+        assertArrayEquals(seed, request.payload());
+        send(
+                FrameType.ERROR,
+                request.stream(),
+                new PayloadWriter()
+                        .u32(Protocol.ERROR_IO)
+                        .u32(1)
+                        .rest("ioctl RNDADDENTROPY on /dev/urandom: Operation not permitted")
+                        .toBytes());
+        Throwable failure = failureOf(call);
+        assertTrue(failure instanceof AgentRequestException, failure.toString());
+        assertEquals(1, ((AgentRequestException) failure).errno());
+        assertTrue(failure.getMessage().contains("reseed the guest's RNG: ioctl RNDADDENTROPY"), failure.getMessage());
+        assertTrue(client.isOpen(), "a refused reseed leaves the session usable");
+
+        CompletableFuture<Void> again = CompletableFuture.runAsync(() -> client.reseed());
+        Frame second = readReseed(again);
+        assertEquals(Protocol.MIN_SEED, second.payload().length);
+        send(FrameType.OK, second.stream(), new byte[0]);
+        again.get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void anOkWithAPayloadForAReseedIsAProtocolError() throws Exception {
+        hello();
+        CompletableFuture<Void> call = CompletableFuture.runAsync(() -> client.reseed());
+        send(FrameType.OK, readReseed(call).stream(), new byte[4]);
+        Throwable failure = failureOf(call);
+        assertTrue(failure instanceof AgentProtocolException, failure.toString());
+        assertTrue(failure.getMessage().contains("a OK payload has 4 bytes too many"), failure.getMessage());
+        assertFalse(client.isOpen());
+    }
+
+    @Test
+    void dataOnAReseedStreamIsAProtocolError() throws Exception {
+        hello();
+        CompletableFuture<Void> call = CompletableFuture.runAsync(() -> client.reseed());
+        send(FrameType.DATA, readReseed(call).stream(), "not a reply to a reseed".getBytes());
+        Throwable failure = failureOf(call);
+        assertTrue(failure instanceof AgentProtocolException, failure.toString());
+        assertTrue(failure.getMessage().contains("DATA on a SIMPLE stream"), failure.getMessage());
     }
 
     @Test

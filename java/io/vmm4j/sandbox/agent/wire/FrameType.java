@@ -25,7 +25,8 @@ public enum FrameType {
     STAT(0x27),
     CANCEL(0x28),
     SET_TIME(0x30),
-    OK(0x31);
+    OK(0x31),
+    RESEED(0x32);
 
     private static final FrameType[] BY_CODE = new FrameType[256];
 

@@ -9,6 +9,10 @@ public final class Protocol {
     public static final int INITIAL_WINDOW = 262_144;
     /** Longest PING payload the agent echoes. */
     public static final int MAX_PING = 256;
+    /** RESEED: the seed's bounds; the shortest is the 256 bits of the guest kernel crng's key. */
+    public static final int MIN_SEED = 32;
+
+    public static final int MAX_SEED = 256;
 
     /** EXEC flags. */
     public static final int EXEC_STDIN_PIPE = 1;
