@@ -164,6 +164,8 @@ public final class Sandbox implements AutoCloseable {
                     console.failureTail(CONSOLE_TAIL_LINES),
                     e);
         }
+        // Before any command: until then the guest hands out what every clone of the template would.
+        client.reseed();
         client.setClock(Instant.now());
     }
 

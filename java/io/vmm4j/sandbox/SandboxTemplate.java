@@ -96,7 +96,8 @@ public final class SandboxTemplate implements AutoCloseable {
     private static void deleteQuietly(Path directory) {
         if (directory == null) return;
         try (Stream<Path> files = Files.walk(directory)) {
-            files.sorted(Comparator.reverseOrder()).forEach(file -> file.toFile().delete());
+            files.sorted(Comparator.reverseOrder())
+                    .forEach(file -> file.toFile().delete());
         } catch (IOException e) {
             // Only a temporary directory is left behind.
         }

@@ -51,9 +51,12 @@ class SandboxTemplateTest {
             assertNotEquals(0, other.exitCode(), "a clone saw another clone's file: " + other.stdoutText());
 
             for (Sandbox clone : new Sandbox[] {first, second}) {
-                long guest = Long.parseLong(clone.exec("date", "+%s").stdoutText().strip()); // busybox: no %N
+                long guest =
+                        Long.parseLong(clone.exec("date", "+%s").stdoutText().strip()); // busybox: no %N
                 long host = System.currentTimeMillis() / 1000;
-                assertTrue(Math.abs(guest - host) <= 2, clone + ": the guest's clock says " + guest + ", the host's " + host);
+                assertTrue(
+                        Math.abs(guest - host) <= 2,
+                        clone + ": the guest's clock says " + guest + ", the host's " + host);
             }
             String firstRandom = random(first);
             String secondRandom = random(second);
@@ -93,10 +96,16 @@ class SandboxTemplateTest {
     }
 
     private static void cycle() {
+        long start = System.nanoTime();
         Sandbox sandbox = template.start();
+        long started = System.nanoTime();
         assertEquals("ok\n", sandbox.exec("echo", "ok").stdoutText());
+        long ran = System.nanoTime();
         sandbox.close();
         assertFalse(sandbox.isAlive());
+        System.err.printf(
+                "clone: start %d ms, exec %d ms, close %d ms%n",
+                (started - start) / 1_000_000, (ran - started) / 1_000_000, (System.nanoTime() - ran) / 1_000_000);
     }
 
     private static String random(Sandbox sandbox) {

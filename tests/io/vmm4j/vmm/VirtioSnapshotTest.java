@@ -44,7 +44,8 @@ class VirtioSnapshotTest {
     Path temp;
 
     private VirtualMachine loopVm(Hypervisor kvm, Path disk, boolean irqchip, ByteArrayOutputStream uart) {
-        VirtualMachine vm = kvm.createVm(VmConfig.builder().memoryMiB(8).irqchip(irqchip).build());
+        VirtualMachine vm =
+                kvm.createVm(VmConfig.builder().memoryMiB(8).irqchip(irqchip).build());
         vm.addSerialPort("com1", 0x3f8, uart);
         vm.addVirtioDevice(new VirtioDeviceConfig.Block("disk", disk, false, "loop-disk"));
         vm.addVirtioDevice(new VirtioDeviceConfig.Console("console"));
@@ -62,8 +63,7 @@ class VirtioSnapshotTest {
      */
     @ParameterizedTest(name = "irqchip {0}")
     @ValueSource(booleans = {true, false})
-    void aSnapshotTakenMidIoRestoresWithNoLostOrRepeatedCompletion(boolean irqchip, Hypervisor kvm)
-            throws Exception {
+    void aSnapshotTakenMidIoRestoresWithNoLostOrRepeatedCompletion(boolean irqchip, Hypervisor kvm) throws Exception {
         Path disk = Files.write(temp.resolve("disk.img"), new byte[SECTORS * SECTOR]);
         Path cloneDisk = temp.resolve("clone-disk.img");
         Path snapshot = temp.resolve("snapshot");
@@ -119,7 +119,8 @@ class VirtioSnapshotTest {
         Path missing = temp.resolve("missing.img");
         IllegalArgumentException absent = assertThrows(
                 IllegalArgumentException.class,
-                () -> kvm.restore(snapshot, RestoreOptions.builder().disk("disk", missing).build()));
+                () -> kvm.restore(
+                        snapshot, RestoreOptions.builder().disk("disk", missing).build()));
         assertTrue(absent.getMessage().contains(missing + " does not exist"), absent.getMessage());
         assertEquals(fdsBefore, openFds(), "a refused restore left file descriptors open");
     }

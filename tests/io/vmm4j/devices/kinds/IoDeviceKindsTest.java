@@ -16,9 +16,15 @@ import org.junit.jupiter.api.Test;
 class IoDeviceKindsTest {
     @Test
     void vmm4jsOwnDevicesAreKnownByKindAndNameEachKindOnce() {
-        assertEquals("i8042", IoDeviceKinds.of(new I8042Controller(() -> {})).orElseThrow().name());
-        assertEquals("cmos-rtc", IoDeviceKinds.of(new CmosRtc(Clock.systemUTC())).orElseThrow().name());
-        assertEquals("isa-debug-exit", IoDeviceKinds.of(new IsaDebugExit(value -> {})).orElseThrow().name());
+        assertEquals(
+                "i8042",
+                IoDeviceKinds.of(new I8042Controller(() -> {})).orElseThrow().name());
+        assertEquals(
+                "cmos-rtc",
+                IoDeviceKinds.of(new CmosRtc(Clock.systemUTC())).orElseThrow().name());
+        assertEquals(
+                "isa-debug-exit",
+                IoDeviceKinds.of(new IsaDebugExit(value -> {})).orElseThrow().name());
         Set<String> names = new HashSet<>();
         for (String name : new String[] {"i8042", "cmos-rtc", "isa-debug-exit"}) {
             IoDeviceKinds.Kind kind = IoDeviceKinds.byName(name).orElseThrow();
