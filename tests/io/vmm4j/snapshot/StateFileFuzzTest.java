@@ -44,8 +44,29 @@ class StateFileFuzzTest {
     @TempDir
     Path temp;
 
-    private final com.sun.management.ThreadMXBean threads =
-            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    /**
+     * This thread's allocated bytes: HotSpot's {@code com.sun.management.ThreadMXBean}, reached by reflection
+     * because the test module does not read {@code jdk.management}.
+     */
+    private static final java.util.function.LongSupplier ALLOCATED = allocatedBytes();
+
+    private static java.util.function.LongSupplier allocatedBytes() {
+        Object bean = ManagementFactory.getThreadMXBean();
+        try {
+            java.lang.reflect.Method method =
+                    Class.forName("com.sun.management.ThreadMXBean").getMethod("getCurrentThreadAllocatedBytes");
+            method.invoke(bean);
+            return () -> {
+                try {
+                    return (Long) method.invoke(bean);
+                } catch (ReflectiveOperationException e) {
+                    throw new IllegalStateException(e);
+                }
+            };
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new IllegalStateException("this JVM cannot count a thread's allocations: " + e, e);
+        }
+    }
 
     /** One section as the fuzzer builds it: the name as raw bytes, so invalid UTF-8 and duplicates can be written. */
     private record Raw(byte[] name, int version, byte[] data) {
@@ -67,7 +88,7 @@ class StateFileFuzzTest {
         while (seconds > 0 ? System.nanoTime() < deadline : inputs < DEFAULT_INPUTS) {
             byte[] bytes = mutate(random);
             inputs++;
-            long allocatedBefore = threads.getCurrentThreadAllocatedBytes();
+            long allocatedBefore = ALLOCATED.getAsLong();
             long start = System.nanoTime();
             try {
                 List<StateFile.Section> sections = StateFile.decode(file, bytes);
@@ -87,7 +108,7 @@ class StateFileFuzzTest {
             }
             long millis = (System.nanoTime() - start) / 1_000_000;
             if (millis > 1000) failWith(seed, inputs, bytes, "the read took " + millis + " ms", null);
-            long allocated = threads.getCurrentThreadAllocatedBytes() - allocatedBefore;
+            long allocated = ALLOCATED.getAsLong() - allocatedBefore;
             if (allocated > 16L * bytes.length + ALLOCATION_SLACK) {
                 failWith(
                         seed,
