@@ -1,7 +1,8 @@
 // The KVM state of a paused VM and its vCPUs as byte records, for a snapshot's state file.
 //
 // A record is: u32 tag, u32 length, then `length` bytes of the kernel's own struct (kvm_regs,
-// kvm_sregs, ...), little-endian as x86 is. The kernel ABI keeps these structs stable; the Java
+// kvm_sregs, ...), little-endian as x86 is; kvm_records.h encodes and decodes them without KVM, and a
+// restore decodes and checks a whole blob before its first ioctl. The kernel ABI keeps these structs stable; the Java
 // state file wraps each blob in a named, versioned, CRC-checked section (docs/SNAPSHOT-FORMAT.md).
 #pragma once
 

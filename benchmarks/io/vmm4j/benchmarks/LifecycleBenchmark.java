@@ -85,6 +85,14 @@ public class LifecycleBenchmark {
     }
 
     private int vmm4j() {
+        return coldCreateAndBoot(hypervisor, image);
+    }
+
+    /**
+     * The cold path this benchmark measures: create a VM, load {@code pio-loop}, run it to HLT, close.
+     * Returns the port writes seen. {@link RestoreBenchmark} compares clones from a template with it.
+     */
+    static int coldCreateAndBoot(Hypervisor hypervisor, byte[] image) {
         try (VirtualMachine vm = hypervisor.createVm(LoopGuests.CONFIG)) {
             FlatBinaryBoot.load(vm, image);
             Vcpu vcpu = vm.createVcpu(0);

@@ -28,6 +28,7 @@ final class RatioTable {
     static final double LIFECYCLE_RATE_TARGET = 0.80;
     static final double CONTROL_TARGET_MICROS = 1000;
     static final double VIRTIO_BLK_TARGET = 0.90;
+    static final double RESTORE_SIZE_TARGET = 1.2;
 
     private static final String EXIT = ExitLatencyBenchmark.class.getName() + ".exitRoundTrip";
     private static final String LIFECYCLE = LifecycleBenchmark.class.getName() + ".createRunClose";
@@ -83,6 +84,15 @@ final class RatioTable {
                     "Exits, lifecycle: median of the per-iteration values [lowest-highest iteration]. A per-iteration\n"
                             + "figure is the median over that iteration's rounds; a ratio is taken within each round\n"
                             + "(raw C and vmm4j run back to back).");
+        }
+        if (snapshots(results, out)) {
+            notes.add("Snapshots: median of the per-iteration values [lowest-highest iteration]; each ratio is taken"
+                    + " within a\n"
+                    + "round (both sides back to back), then the median over rounds. Clone memory: extra PSS of the"
+                    + " process\n"
+                    + "per clone while " + RestoreBenchmark.CLONES + " run, each having read every page of the"
+                    + " template's " + RestoreBenchmark.DIRTY_MIB + " MiB of data and written one;\n"
+                    + "PSS splits a shared page among its mappings, so pages no clone wrote count once in all.");
         }
         if (virtio(results, out)) {
             notes.add("virtio-blk: median of the per-iteration requests/s [lowest-highest iteration]; GiB/s ="
@@ -267,6 +277,122 @@ final class RatioTable {
                 numerator.value / denominator.value,
                 numerator.low / denominator.high,
                 numerator.high / denominator.low);
+    }
+
+    private static final String RESTORE = RestoreBenchmark.class.getName() + ".";
+
+    /** Issue 13 §6: restore latency against memory size, clones against cold VMs, snapshot writes, clone memory. */
+    private static boolean snapshots(Collection<RunResult> results, StringBuilder out) {
+        boolean any = false;
+        String header = String.format(
+                Locale.ROOT,
+                "%n%-30s %-24s %-24s %-22s %-8s %s%n",
+                "Snapshots (us)",
+                "baseline",
+                "vmm4j",
+                "ratio",
+                "target",
+                "verdict");
+        Optional<RunResult> restore = find(results, RESTORE + "restoreLatency");
+        if (restore.isPresent()) {
+            out.append(header);
+            any = true;
+            row(
+                    restore.get(),
+                    "restore 2 GiB vs 128 MiB",
+                    "restore128MiB",
+                    "restore2GiB",
+                    "largeOverSmall",
+                    out,
+                    RESTORE_SIZE_TARGET);
+        }
+        Optional<RunResult> clones = find(results, RESTORE + "cloneRate");
+        if (clones.isPresent()) {
+            if (!any) out.append(header);
+            any = true;
+            row(clones.get(), "clone rate vs cold boot", "coldVm", "cloneVm", "cloneRateOverCold", out, 0);
+        }
+        Optional<RunResult> write = find(results, RESTORE + "snapshotWrite");
+        if (write.isPresent()) {
+            if (!any) out.append(header);
+            any = true;
+            RunResult r = write.get();
+            row(r, "full snapshot vs plain write", "rawWrite", "fullSnapshot", "fullOverRawWrite", out, 0);
+            row(r, "diff snapshot vs plain write", "rawWrite", "diffSnapshot", "diffOverRawWrite", out, 0);
+            Optional<Figure> pause = Figure.of(r, "diffPauseMsPerGiB");
+            Optional<Figure> raw = Figure.of(r, "rawWrite");
+            Optional<Figure> diff = Figure.of(r, "diffSnapshot");
+            if (pause.isPresent() && raw.isPresent() && diff.isPresent()) {
+                // The plain write's ms per GiB: its time over the diff's bytes (the same bytes, by construction).
+                double gib = (double) RestoreBenchmark.DIRTY_MIB / 1024;
+                out.append(String.format(
+                        Locale.ROOT,
+                        "%-30s %-24s %-24s %-22s%n",
+                        "diff pause, ms per GiB dirty",
+                        String.format(Locale.ROOT, "%8.0f (plain write)", raw.get().value / 1000 / gib),
+                        pause.get().show("%8.0f"),
+                        String.format(Locale.ROOT, "%6.3fx", pause.get().value / (raw.get().value / 1000 / gib))));
+            }
+        }
+        Optional<RunResult> memory = find(results, RESTORE + "cloneMemory");
+        if (memory.isPresent()) {
+            out.append(String.format(
+                    Locale.ROOT,
+                    "%n%-30s %-28s %-24s %s%n",
+                    "Clone memory (" + RestoreBenchmark.CLONES + " running)",
+                    "extra PSS per clone",
+                    "PSS / guest memory",
+                    "anon PSS / guest memory"));
+            any = true;
+            Optional<Figure> kib = Figure.of(memory.get(), "extraPssPerCloneKiB");
+            Optional<Figure> fraction = Figure.of(memory.get(), "extraPssOverGuestMemory");
+            Optional<Figure> anon = Figure.of(memory.get(), "extraAnonOverGuestMemory");
+            Optional<Figure> data = Figure.of(memory.get(), "readDataOverGuestMemory");
+            if (kib.isEmpty() || fraction.isEmpty() || anon.isEmpty() || data.isEmpty()) {
+                out.append("(no samples)\n");
+            } else {
+                out.append(String.format(
+                        Locale.ROOT,
+                        "%-30s %-28s %-24s %s%n",
+                        "128 MiB guest",
+                        kib.get().show("%7.0f KiB"),
+                        fraction.get().show("%7.4f"),
+                        anon.get().show("%7.4f")));
+                out.append(String.format(
+                        Locale.ROOT,
+                        "%-30s %.4f (a copy of the data each clone read)%n",
+                        "  baseline: copy per clone",
+                        data.get().value));
+            }
+        }
+        return any;
+    }
+
+    /** One row: a baseline, vmm4j and their per-round ratio, with a target when it is not 0. */
+    private static void row(
+            RunResult result,
+            String label,
+            String baseline,
+            String vmm4j,
+            String ratio,
+            StringBuilder out,
+            double atMostTarget) {
+        Optional<Figure> base = Figure.of(result, baseline);
+        Optional<Figure> vmm = Figure.of(result, vmm4j);
+        Optional<Figure> r = Figure.of(result, ratio);
+        if (base.isEmpty() || vmm.isEmpty() || r.isEmpty()) {
+            out.append(String.format(Locale.ROOT, "%-30s (no samples)%n", label));
+            return;
+        }
+        out.append(String.format(
+                Locale.ROOT,
+                "%-30s %-24s %-24s %-22s %-8s %s%n",
+                label,
+                base.get().show("%8.0f"),
+                vmm.get().show("%8.0f"),
+                r.get().show("%6.3fx"),
+                atMostTarget > 0 ? String.format(Locale.ROOT, "<= %-5.2f", atMostTarget) : "-",
+                atMostTarget > 0 ? verdict(r.get(), atMostTarget, true) : ""));
     }
 
     private static boolean virtio(Collection<RunResult> results, StringBuilder out) {

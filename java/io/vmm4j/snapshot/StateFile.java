@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -156,7 +157,16 @@ public final class StateFile {
             if (end - in.position() < nameLength + 4 + 8) throw truncated(file, start, "section " + i + "'s header");
             byte[] nameBytes = new byte[nameLength];
             in.get(nameBytes);
-            String name = new String(nameBytes, StandardCharsets.UTF_8);
+            String name;
+            try {
+                // Strictly: a lenient decode turns each bad byte into U+FFFD, 3 bytes, past the name limit.
+                name = StandardCharsets.UTF_8
+                        .newDecoder()
+                        .decode(ByteBuffer.wrap(nameBytes))
+                        .toString();
+            } catch (CharacterCodingException e) {
+                throw new InvalidSnapshotException(file, start, "section " + i + "'s name is not UTF-8");
+            }
             int sectionVersion = in.getInt();
             long length = in.getLong();
             if (length < 0 || length > end - in.position() - 4) {
