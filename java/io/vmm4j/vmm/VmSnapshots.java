@@ -1,5 +1,6 @@
 package io.vmm4j.vmm;
 
+import io.vmm4j.api.AddressConflictException;
 import io.vmm4j.api.AddressSpace;
 import io.vmm4j.api.DeviceSnapshot;
 import io.vmm4j.api.InvalidSnapshotException;
@@ -21,7 +22,9 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -74,7 +77,21 @@ final class VmSnapshots {
     }
 
     /** One snapshot directory, read and checked. */
-    record Layer(Path directory, Path stateFile, Path memoryFile, SnapshotContents contents) {}
+    record Layer(
+            Path directory, Path stateFile, Path memoryFile, SnapshotContents contents, Map<String, Long> offsets) {
+        /** Where section {@code name} starts in the state file, for errors; 0 when it has none. */
+        long offsetOf(String name) {
+            return offsets.getOrDefault(name, 0L);
+        }
+
+        /** A refusal of what section {@code name} holds, naming the state file and the section's offset. */
+        InvalidSnapshotException refuse(String name, RuntimeException cause) {
+            InvalidSnapshotException refusal = new InvalidSnapshotException(
+                    stateFile, offsetOf(name), "section " + name + ": " + cause.getMessage());
+            refusal.initCause(cause);
+            return refusal;
+        }
+    }
 
     /** A snapshot and its parents, base first, each read and checked against the next. */
     record Chain(List<Layer> layers) {
@@ -105,7 +122,10 @@ final class VmSnapshots {
 
     private static Layer readLayer(Path directory) {
         Path stateFile = directory.resolve(SnapshotContents.STATE_FILE);
-        SnapshotContents contents = SnapshotContents.fromSections(stateFile, StateFile.read(stateFile));
+        List<StateFile.Section> sections = StateFile.read(stateFile);
+        SnapshotContents contents = SnapshotContents.fromSections(stateFile, sections);
+        Map<String, Long> offsets = new HashMap<>();
+        for (StateFile.Section section : sections) offsets.put(section.name(), section.offset());
         Path memoryFile = directory.resolve(SnapshotContents.MEMORY_FILE);
         long size;
         try {
@@ -122,7 +142,7 @@ final class VmSnapshots {
                     "is " + size + " bytes, the state file " + stateFile + " says guest memory is "
                             + contents.memorySize() + " (truncated, or another snapshot's)");
         }
-        return new Layer(directory, stateFile, memoryFile, contents);
+        return new Layer(directory, stateFile, memoryFile, contents, Map.copyOf(offsets));
     }
 
     private static void checkParent(Layer child, Layer parent) {
@@ -145,7 +165,12 @@ final class VmSnapshots {
     static Vm restore(HypervisorBackend hypervisor, Chain chain, RestoreOptions options) {
         Layer top = chain.top();
         SnapshotContents contents = top.contents();
-        Vm vm = new Vm(hypervisor, contents.config(), chain.layers().get(0).memoryFile());
+        Vm vm;
+        try {
+            vm = new Vm(hypervisor, contents.config(), chain.layers().get(0).memoryFile());
+        } catch (IllegalArgumentException e) {
+            throw top.refuse("config", e); // a configuration this host cannot run
+        }
         try {
             VmBackend backend = vm.backend();
             for (Layer diff : chain.layers().subList(1, chain.layers().size())) {
@@ -154,22 +179,36 @@ final class VmSnapshots {
                 if (pages.length != words) {
                     throw new InvalidSnapshotException(
                             diff.stateFile(),
-                            0,
+                            diff.offsetOf("memory.pages"),
                             "its page list has " + pages.length + " words, guest memory needs " + words);
                 }
                 backend.overlayMemory(diff.memoryFile(), pages);
             }
-            for (DeviceRecord device : contents.devices()) addDevice(vm, device, options);
-            for (int id = 0; id < contents.config().vcpuCount(); id++) vm.createVcpu(id);
-            byte[] vmState = contents.vmState();
+            // What the devices section names must fit this host and the caller's options: one error type for all.
             try {
-                backend.restoreState(vmState, options.advanceClock());
-                for (int id = 0; id < contents.config().vcpuCount(); id++) {
-                    vm.vcpu(id).restoreState(contents.vcpuStates().get(id));
-                }
-                vm.restoreDevices(contents.deviceStates());
+                for (DeviceRecord device : contents.devices()) addDevice(vm, device, options);
+            } catch (IllegalArgumentException | AddressConflictException e) {
+                throw top.refuse("devices", e);
+            }
+            for (int id = 0; id < contents.config().vcpuCount(); id++) vm.createVcpu(id);
+            try {
+                backend.restoreState(contents.vmState(), options.advanceClock());
             } catch (IllegalArgumentException e) {
-                throw new InvalidSnapshotException(top.stateFile(), 0, e.getMessage());
+                throw top.refuse("vm", e);
+            }
+            for (int id = 0; id < contents.config().vcpuCount(); id++) {
+                try {
+                    vm.vcpu(id).restoreState(contents.vcpuStates().get(id));
+                } catch (IllegalArgumentException e) {
+                    throw top.refuse("vcpu." + id, e);
+                }
+            }
+            for (DeviceSnapshot device : contents.deviceStates()) {
+                try {
+                    vm.restoreDevices(List.of(device));
+                } catch (IllegalArgumentException e) {
+                    throw top.refuse("device." + device.deviceName(), e);
+                }
             }
             vm.regenerateGenerationIds(); // after the irqchip's state, so the notification is not overwritten
             for (int id = 0; id < contents.config().vcpuCount(); id++)

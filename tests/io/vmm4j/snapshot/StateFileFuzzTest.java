@@ -157,8 +157,11 @@ class StateFileFuzzTest {
         VmConfig built = config.build();
         List<DeviceRecord> devices = List.of(
                 new DeviceRecord.Serial("com1", 0x3f8, 4),
-                new DeviceRecord.JavaIo("echo", true, 0xd000_0000L, 0x1000),
-                new DeviceRecord.Null("post", false, 0x80, 1));
+                new DeviceRecord.JavaIo("echo", "", true, 0xd000_0000L, 0x1000),
+                new DeviceRecord.JavaIo("rtc", "cmos-rtc", false, 0x70, 2),
+                new DeviceRecord.Null("post", false, 0x80, 1),
+                new DeviceRecord.Virtio("disk", 2, bytes(random, random.nextInt(64))),
+                new DeviceRecord.GenerationId("vmgenid", 0xff000, 23));
         List<byte[]> vcpuStates = new ArrayList<>();
         for (int i = 0; i < vcpus; i++) vcpuStates.add(bytes(random, random.nextInt(64)));
         boolean diff = random.nextBoolean();

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vmm4j.api.Hypervisor;
+import io.vmm4j.api.InvalidSnapshotException;
 import io.vmm4j.api.RestoreOptions;
 import io.vmm4j.api.VirtioDeviceConfig;
 import io.vmm4j.api.VirtualMachine;
@@ -100,7 +101,7 @@ class VirtioSnapshotTest {
         assertArrayEquals(sourceDisk, Files.readAllBytes(disk), "the clone wrote the source's disk");
     }
 
-    /** The clone's disk must still be the size the guest knows; the error names the file, and nothing leaks. */
+    /** The clone's disk must still be the size the guest knows; the error names both files, and nothing leaks. */
     @Test
     void aDiskOfAnotherSizeIsRefusedNamingTheFile(Hypervisor kvm) throws Exception {
         Path disk = Files.write(temp.resolve("disk.img"), new byte[SECTORS * SECTOR]);
@@ -112,13 +113,14 @@ class VirtioSnapshotTest {
         try (RandomAccessFile file = new RandomAccessFile(disk.toFile(), "rw")) {
             file.setLength(2L * SECTORS * SECTOR);
         }
-        IllegalArgumentException grown = assertThrows(IllegalArgumentException.class, () -> kvm.restore(snapshot));
+        InvalidSnapshotException grown = assertThrows(InvalidSnapshotException.class, () -> kvm.restore(snapshot));
+        assertTrue(grown.getMessage().contains(snapshot.resolve("state") + " at offset "), grown.getMessage());
         assertTrue(grown.getMessage().contains(disk.toString()), grown.getMessage());
         assertTrue(grown.getMessage().contains(SECTORS * SECTOR + " bytes"), grown.getMessage());
 
         Path missing = temp.resolve("missing.img");
-        IllegalArgumentException absent = assertThrows(
-                IllegalArgumentException.class,
+        InvalidSnapshotException absent = assertThrows(
+                InvalidSnapshotException.class,
                 () -> kvm.restore(
                         snapshot, RestoreOptions.builder().disk("disk", missing).build()));
         assertTrue(absent.getMessage().contains(missing + " does not exist"), absent.getMessage());
