@@ -319,7 +319,7 @@ int64_t vmm4j_memory_write_value(int64_t vm, int64_t guest_address, int32_t size
 
 int64_t vmm4j_memory_set_dirty_logging(int64_t vm, int32_t enabled) {
     return guarded(__func__, [&] {
-        machine_of(vm).memory().set_dirty_logging(enabled != 0);
+        machine_of(vm).memory().set_dirty_logging(DirtyReader::User, enabled != 0);
         return int64_t(0);
     });
 }
@@ -339,7 +339,8 @@ int64_t vmm4j_memory_region_size(int64_t vm, int32_t index) {
 int64_t vmm4j_memory_get_dirty_log(int64_t vm, int32_t index, int64_t* bitmap, int32_t words) {
     return guarded(__func__, [&] {
         check_length("dirty log", words);
-        machine_of(vm).memory().get_and_clear_dirty_log(index, reinterpret_cast<uint64_t*>(bitmap), words);
+        machine_of(vm).memory().get_and_clear_dirty_log(DirtyReader::User, index, reinterpret_cast<uint64_t*>(bitmap),
+                                                        words);
         return int64_t(0);
     });
 }
@@ -730,7 +731,7 @@ int64_t vmm4j_memory_save(int64_t vm, const char* path, int32_t diff, int64_t* p
         GuestMemory& memory = machine_of(vm).memory();
         if (diff != 0) {
             check_bitmap(memory, words);
-            if (!memory.dirty_logging()) {
+            if (!memory.dirty_logging(DirtyReader::Snapshot)) {
                 throw CoreError(ErrorKind::State, "diff snapshot",
                                 "no full snapshot of this VM to diff against (dirty tracking is off)");
             }
@@ -739,21 +740,15 @@ int64_t vmm4j_memory_save(int64_t vm, const char* path, int32_t diff, int64_t* p
         if (::ftruncate(fd.get(), static_cast<off_t>(memory.total_size())) != 0) throw_errno("ftruncate", path);
         uint64_t written = 0, file_offset = 0, word = 0;
         if (diff == 0) {
-            // Tracking restarts now, so the next diff holds exactly what changes after this save.
-            if (memory.dirty_logging()) {
-                for (uint32_t i = 0; i < memory.region_count(); ++i) {
-                    std::vector<uint64_t> scratch(memory.region_bitmap_words(i));
-                    memory.get_and_clear_dirty_log(i, scratch.data(), scratch.size());
-                }
-            } else {
-                memory.set_dirty_logging(true);
-            }
+            // Tracking restarts now, so the next diff holds exactly what changes after this save; a user's
+            // own tracking (DirtyReader::User) is left as it is.
+            memory.set_dirty_logging(DirtyReader::Snapshot, true);
         }
         for (uint32_t i = 0; i < memory.region_count(); ++i) {
             uint64_t* region_pages = nullptr;
             if (diff != 0) {
                 region_pages = reinterpret_cast<uint64_t*>(pages) + word;
-                memory.get_and_clear_dirty_log(i, region_pages, memory.region_bitmap_words(i));
+                memory.get_and_clear_dirty_log(DirtyReader::Snapshot, i, region_pages, memory.region_bitmap_words(i));
                 word += memory.region_bitmap_words(i);
             }
             written += memory.save_region(i, fd.get(), file_offset, region_pages);
@@ -784,10 +779,11 @@ int64_t vmm4j_vcpu_save_state(int64_t vm, int64_t vcpu, int8_t* buffer, int32_t 
                    [&] { return copy_state(snapshot::save_vcpu(machine_of(vm), vcpu_of(vcpu)), buffer, capacity); });
 }
 
-int64_t vmm4j_vcpu_restore_state(int64_t vcpu, const int8_t* buffer, int32_t length) {
+int64_t vmm4j_vcpu_restore_state(int64_t vm, int64_t vcpu, const int8_t* buffer, int32_t length) {
     return guarded(__func__, [&] {
         check_length("vCPU state", length);
-        snapshot::restore_vcpu(vcpu_of(vcpu), reinterpret_cast<const uint8_t*>(buffer), static_cast<size_t>(length));
+        snapshot::restore_vcpu(machine_of(vm), vcpu_of(vcpu), reinterpret_cast<const uint8_t*>(buffer),
+                               static_cast<size_t>(length));
         return int64_t(0);
     });
 }

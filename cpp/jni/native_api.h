@@ -92,7 +92,7 @@ int64_t vmm4j_memory_bitmap_words(int64_t vm);
 // A paused vCPU's or VM's KVM state as records (cpp/snapshot/kvm_state.h). Returns the full length;
 // writes it only when it fits in `capacity`.
 int64_t vmm4j_vcpu_save_state(int64_t vm, int64_t vcpu, int8_t* buffer, int32_t capacity);
-int64_t vmm4j_vcpu_restore_state(int64_t vcpu, const int8_t* buffer, int32_t length);
+int64_t vmm4j_vcpu_restore_state(int64_t vm, int64_t vcpu, const int8_t* buffer, int32_t length);
 int64_t vmm4j_vm_save_state(int64_t vm, int8_t* buffer, int32_t capacity);
 // advance_clock: move kvmclock on by the host time since the save.
 int64_t vmm4j_vm_restore_state(int64_t vm, const int8_t* buffer, int32_t length, int32_t advance_clock);

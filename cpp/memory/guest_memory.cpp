@@ -58,7 +58,14 @@ uint32_t GuestMemory::add_mapped_region(uint64_t guest_address, uint64_t size, i
     Mapping vmm_dirty(bitmap, bitmap_bytes);
     const uint32_t slot = static_cast<uint32_t>(regions_.size());
     vm_.set_user_memory_region(slot, dirty_logging() ? KVM_MEM_LOG_DIRTY_PAGES : 0, guest_address, size, host);
-    regions_.push_back(Region{guest_address, size, slot, fd >= 0, std::move(mapping), std::move(vmm_dirty)});
+    Region region{guest_address, size, slot, fd >= 0, std::move(mapping), std::move(vmm_dirty), {}};
+    {
+        std::lock_guard<std::mutex> lock(dirty_mutex_);
+        for (uint32_t reader = 0; reader < region.pending.size(); ++reader) {
+            if ((dirty_readers_ >> reader) & 1) region.pending[reader].assign(Region::bitmap_words(size), 0);
+        }
+    }
+    regions_.push_back(std::move(region));
     std::sort(regions_.begin(), regions_.end(),
               [](const Region& a, const Region& b) { return a.guest_address < b.guest_address; });
     return slot;
@@ -111,29 +118,63 @@ void GuestMemory::mark_dirty(uint64_t guest_address, uint64_t length) const noex
     }
 }
 
-void GuestMemory::set_dirty_logging(bool enabled) {
-    const uint32_t flags = enabled ? KVM_MEM_LOG_DIRTY_PAGES : 0;
-    for (const Region& region : regions_) {
-        vm_.set_user_memory_region(region.slot, flags, region.guest_address, region.size, region.host());
-        if (enabled) {  // a fresh log: forget what the VMM wrote before
-            for (uint64_t i = 0; i < Region::bitmap_words(region.size); ++i)
-                region.vmm_dirty_words()[i].store(0, std::memory_order_relaxed);
+void GuestMemory::set_dirty_logging(DirtyReader reader, bool enabled) {
+    std::lock_guard<std::mutex> lock(dirty_mutex_);
+    const uint32_t bit = uint32_t{1} << static_cast<uint32_t>(reader);
+    const uint32_t readers = enabled ? (dirty_readers_ | bit) : (dirty_readers_ & ~bit);
+    if ((readers != 0) != (dirty_readers_ != 0)) {
+        const uint32_t flags = readers != 0 ? KVM_MEM_LOG_DIRTY_PAGES : 0;
+        for (const Region& region : regions_) {
+            vm_.set_user_memory_region(region.slot, flags, region.guest_address, region.size, region.host());
+            if (readers != 0) {  // a fresh log: forget what the VMM wrote before
+                for (uint64_t i = 0; i < Region::bitmap_words(region.size); ++i)
+                    region.vmm_dirty_words()[i].store(0, std::memory_order_relaxed);
+            }
         }
+        dirty_logging_.store(readers != 0);
+    } else if (enabled && (dirty_readers_ & bit) == 0) {
+        // The log runs for the other reader: drain it into that reader's pages, so this one starts afresh.
+        for (uint32_t i = 0; i < regions_.size(); ++i) drain_locked(i);
     }
-    dirty_logging_.store(enabled);
+    dirty_readers_ = readers;
+    for (const Region& region : regions_) {
+        region.pending[static_cast<uint32_t>(reader)].assign(enabled ? Region::bitmap_words(region.size) : 0, 0);
+    }
 }
 
-void GuestMemory::get_and_clear_dirty_log(uint32_t index, uint64_t* bitmap, uint64_t bitmap_words) const {
-    if (!dirty_logging_) throw CoreError(ErrorKind::State, "KVM_GET_DIRTY_LOG", "dirty tracking is not enabled");
-    if (index >= regions_.size()) throw_invalid("KVM_GET_DIRTY_LOG", "no memory region " + std::to_string(index));
+bool GuestMemory::dirty_logging(DirtyReader reader) const noexcept {
+    std::lock_guard<std::mutex> lock(dirty_mutex_);
+    return (dirty_readers_ >> static_cast<uint32_t>(reader)) & 1;
+}
+
+void GuestMemory::drain_locked(uint32_t index) const {
     const Region& region = regions_[index];
     const uint64_t words = Region::bitmap_words(region.size);
-    if (bitmap_words < words) throw_invalid("KVM_GET_DIRTY_LOG", "bitmap too small");
-    vm_.get_dirty_log(region.slot, bitmap);
+    std::vector<uint64_t> drained(words);
+    vm_.get_dirty_log(region.slot, drained.data());
     std::atomic<uint64_t>* vmm = region.vmm_dirty_words();
     for (uint64_t i = 0; i < words; ++i) {
-        if (vmm[i].load(std::memory_order_relaxed) != 0) bitmap[i] |= vmm[i].exchange(0, std::memory_order_relaxed);
+        if (vmm[i].load(std::memory_order_relaxed) != 0) drained[i] |= vmm[i].exchange(0, std::memory_order_relaxed);
     }
+    for (std::vector<uint64_t>& pending : region.pending) {
+        if (pending.empty()) continue;  // that reader does not track
+        for (uint64_t i = 0; i < words; ++i) pending[i] |= drained[i];
+    }
+}
+
+void GuestMemory::get_and_clear_dirty_log(DirtyReader reader, uint32_t index, uint64_t* bitmap,
+                                          uint64_t bitmap_words) const {
+    std::lock_guard<std::mutex> lock(dirty_mutex_);
+    if (((dirty_readers_ >> static_cast<uint32_t>(reader)) & 1) == 0) {
+        throw CoreError(ErrorKind::State, "KVM_GET_DIRTY_LOG", "dirty tracking is not enabled");
+    }
+    if (index >= regions_.size()) throw_invalid("KVM_GET_DIRTY_LOG", "no memory region " + std::to_string(index));
+    const uint64_t words = Region::bitmap_words(regions_[index].size);
+    if (bitmap_words < words) throw_invalid("KVM_GET_DIRTY_LOG", "bitmap too small");
+    drain_locked(index);
+    std::vector<uint64_t>& pending = regions_[index].pending[static_cast<uint32_t>(reader)];
+    std::copy(pending.begin(), pending.end(), bitmap);
+    std::fill(pending.begin(), pending.end(), 0);
 }
 
 namespace {

@@ -1,7 +1,9 @@
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
+#include <mutex>
 #include <vector>
 
 #include "common/mapping.h"
@@ -15,6 +17,12 @@ namespace vmm4j {
 // Dirty tracking covers two writers: KVM logs what vCPUs write, and each region keeps a bitmap of
 // what the VMM writes (virtio devices, host writes), which KVM cannot see. The dirty log reports
 // the union, so an incremental snapshot never misses a page a device filled.
+//
+// Two readers share the log, each with pages of its own: the API's user (GuestMemory.getAndClearDirtyPages)
+// and diff snapshots. Reading drains KVM's log into every tracking reader's pending pages and hands one reader
+// its own, so neither takes pages from the other.
+enum class DirtyReader : uint32_t { User = 0, Snapshot = 1 };
+
 class GuestMemory {
 public:
     static constexpr uint64_t kPageSize = 4096;
@@ -53,11 +61,14 @@ public:
     // while dirty logging is off. Safe from any thread; ranges outside guest RAM are ignored.
     void mark_dirty(uint64_t guest_address, uint64_t length) const noexcept;
 
-    void set_dirty_logging(bool enabled);
+    // Starts (with nothing pending) or stops `reader`'s tracking; KVM logs while any reader tracks.
+    void set_dirty_logging(DirtyReader reader, bool enabled);
+    bool dirty_logging(DirtyReader reader) const noexcept;
+    // Whether any reader tracks: whether VMM writes are recorded.
     bool dirty_logging() const noexcept { return dirty_logging_.load(std::memory_order_relaxed); }
-    // Copies and clears the dirty bitmap of region `index` (one bit per page, in 64-bit words):
-    // the pages vCPUs wrote (KVM's log) and those the VMM wrote.
-    void get_and_clear_dirty_log(uint32_t index, uint64_t* bitmap, uint64_t bitmap_words) const;
+    // Copies and clears `reader`'s dirty bitmap of region `index` (one bit per page, in 64-bit words):
+    // the pages vCPUs wrote (KVM's log) and those the VMM wrote since that reader's last read.
+    void get_and_clear_dirty_log(DirtyReader reader, uint32_t index, uint64_t* bitmap, uint64_t bitmap_words) const;
 
     uint64_t total_size() const noexcept;
     size_t region_count() const noexcept { return regions_.size(); }
@@ -72,6 +83,8 @@ private:
         bool file_backed;
         Mapping mapping;
         Mapping vmm_dirty;  // one bit per page, zero-filled on demand by the kernel
+        // Per reader: pages drained from the logs that the reader has not read yet. Guarded by dirty_mutex_.
+        mutable std::array<std::vector<uint64_t>, 2> pending;
         uint8_t* host() const noexcept { return static_cast<uint8_t*>(mapping.get()); }
         static uint64_t bitmap_words(uint64_t size) noexcept { return (size / kPageSize + 63) / 64; }
         std::atomic<uint64_t>* vmm_dirty_words() const noexcept {
@@ -80,10 +93,14 @@ private:
     };
 
     uint32_t add_mapped_region(uint64_t guest_address, uint64_t size, int fd, uint64_t file_offset);
+    // Drains KVM's log and the VMM's bitmap of region `index` into every tracking reader's pending pages.
+    void drain_locked(uint32_t index) const;
 
     const VmFd& vm_;
     std::vector<Region> regions_;  // sorted by guest_address
     std::atomic<bool> dirty_logging_{false};
+    mutable std::mutex dirty_mutex_;
+    uint32_t dirty_readers_ = 0;  // bit per DirtyReader; guarded by dirty_mutex_
 };
 
 }  // namespace vmm4j

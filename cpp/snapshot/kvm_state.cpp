@@ -72,7 +72,7 @@ std::vector<uint8_t> save_vcpu(const Machine& machine, const Vcpu& vcpu) {
     return encode_vcpu(state);
 }
 
-void restore_vcpu(const Vcpu& vcpu, const uint8_t* data, size_t length) {
+void restore_vcpu(const Machine& machine, const Vcpu& vcpu, const uint8_t* data, size_t length) {
     const std::string label = "vCPU " + std::to_string(vcpu.id()) + " state";
     // Every record is checked before the first ioctl.
     VcpuState state = decode_vcpu(label.c_str(), data, length);
@@ -82,6 +82,10 @@ void restore_vcpu(const Vcpu& vcpu, const uint8_t* data, size_t length) {
     fd.set_regs(state.regs);
     fd.set_sregs(state.sregs);
     if (!state.xsave.empty()) {
+        // KVM_SET_XSAVE reads as many bytes as this host's XSAVE area (KVM_CAP_XSAVE2), which exceeds a
+        // record saved where AMX was off: pad with zeros (components absent from XSTATE_BV) so it never reads past.
+        const int xsave2 = machine.vm_fd().check_extension(KVM_CAP_XSAVE2);
+        if (xsave2 > 0 && state.xsave.size() < static_cast<size_t>(xsave2)) state.xsave.resize(xsave2, 0);
         fd.set_xsave(state.xsave);
     } else {
         fd.set_fpu(state.fpu);

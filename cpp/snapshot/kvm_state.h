@@ -26,7 +26,7 @@ constexpr uint32_t kVmStateVersion = 1;
 std::vector<uint8_t> save_vcpu(const Machine& machine, const Vcpu& vcpu);
 // Restores a vCPU of a new VM, in Firecracker's order: CPUID, MP state, regs, sregs, XSAVE, XCRs,
 // debug registers, LAPIC, MSRs (after sregs: EFER; TSC_DEADLINE after TSC), vCPU events.
-void restore_vcpu(const Vcpu& vcpu, const uint8_t* data, size_t length);
+void restore_vcpu(const Machine& machine, const Vcpu& vcpu, const uint8_t* data, size_t length);
 
 // The irqchip (both PICs, the IOAPIC), the PIT and kvmclock, with the host's CLOCK_REALTIME.
 std::vector<uint8_t> save_vm(const Machine& machine);

@@ -46,7 +46,8 @@ public interface GuestMemory {
     /**
      * Starts recording which pages change: those the guest's vCPUs write, those the VMM's devices
      * write (virtio buffers and rings), and those written through this interface. Starts a fresh
-     * record.
+     * record. The record is this interface's own: diff snapshots keep theirs apart, so neither
+     * reading nor turning tracking off here changes what the next {@link VirtualMachine#snapshotDiff} holds.
      */
     void enableDirtyTracking();
 

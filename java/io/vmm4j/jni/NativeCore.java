@@ -160,7 +160,8 @@ public final class NativeCore {
 
     public static native long vmm4j_vcpu_save_state(long vm, long vcpu, @Cast("int8_t*") byte[] buffer, int capacity);
 
-    public static native long vmm4j_vcpu_restore_state(long vcpu, @Cast("const int8_t*") byte[] buffer, int length);
+    public static native long vmm4j_vcpu_restore_state(
+            long vm, long vcpu, @Cast("const int8_t*") byte[] buffer, int length);
 
     public static native long vmm4j_vm_save_state(long vm, @Cast("int8_t*") byte[] buffer, int capacity);
 

@@ -392,7 +392,7 @@ final class KvmVcpu implements VcpuBackend, IoUpcallHandler {
 
     @Override
     public void restoreState(byte[] state) {
-        vmHandle.call(handle -> NativeCore.vmm4j_vcpu_restore_state(vcpu, state, state.length));
+        vmHandle.call(handle -> NativeCore.vmm4j_vcpu_restore_state(handle, vcpu, state, state.length));
     }
 
     /** KVM_KVMCLOCK_CTRL; a guest that does not use kvmclock needs nothing. */

@@ -28,6 +28,7 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
@@ -250,6 +251,37 @@ class SnapshotTest {
         }
     }
 
+    /**
+     * A user's own dirty tracking and diff snapshots read one dirty log: each gets every page written since
+     * its own last read, so neither takes pages from the other (a diff missing a page would restore stale memory).
+     */
+    @Test
+    void aUsersDirtyTrackingAndDiffSnapshotsDoNotTakePagesFromEachOther(Hypervisor kvm) throws Exception {
+        CountRecorder recorder = new CountRecorder();
+        long first = 0x30_0000;
+        long second = 0x30_1000;
+        try (VirtualMachine vm = countingVm(kvm, recorder)) {
+            vm.memory().enableDirtyTracking();
+            vm.snapshot(temp.resolve("base"));
+            vm.memory().write(first, new byte[] {1});
+            BitSet user = vm.memory().getAndClearDirtyPages();
+            assertTrue(user.get((int) (first / 4096)), "the user sees the first write: " + user);
+            vm.memory().write(second, new byte[] {2});
+            vm.snapshotDiff(temp.resolve("diff"));
+            BitSet again = vm.memory().getAndClearDirtyPages();
+            assertTrue(again.get((int) (second / 4096)), "the diff took the user's page: " + again);
+            assertFalse(again.get((int) (first / 4096)), "the user read the first page already: " + again);
+            vm.memory().disableDirtyTracking();
+            vm.memory().write(first + 8, new byte[] {3});
+            vm.snapshotDiff(temp.resolve("diff2")); // the user's tracking off leaves the snapshot's on
+        }
+        try (VirtualMachine restored = kvm.restore(temp.resolve("diff2"), with(recorder))) {
+            assertArrayEquals(new byte[] {1}, restored.memory().read(first, 1), "the page the user read first");
+            assertArrayEquals(new byte[] {2}, restored.memory().read(second, 1));
+            assertArrayEquals(new byte[] {3}, restored.memory().read(first + 8, 1));
+        }
+    }
+
     @Test
     void badFilesAreRefusedWithFileAndOffsetAndNothingLeaks(Hypervisor kvm) throws Exception {
         Path good = temp.resolve("good");
@@ -286,8 +318,10 @@ class SnapshotTest {
         assertTrue(memory.getMessage().contains(shortMemory.resolve("memory").toString()), memory.getMessage());
 
         // Refused late, after the VM, its memory mapping and its vCPU-less devices exist.
-        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> kvm.restore(good));
+        InvalidSnapshotException missing = assertThrows(InvalidSnapshotException.class, () -> kvm.restore(good));
         assertTrue(missing.getMessage().contains(PORT_DEVICE), missing.getMessage());
+        assertTrue(missing.getMessage().contains(good.resolve("state") + " at offset "), missing.getMessage());
+        assertTrue(missing.offset() > 0, "the devices section's offset: " + missing.getMessage());
 
         assertEquals(fdsBefore, openFds(), "a failed restore left file descriptors open");
         assertEquals(mapsBefore, mappingsOf(good), "a failed restore left the memory file mapped");
