@@ -58,7 +58,8 @@ class LinuxCloneTest {
             // Snapshot only once the RNG is ready, as a real template would be.
             "end=$(($(date +%s) + 60))",
             "while ! dmesg | grep -q 'crng init done' && [ $(date +%s) -lt $end ]; do sleep 0.1; done",
-            "(i=0; while true; do echo \"VMM4J-COUNT $i\"; i=$((i + 1)); sleep 0.3; done) &",
+            "sh -c 'echo $$ > /tmp/counter.pid; i=0; while true; do echo \"VMM4J-COUNT $i\"; i=$((i + 1)); sleep 0.3;"
+                    + " done' &",
             "echo VMM4J-READY",
             "exec sh",
             "");
@@ -126,6 +127,8 @@ class LinuxCloneTest {
                 assertEquals((long) i, counts.get(i), which + " clone: the count skipped or repeated: " + counts);
             }
 
+            // The counter's lines would split the answers' lines (the terminal interleaves writers).
+            assertEquals("0", run(clone, console, "VMM4J-STOPPED", "kill $(cat /tmp/counter.pid); echo $?"));
             String date = run(clone, console, "VMM4J-DATE", "date +%s");
             long host = System.currentTimeMillis() / 1000;
             long guest = Long.parseLong(date);
