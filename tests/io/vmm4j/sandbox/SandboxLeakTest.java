@@ -19,8 +19,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * Sandboxes started, used and closed one after another return every fd and thread and leave RSS flat.
  *
  * <p>How many: the issue's {@value #CYCLES} on a host with its own /dev/kvm, where a sandbox starts in about a
- * second. In the nested-KVM test VM each start is a Linux boot under emulation (7.5 s, the kernel already
- * decompressed), so 50 would add over 6 minutes to a CI run that must stay under 30; there it runs {@value
+ * second. In the nested-KVM test VM each start is a Linux boot under emulation (6-10 s, the kernel already
+ * decompressed), so 50 would add about 4 minutes to a CI run that must stay under 30; there it runs {@value
  * #NESTED_CYCLES} by default. That still catches one fd or one thread per sandbox exactly (the sets must be
  * equal), and RSS growth of more than {@value #ALLOWED_RSS_GROWTH_KIB} KiB in all (1.6 MiB a sandbox at 10, 330
  * KiB at 50). {@code -Dvmm4j.sandbox.leak.cycles=50} runs the full count anywhere (296 s in the nested VM,
