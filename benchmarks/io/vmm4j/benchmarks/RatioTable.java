@@ -2,6 +2,8 @@ package io.vmm4j.benchmarks;
 
 import io.vmm4j.benchmarks.boot.LinuxBootBenchmark;
 import io.vmm4j.benchmarks.qemu.QemuBootBenchmark;
+import io.vmm4j.benchmarks.sandbox.SandboxBenchmark;
+import io.vmm4j.benchmarks.sandbox.SandboxStartBenchmark;
 import io.vmm4j.benchmarks.virtio.BlockThroughputBenchmark;
 import io.vmm4j.benchmarks.virtio.NotifyLatencyBenchmark;
 import java.util.ArrayList;
@@ -122,6 +124,13 @@ final class RatioTable {
                     + " LinuxVmBuilder.build\n"
                     + "(load, and decompress on the host), the first in the fork (cold) and the median of the next"
                     + " ones (warm).");
+        }
+        if (sandbox(results, out)) {
+            notes.add("Sandbox: median of the per-iteration means (round trips) or of the single shots (starts)\n"
+                    + "[lowest-highest]; a ratio's range is [lowest / highest - highest / lowest]. exec('true') and\n"
+                    + "PING go through the agent, the raw echo through the same device to a guest cat with no agent.\n"
+                    + "Anchors on hardware: e2b create to first command about 0.44 s (median), Daytona 0.11 s;\n"
+                    + "vendors' exec round trips 4-200 ms. No target in the issue.");
         }
         if (notes.isEmpty()) out.append("(no benchmark with a known table row ran)\n");
         out.append("\n");
@@ -594,6 +603,68 @@ final class RatioTable {
                     Locale.ROOT, "  %-27s %10.3fx %10.3fx%n", r[2], line[a] / line[b], withBuild[a] / withBuild[b]));
         }
         return true;
+    }
+
+    private static final String SANDBOX = SandboxBenchmark.class.getName() + ".";
+    private static final String SANDBOX_START = SandboxStartBenchmark.class.getName() + ".";
+
+    /** The agent's round trips against the raw echo, and the starts: pooled against cold. */
+    private static boolean sandbox(Collection<RunResult> results, StringBuilder out) {
+        Optional<Figure> exec = find(results, SANDBOX + "execTrue").map(RatioTable::perIteration);
+        Optional<Figure> ping = find(results, SANDBOX + "agentPing").map(RatioTable::perIteration);
+        Optional<Figure> echo = find(results, SANDBOX + "rawEcho").map(RatioTable::perIteration);
+        Optional<Figure> cold = find(results, SANDBOX_START + "cold").map(RatioTable::perIteration);
+        Optional<Figure> pooled = find(results, SANDBOX_START + "pooled").map(RatioTable::perIteration);
+        boolean roundTrips = exec.isPresent() || ping.isPresent() || echo.isPresent();
+        if (roundTrips) {
+            out.append(String.format(
+                    Locale.ROOT, "%n%-30s %-26s %-26s%n", "Sandbox round trip (us)", "time", "/ raw echo"));
+            Object[][] rows = {{"raw virtio-console echo", echo}, {"agent PING/PONG", ping}, {"exec('true')", exec}};
+            for (Object[] row : rows) {
+                @SuppressWarnings("unchecked")
+                Optional<Figure> figure = (Optional<Figure>) row[1];
+                if (figure.isEmpty()) continue;
+                out.append(String.format(
+                        Locale.ROOT,
+                        "%-30s %-26s %s%n",
+                        row[0],
+                        figure.get().show("%9.1f"),
+                        echo.map(e -> ratio(figure.get(), e).show("%7.2fx")).orElse("(no raw echo)")));
+            }
+        }
+        if (cold.isPresent() || pooled.isPresent()) {
+            out.append(String.format(
+                    Locale.ROOT, "%n%-30s %-26s %-26s%n", "Sandbox start to 1st exec (ms)", "time", "/ cold boot"));
+            Object[][] rows = {{"cold boot", cold}, {"from the pool (warm)", pooled}};
+            for (Object[] row : rows) {
+                @SuppressWarnings("unchecked")
+                Optional<Figure> figure = (Optional<Figure>) row[1];
+                if (figure.isEmpty()) continue;
+                out.append(String.format(
+                        Locale.ROOT,
+                        "%-30s %-26s %s%n",
+                        row[0],
+                        figure.get().show("%9.1f"),
+                        cold.map(c -> ratio(figure.get(), c).show("%7.3fx")).orElse("(no cold boot)")));
+            }
+            out.append(String.format(Locale.ROOT, "%-30s %s%n", "from a template", "(the snapshot issue)"));
+        }
+        return roundTrips || cold.isPresent() || pooled.isPresent();
+    }
+
+    /** The median of the per-iteration primary scores (a single shot's time, or an iteration's mean). */
+    private static Figure perIteration(RunResult result) {
+        List<Double> values = new ArrayList<>();
+        for (BenchmarkResult fork : result.getBenchmarkResults()) {
+            for (IterationResult iteration : fork.getIterationResults()) {
+                values.add(iteration.getPrimaryResult().getScore());
+            }
+        }
+        double[] array = values.stream().mapToDouble(Double::doubleValue).toArray();
+        return new Figure(
+                Rounds.median(array),
+                values.stream().mapToDouble(d -> d).min().orElse(Double.NaN),
+                values.stream().mapToDouble(d -> d).max().orElse(Double.NaN));
     }
 
     private static String seconds(Optional<Figure> figure) {

@@ -6,6 +6,7 @@ import io.vmm4j.cli.command.Command;
 import io.vmm4j.cli.command.UsageException;
 import io.vmm4j.cli.qemu.QemuCommand;
 import io.vmm4j.kvm.Kvm;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -25,10 +26,15 @@ public final class Main {
     private final Map<String, Command> commands = new LinkedHashMap<>();
 
     Main(PrintStream out, PrintStream err, Path kvmDevice) {
+        this(out, err, kvmDevice, System.in);
+    }
+
+    /** With {@code stdin} as the standard input that {@code sandbox exec --stdin} and {@code sandbox shell} read. */
+    Main(PrintStream out, PrintStream err, Path kvmDevice, InputStream stdin) {
         this.out = out;
         this.err = err;
-        for (Command command : List.of(
-                new RunCommand(kvmDevice), new QemuCommand(kvmDevice), new SandboxCommand(kvmDevice, System.in))) {
+        for (Command command :
+                List.of(new RunCommand(kvmDevice), new QemuCommand(kvmDevice), new SandboxCommand(kvmDevice, stdin))) {
             commands.put(command.name(), command);
         }
     }

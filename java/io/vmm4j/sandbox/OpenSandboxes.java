@@ -38,18 +38,32 @@ final class OpenSandboxes {
         return OPEN.size();
     }
 
+    /** The shutdown hook's line, up to the count: "N sandbox(es) ... left open at JVM shutdown; closed in". */
+    static final String CLOSED_AT_SHUTDOWN = "left open at JVM shutdown; closed in";
+
     private static void closeAll() {
         List<Sandbox> left;
         synchronized (OpenSandboxes.class) {
             shuttingDown = true;
             left = new ArrayList<>(OPEN);
         }
+        if (left.isEmpty()) return;
+        long start = System.nanoTime();
+        List<String> closed = new ArrayList<>();
         for (Sandbox sandbox : left) {
             try {
                 sandbox.close();
+                closed.add(sandbox.name());
             } catch (RuntimeException e) {
                 LOG.warn("closing {} at JVM shutdown: {}", sandbox, e.toString());
             }
         }
+        // A warning: the program forgot them. Logged after close() returned, so the line says they are closed.
+        LOG.warn(
+                "{} {} left open at JVM shutdown; closed in {} ms: {}",
+                closed.size(),
+                closed.size() == 1 ? "sandbox was" : "sandboxes were",
+                (System.nanoTime() - start) / 1_000_000,
+                String.join(", ", closed));
     }
 }

@@ -42,6 +42,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -316,6 +317,30 @@ class SandboxTest {
             assertEquals(0, exit.get(60, TimeUnit.SECONDS).exitCode(), agentLog.toString());
         } finally {
             pump.shutdownNow();
+        }
+    }
+
+    @Test
+    @Order(99)
+    void aCallInProgressWhenTheSandboxClosesGetsSandboxClosedException(@Sandboxed(memoryMiB = 128) Sandbox own)
+            throws Exception {
+        ExecutorService thread = Executors.newSingleThreadExecutor();
+        try {
+            Future<ExecResult> sleeping = thread.submit(() -> own.exec("sleep", "1000"));
+            long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+            while (!own.exec("ps").stdoutText().contains("sleep 1000") && System.nanoTime() < deadline)
+                Thread.sleep(100);
+            own.close();
+            ExecutionException failure = assertThrows(ExecutionException.class, sleeping::get);
+            assertTrue(
+                    failure.getCause() instanceof SandboxClosedException,
+                    failure.getCause().toString());
+            assertTrue(
+                    failure.getCause().getMessage().contains(own.name()),
+                    failure.getCause().getMessage());
+            assertFalse(own.isAlive());
+        } finally {
+            thread.shutdownNow();
         }
     }
 

@@ -3,6 +3,7 @@ package io.vmm4j.benchmarks.sandbox;
 import io.vmm4j.api.Hypervisor;
 import io.vmm4j.kvm.Kvm;
 import io.vmm4j.sandbox.Sandbox;
+import io.vmm4j.sandbox.SandboxFactory;
 import io.vmm4j.sandbox.SandboxPool;
 import io.vmm4j.testing.DebianPackages;
 import java.time.Duration;
@@ -20,12 +21,23 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Timeout;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
- * Sandbox start to the first command's end ({@code exec("true")}): {@code cold} boots one (the kernel already
- * decompressed in this JVM: the first setup start does that), {@code pooled} takes one from a {@link SandboxPool}
- * that was given time to refill between iterations. Anchors on hardware (README): e2b's create-to-first-command
- * median is about 0.44 s, Daytona's 0.11 s. Not in the default selection: {@code benchmarks/run SandboxStart}.
+ * Sandbox start to the first command's end ({@code exec("true")}), one single shot per iteration:
+ * <ul>
+ *   <li>{@code cold}: {@code Sandbox.Builder.start()}, a Linux boot to the agent's HELLO (the kernel already
+ *       decompressed in this JVM: the trial's setup boots one first);
+ *   <li>{@code pooled}: {@link SandboxPool#take()} from a pool of one that was given time to fill before the
+ *       iteration, as it would between requests. Its refill (a boot) starts as the shot takes the sandbox, so on a
+ *       host with one CPU for the guest (the nested-KVM test VM) it competes with the shot's {@code exec}.
+ * </ul>
+ * The seam for the snapshot issue's templates is the pool's {@link SandboxFactory}: a {@code template} benchmark
+ * takes {@code Template.clone} as {@link Starts#factory} (cloned on demand, the pool left out) once templates
+ * exist. {@code RatioTable} prints {@code pooled / cold}. Anchors on hardware (benchmarks/README.md): e2b's
+ * create-to-first-command median is about 0.44 s, Daytona's 0.11 s. Not in the default selection: {@code
+ * benchmarks/run SandboxStart}; each shot of {@code cold} boots Linux (7-8 s in the nested-KVM test VM, plus
+ * about 35 s per fork to decompress the kernel), so keep {@code -Dbench.iterations} low there.
  */
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -33,48 +45,56 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5)
 @Fork(1)
 @Timeout(time = 10, timeUnit = TimeUnit.MINUTES)
-@State(Scope.Benchmark)
 public class SandboxStartBenchmark {
-    private Hypervisor kvm;
-    private Sandbox.Builder builder;
-    private SandboxPool pool;
-    private Sandbox taken;
+    /**
+     * The hypervisor, the builder and one boot that decompresses the kernel for the JVM; for {@code pooled}, a pool
+     * of one over {@link #factory}, full before each iteration.
+     */
+    @State(Scope.Benchmark)
+    public static class Starts {
+        Hypervisor kvm;
+        Sandbox.Builder builder;
+        SandboxFactory factory;
+        SandboxPool pool;
+        Sandbox taken;
 
-    @Setup(Level.Trial)
-    public void start() {
-        kvm = Kvm.open();
-        builder = Sandbox.builder().hypervisor(kvm).image(DebianPackages.sandboxImage());
-        builder.start().close(); // decompresses the kernel once for the JVM
-        pool = SandboxPool.of(builder, 1);
-    }
+        @Setup(Level.Trial)
+        public void start(BenchmarkParams params) {
+            kvm = Kvm.open();
+            builder = Sandbox.builder().hypervisor(kvm).image(DebianPackages.sandboxImage());
+            builder.start().close();
+            factory = builder::start; // a template's clone, once the snapshot issue gives templates
+            if (params.getBenchmark().endsWith(".pooled")) pool = SandboxPool.of(factory, 1);
+        }
 
-    /** Before each pooled take: the pool has its sandbox ready, as it would between requests. */
-    @Setup(Level.Iteration)
-    public void refill() throws InterruptedException {
-        if (!pool.awaitWarm(Duration.ofMinutes(5))) throw new IllegalStateException("the pool did not refill");
-    }
+        @Setup(Level.Iteration)
+        public void refill() throws InterruptedException {
+            if (pool != null && !pool.awaitWarm(Duration.ofMinutes(5)))
+                throw new IllegalStateException("the pool did not refill: " + pool);
+        }
 
-    @TearDown(Level.Iteration)
-    public void closeTaken() {
-        if (taken != null) taken.close();
-        taken = null;
-    }
+        @TearDown(Level.Iteration)
+        public void closeTaken() {
+            if (taken != null) taken.close();
+            taken = null;
+        }
 
-    @TearDown(Level.Trial)
-    public void stop() {
-        if (pool != null) pool.close();
-        if (kvm != null) kvm.close();
+        @TearDown(Level.Trial)
+        public void stop() {
+            if (pool != null) pool.close();
+            if (kvm != null) kvm.close();
+        }
     }
 
     @Benchmark
-    public int cold() {
-        taken = builder.start();
-        return taken.exec("true").exitCode();
+    public int cold(Starts starts) {
+        starts.taken = starts.builder.start();
+        return starts.taken.exec("true").exitCode();
     }
 
     @Benchmark
-    public int pooled() throws InterruptedException {
-        taken = pool.take();
-        return taken.exec("true").exitCode();
+    public int pooled(Starts starts) throws InterruptedException {
+        starts.taken = starts.pool.take();
+        return starts.taken.exec("true").exitCode();
     }
 }
