@@ -16,21 +16,20 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Sandboxes started, used and closed one after another return every fd and thread and leave RSS flat.
+ * Sandboxes booted, used and closed one after another return every fd and thread and leave RSS flat.
  *
  * <p>How many: the issue's {@value #CYCLES} on a host with its own /dev/kvm, where a sandbox starts in about a
  * second. In the nested-KVM test VM each start is a Linux boot under emulation (6-10 s, the kernel already
- * decompressed), so 50 would add about 4 minutes to a CI run that must stay under 30; there it runs {@value
- * #NESTED_CYCLES} by default. That still catches one fd or one thread per sandbox exactly (the sets must be
- * equal), and RSS growth of more than {@value #ALLOWED_RSS_GROWTH_KIB} KiB in all (1.6 MiB a sandbox at 10, 330
- * KiB at 50). {@code -Dvmm4j.sandbox.leak.cycles=50} runs the full count anywhere (296 s in the nested VM,
- * RSS +860 KiB, on 2026-12-02). Sandboxes that fail to start are checked the same way in {@link SandboxFaultTest}.
+ * decompressed), so there it runs {@value #NESTED_CYCLES} by default: that still catches one fd or one thread per
+ * sandbox exactly (the sets must be equal). The 50 run there as clones of a template, which share every part of a
+ * sandbox but the boot ({@link SandboxTemplateTest}). {@code -Dvmm4j.sandbox.leak.cycles=50} boots the full count
+ * anywhere (296 s in the nested VM, RSS +860 KiB, on 2026-12-02). Sandboxes that fail to start are checked the same way in {@link SandboxFaultTest}.
  */
 @RequiresKvm
 @ExtendWith(PreparedSandboxImage.class)
 class SandboxLeakTest {
     private static final int CYCLES = 50;
-    private static final int NESTED_CYCLES = 10;
+    private static final int NESTED_CYCLES = 3;
     private static final int WARMUP = 1;
     /** The guest's RAM is MAP_NORESERVE and unmapped at close; what is left is the JVM's own drift. */
     private static final long ALLOWED_RSS_GROWTH_KIB = 16 * 1024;

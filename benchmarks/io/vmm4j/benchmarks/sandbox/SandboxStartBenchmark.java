@@ -5,6 +5,7 @@ import io.vmm4j.kvm.Kvm;
 import io.vmm4j.sandbox.Sandbox;
 import io.vmm4j.sandbox.SandboxFactory;
 import io.vmm4j.sandbox.SandboxPool;
+import io.vmm4j.sandbox.SandboxTemplate;
 import io.vmm4j.testing.DebianPackages;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -31,10 +32,10 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  *   <li>{@code pooled}: {@link SandboxPool#take()} from a pool of one that was given time to fill before the
  *       iteration, as it would between requests. Its refill (a boot) starts as the shot takes the sandbox, so on a
  *       host with one CPU for the guest (the nested-KVM test VM) it competes with the shot's {@code exec}.
+ *   <li>{@code template}: {@link SandboxTemplate#start()}, a clone of a sandbox booted and snapshotted in the trial's
+ *       setup, made on demand (no pool): restore, PING, RESEED and clock through the agent.
  * </ul>
- * The seam for the snapshot issue's templates is the pool's {@link SandboxFactory}: a {@code template} benchmark
- * takes {@code Template.clone} as {@link Starts#factory} (cloned on demand, the pool left out) once templates
- * exist. {@code RatioTable} prints {@code pooled / cold}. Anchors on hardware (benchmarks/README.md): e2b's
+ * {@code RatioTable} prints {@code pooled / cold} and {@code template / cold}. Anchors on hardware (benchmarks/README.md): e2b's
  * create-to-first-command median is about 0.44 s, Daytona's 0.11 s. Not in the default selection: {@code
  * benchmarks/run SandboxStart}; each shot of {@code cold} boots Linux (7-8 s in the nested-KVM test VM, plus
  * about 35 s per fork to decompress the kernel), so keep {@code -Dbench.iterations} low there.
@@ -56,6 +57,7 @@ public class SandboxStartBenchmark {
         Sandbox.Builder builder;
         SandboxFactory factory;
         SandboxPool pool;
+        SandboxTemplate template;
         Sandbox taken;
 
         @Setup(Level.Trial)
@@ -63,8 +65,9 @@ public class SandboxStartBenchmark {
             kvm = Kvm.open();
             builder = Sandbox.builder().hypervisor(kvm).image(DebianPackages.sandboxImage());
             builder.start().close();
-            factory = builder::start; // a template's clone, once the snapshot issue gives templates
+            factory = builder::start;
             if (params.getBenchmark().endsWith(".pooled")) pool = SandboxPool.of(factory, 1);
+            if (params.getBenchmark().endsWith(".template")) template = SandboxTemplate.create(builder);
         }
 
         @Setup(Level.Iteration)
@@ -82,6 +85,7 @@ public class SandboxStartBenchmark {
         @TearDown(Level.Trial)
         public void stop() {
             if (pool != null) pool.close();
+            if (template != null) template.close();
             if (kvm != null) kvm.close();
         }
     }
@@ -95,6 +99,13 @@ public class SandboxStartBenchmark {
     @Benchmark
     public int pooled(Starts starts) throws InterruptedException {
         starts.taken = starts.pool.take();
+        return starts.taken.exec("true").exitCode();
+    }
+
+    /** A clone of a template booted once in the trial's setup: restore, PING, RESEED, clock, then the exec. */
+    @Benchmark
+    public int template(Starts starts) {
+        starts.taken = starts.template.start();
         return starts.taken.exec("true").exitCode();
     }
 }
