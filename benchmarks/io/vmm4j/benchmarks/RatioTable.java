@@ -265,6 +265,27 @@ final class RatioTable {
     private static final String QEMU_BOOT = QemuBootBenchmark.class.getName() + ".bootToDebugExit";
     private static final String LINUX_BOOT = LinuxBootBenchmark.class.getName() + ".startToFirstLine";
 
+    /** One line per present figure: its name, its value, and its ratio to {@code baseline}. */
+    private static void appendRows(
+            StringBuilder out,
+            Object[][] rows,
+            String valueFormat,
+            Optional<Figure> baseline,
+            String ratioFormat,
+            String noBaseline) {
+        for (Object[] row : rows) {
+            @SuppressWarnings("unchecked")
+            Optional<Figure> figure = (Optional<Figure>) row[1];
+            if (figure.isEmpty()) continue;
+            out.append(String.format(
+                    Locale.ROOT,
+                    "%-30s %-26s %s%n",
+                    row[0],
+                    figure.get().show(valueFormat),
+                    baseline.map(b -> ratio(figure.get(), b).show(ratioFormat)).orElse(noBaseline)));
+        }
+    }
+
     /** The median of the per-iteration primary scores, with their lowest and highest. */
     private static Optional<Figure> primary(RunResult result) {
         List<Double> values = new ArrayList<>();
@@ -621,33 +642,13 @@ final class RatioTable {
             out.append(String.format(
                     Locale.ROOT, "%n%-30s %-26s %-26s%n", "Sandbox round trip (us)", "time", "/ raw echo"));
             Object[][] rows = {{"raw virtio-console echo", echo}, {"agent PING/PONG", ping}, {"exec('true')", exec}};
-            for (Object[] row : rows) {
-                @SuppressWarnings("unchecked")
-                Optional<Figure> figure = (Optional<Figure>) row[1];
-                if (figure.isEmpty()) continue;
-                out.append(String.format(
-                        Locale.ROOT,
-                        "%-30s %-26s %s%n",
-                        row[0],
-                        figure.get().show("%9.1f"),
-                        echo.map(e -> ratio(figure.get(), e).show("%7.2fx")).orElse("(no raw echo)")));
-            }
+            appendRows(out, rows, "%9.1f", echo, "%7.2fx", "(no raw echo)");
         }
         if (cold.isPresent() || pooled.isPresent() || template.isPresent()) {
             out.append(String.format(
                     Locale.ROOT, "%n%-30s %-26s %-26s%n", "Sandbox start to 1st exec (ms)", "time", "/ cold boot"));
             Object[][] rows = {{"cold boot", cold}, {"from the pool (warm)", pooled}, {"from a template", template}};
-            for (Object[] row : rows) {
-                @SuppressWarnings("unchecked")
-                Optional<Figure> figure = (Optional<Figure>) row[1];
-                if (figure.isEmpty()) continue;
-                out.append(String.format(
-                        Locale.ROOT,
-                        "%-30s %-26s %s%n",
-                        row[0],
-                        figure.get().show("%9.1f"),
-                        cold.map(c -> ratio(figure.get(), c).show("%7.3fx")).orElse("(no cold boot)")));
-            }
+            appendRows(out, rows, "%9.1f", cold, "%7.3fx", "(no cold boot)");
         }
         return roundTrips || cold.isPresent() || pooled.isPresent() || template.isPresent();
     }

@@ -55,28 +55,46 @@ public final class StateFile {
     /** The file's bytes: header, sections, whole-file CRC. */
     public static byte[] encode(List<Section> sections) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteBuffer header = little(HEADER_SIZE);
-        header.put(MAGIC).putInt(FORMAT_VERSION).putInt(sections.size());
-        out.writeBytes(header.array());
+        writeHeader(out, sections.size());
         Set<String> names = new HashSet<>();
         for (Section section : sections) {
             if (!names.add(section.name())) throw new IllegalArgumentException("two sections named " + section.name());
-            byte[] name = section.name().getBytes(StandardCharsets.UTF_8);
-            ByteBuffer head = little(2 + name.length + 4 + 8);
-            head.putShort((short) name.length)
-                    .put(name)
-                    .putInt(section.version())
-                    .putLong(section.data().length);
-            out.writeBytes(head.array());
-            out.writeBytes(section.data());
-            CRC32C crc = new CRC32C();
-            crc.update(head.array());
-            crc.update(section.data());
-            out.writeBytes(little(4).putInt((int) crc.getValue()).array());
+            writeSection(
+                    out,
+                    section.name().getBytes(StandardCharsets.UTF_8),
+                    section.version(),
+                    section.data().length,
+                    section.data());
         }
-        byte[] body = out.toByteArray();
+        return withTrailer(out);
+    }
+
+    // The three pieces of the layout, also for the fuzzer, which writes what encode() refuses to.
+
+    static void writeHeader(ByteArrayOutputStream out, int sectionCount) {
+        out.writeBytes(little(HEADER_SIZE)
+                .put(MAGIC)
+                .putInt(FORMAT_VERSION)
+                .putInt(sectionCount)
+                .array());
+    }
+
+    /** A section whose header says {@code declaredLength}, followed by {@code data} and the CRC of both. */
+    static void writeSection(ByteArrayOutputStream out, byte[] name, int version, long declaredLength, byte[] data) {
+        ByteBuffer head = little(2 + name.length + 4 + 8);
+        head.putShort((short) name.length).put(name).putInt(version).putLong(declaredLength);
+        out.writeBytes(head.array());
+        out.writeBytes(data);
         CRC32C crc = new CRC32C();
-        crc.update(body);
+        crc.update(head.array());
+        crc.update(data);
+        out.writeBytes(little(4).putInt((int) crc.getValue()).array());
+    }
+
+    /** What was written, followed by its CRC32C: the whole file. */
+    static byte[] withTrailer(ByteArrayOutputStream out) {
+        CRC32C crc = new CRC32C();
+        crc.update(out.toByteArray());
         out.writeBytes(little(4).putInt((int) crc.getValue()).array());
         return out.toByteArray();
     }

@@ -8,11 +8,10 @@ import io.vmm4j.api.GenerationId;
 import io.vmm4j.api.Hypervisor;
 import io.vmm4j.api.StopReason;
 import io.vmm4j.builder.LinuxVmBuilder.LinuxVm;
+import io.vmm4j.testing.BusyboxInit;
 import io.vmm4j.testing.ConsoleCapture;
 import io.vmm4j.testing.DebianPackages;
 import io.vmm4j.testing.RequiresKvm;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -35,40 +34,26 @@ class VmGenerationIdLinuxTest {
     /** What add_vmfork_randomness logs; vmgenid calls it only when the id it reads has changed. */
     private static final String RESEED = "crng reseeded due to virtual machine fork";
 
-    private static final String INIT = String.join(
-            "\n",
-            "#!/bin/busybox sh",
-            "/bin/busybox --install -s /bin",
-            "export PATH=/bin",
-            "mkdir -p /proc /sys /dev /tmp",
-            "mount -t proc proc /proc",
-            "mount -t sysfs sysfs /sys",
-            "mount -t devtmpfs devtmpfs /dev",
-            "echo \"VMM4J-VMGENID $(ls /sys/bus/acpi/drivers/vmgenid | grep VMMJ0001)\"",
-            "echo \"VMM4J-GED $(ls /sys/bus/platform/drivers/acpi-ged | grep ACPI0013)\"",
-            "echo \"VMM4J-GED-IRQ-BEFORE $(grep -i ged /proc/interrupts | tr -s ' ')\"",
-            // The reseed is logged only once the RNG is ready; wait for that, up to 30 s.
-            "end=$(($(date +%s) + 30))",
-            "while ! dmesg | grep -q 'crng init done' && [ $(date +%s) -lt $end ]; do sleep 0.1; done",
-            "echo VMM4J-READY",
-            // Linux 6.1's vmgenid logs its reseed (add_vmfork_randomness); later kernels also send a uevent.
-            "end=$(($(date +%s) + 30))",
-            "while ! dmesg | grep -q '" + RESEED + "' && [ $(date +%s) -lt $end ]; do sleep 0.1; done",
-            "echo \"VMM4J-GED-IRQ-AFTER $(grep -i ged /proc/interrupts | tr -s ' ')\"",
-            "echo \"VMM4J-RESEEDS $(dmesg | grep -c '" + RESEED + "')\"",
-            "echo VMM4J-DONE",
-            "reboot -f",
-            "");
+    private static final String[] INIT = {
+        "echo \"VMM4J-VMGENID $(ls /sys/bus/acpi/drivers/vmgenid | grep VMMJ0001)\"",
+        "echo \"VMM4J-GED $(ls /sys/bus/platform/drivers/acpi-ged | grep ACPI0013)\"",
+        "echo \"VMM4J-GED-IRQ-BEFORE $(grep -i ged /proc/interrupts | tr -s ' ')\"",
+        // The reseed is logged only once the RNG is ready; wait for that, up to 30 s.
+        "end=$(($(date +%s) + 30))",
+        "while ! dmesg | grep -q 'crng init done' && [ $(date +%s) -lt $end ]; do sleep 0.1; done",
+        "echo VMM4J-READY",
+        // Linux 6.1's vmgenid logs its reseed (add_vmfork_randomness); later kernels also send a uevent.
+        "end=$(($(date +%s) + 30))",
+        "while ! dmesg | grep -q '" + RESEED + "' && [ $(date +%s) -lt $end ]; do sleep 0.1; done",
+        "echo \"VMM4J-GED-IRQ-AFTER $(grep -i ged /proc/interrupts | tr -s ' ')\"",
+        "echo \"VMM4J-RESEEDS $(dmesg | grep -c '" + RESEED + "')\"",
+        "echo VMM4J-DONE",
+        "reboot -f",
+    };
 
     @Test
     void linuxBindsTheDeviceAndSeesTheIdChange(Hypervisor kvm, @TempDir Path dir) throws Exception {
-        Path initrd = Files.write(
-                dir.resolve("initramfs.cpio"),
-                new Initramfs()
-                        .directory("bin")
-                        .file("bin/busybox", 0755, Files.readAllBytes(DebianPackages.busybox()))
-                        .file("init", 0755, INIT.getBytes(StandardCharsets.US_ASCII))
-                        .toBytes());
+        Path initrd = BusyboxInit.write(dir.resolve("initramfs.cpio"), INIT);
         ConsoleCapture console = new ConsoleCapture();
         try (LinuxVm linux = LinuxVmBuilder.kernel(DebianPackages.genericKernel())
                 .initrd(initrd)

@@ -18,7 +18,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
-import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -347,34 +346,14 @@ class StateFileFuzzTest {
     /** The container as StateFile.encode writes it, with every CRC right, from raw sections. */
     private static byte[] encode(Random random, List<Raw> sections, int countDelta, Integer lyingLength) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteBuffer header = little(StateFile.HEADER_SIZE);
-        header.put(StateFile.MAGIC).putInt(StateFile.FORMAT_VERSION).putInt(sections.size() + countDelta);
-        out.writeBytes(header.array());
+        StateFile.writeHeader(out, sections.size() + countDelta);
         for (int i = 0; i < sections.size(); i++) {
             Raw section = sections.get(i);
             long length = section.data().length;
             if (lyingLength != null && lyingLength == i)
                 length = random.nextBoolean() ? pick(random) : length + random.nextInt(9) - 4;
-            ByteBuffer head = little(2 + section.name().length + 4 + 8);
-            head.putShort((short) section.name().length)
-                    .put(section.name())
-                    .putInt(section.version())
-                    .putLong(length);
-            out.writeBytes(head.array());
-            out.writeBytes(section.data());
-            CRC32C crc = new CRC32C();
-            crc.update(head.array());
-            crc.update(section.data());
-            out.writeBytes(little(4).putInt((int) crc.getValue()).array());
+            StateFile.writeSection(out, section.name(), section.version(), length, section.data());
         }
-        byte[] body = out.toByteArray();
-        CRC32C crc = new CRC32C();
-        crc.update(body);
-        out.writeBytes(little(4).putInt((int) crc.getValue()).array());
-        return out.toByteArray();
-    }
-
-    private static ByteBuffer little(int size) {
-        return ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
+        return StateFile.withTrailer(out);
     }
 }

@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
 
 /** A console sink that keeps everything written and lets a test wait for some text to appear. */
 public final class ConsoleCapture extends OutputStream {
@@ -28,6 +29,15 @@ public final class ConsoleCapture extends OutputStream {
     /** Waits until a whole line (ended by a newline) containing {@code expected} has been printed. */
     public boolean awaitLine(String expected, Duration timeout) throws InterruptedException {
         return awaitText(expected, timeout) && awaitText(expected, "\n", timeout);
+    }
+
+    /** Polls {@code condition} until it holds; on timeout fails naming {@code what}, with everything printed. */
+    public void awaitCondition(BooleanSupplier condition, String what, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what + ": " + text());
+            Thread.sleep(2);
+        }
     }
 
     private synchronized boolean awaitText(String expected, Duration timeout) throws InterruptedException {

@@ -9,14 +9,13 @@ import io.vmm4j.api.RestoreOptions;
 import io.vmm4j.api.Template;
 import io.vmm4j.api.VirtualMachine;
 import io.vmm4j.arch.x86.MemoryLayout;
-import io.vmm4j.builder.Initramfs;
 import io.vmm4j.builder.LinuxVmBuilder;
 import io.vmm4j.builder.LinuxVmBuilder.LinuxVm;
+import io.vmm4j.testing.BusyboxInit;
 import io.vmm4j.testing.ConsoleCapture;
 import io.vmm4j.testing.DebianPackages;
 import io.vmm4j.testing.RequiresKvm;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,23 +45,15 @@ class LinuxCloneTest {
     private static final String RESEED = "crng reseeded due to virtual machine fork";
     private static final Pattern COUNT = Pattern.compile("VMM4J-COUNT (\\d+)\r?\n");
 
-    private static final String INIT = String.join(
-            "\n",
-            "#!/bin/busybox sh",
-            "/bin/busybox --install -s /bin",
-            "export PATH=/bin",
-            "mkdir -p /proc /sys /dev /tmp",
-            "mount -t proc proc /proc",
-            "mount -t sysfs sysfs /sys",
-            "mount -t devtmpfs devtmpfs /dev",
-            // Snapshot only once the RNG is ready, as a real template would be.
-            "end=$(($(date +%s) + 60))",
-            "while ! dmesg | grep -q 'crng init done' && [ $(date +%s) -lt $end ]; do sleep 0.1; done",
-            "sh -c 'echo $$ > /tmp/counter.pid; i=0; while true; do echo \"VMM4J-COUNT $i\"; i=$((i + 1)); sleep 0.3;"
-                    + " done' &",
-            "echo VMM4J-READY",
-            "exec sh",
-            "");
+    private static final String[] INIT = {
+        // Snapshot only once the RNG is ready, as a real template would be.
+        "end=$(($(date +%s) + 60))",
+        "while ! dmesg | grep -q 'crng init done' && [ $(date +%s) -lt $end ]; do sleep 0.1; done",
+        "sh -c 'echo $$ > /tmp/counter.pid; i=0; while true; do echo \"VMM4J-COUNT $i\"; i=$((i + 1)); sleep 0.3;"
+                + " done' &",
+        "echo VMM4J-READY",
+        "exec sh",
+    };
 
     @TempDir
     static Path temp;
@@ -74,13 +65,7 @@ class LinuxCloneTest {
 
     @BeforeAll
     static void bootAndSnapshot(Hypervisor kvm) throws Exception {
-        Path initrd = Files.write(
-                temp.resolve("initramfs.cpio"),
-                new Initramfs()
-                        .directory("bin")
-                        .file("bin/busybox", 0755, Files.readAllBytes(DebianPackages.busybox()))
-                        .file("init", 0755, INIT.getBytes(StandardCharsets.US_ASCII))
-                        .toBytes());
+        Path initrd = BusyboxInit.write(temp.resolve("initramfs.cpio"), INIT);
         ConsoleCapture console = new ConsoleCapture();
         snapshot = temp.resolve("snapshot");
         try (LinuxVm linux = LinuxVmBuilder.kernel(DebianPackages.genericKernel())

@@ -14,16 +14,15 @@ import io.vmm4j.api.VirtualMachine;
 import io.vmm4j.api.VmConfig;
 import io.vmm4j.arch.x86.FlatBinaryBoot;
 import io.vmm4j.guests.BundledGuest;
+import io.vmm4j.testing.ConsoleCapture;
 import io.vmm4j.testing.RequiresKvm;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.RandomAccessFile;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,11 +39,12 @@ class VirtioSnapshotTest {
     private static final int STOP_MAGIC = 0x504f5453;
     private static final int SECTORS = 64;
     private static final int SECTOR = 512;
+    private static final Duration AWAIT = Duration.ofSeconds(60);
 
     @TempDir
     Path temp;
 
-    private VirtualMachine loopVm(Hypervisor kvm, Path disk, boolean irqchip, ByteArrayOutputStream uart) {
+    private VirtualMachine loopVm(Hypervisor kvm, Path disk, boolean irqchip, OutputStream uart) {
         VirtualMachine vm =
                 kvm.createVm(VmConfig.builder().memoryMiB(8).irqchip(irqchip).build());
         vm.addSerialPort("com1", 0x3f8, uart);
@@ -68,11 +68,11 @@ class VirtioSnapshotTest {
         Path disk = Files.write(temp.resolve("disk.img"), new byte[SECTORS * SECTOR]);
         Path cloneDisk = temp.resolve("clone-disk.img");
         Path snapshot = temp.resolve("snapshot");
-        ByteArrayOutputStream sourceUart = new ByteArrayOutputStream();
+        ConsoleCapture sourceUart = new ConsoleCapture();
         long atSnapshot;
         try (VirtualMachine source = loopVm(kvm, disk, irqchip, sourceUart)) {
             source.start();
-            await(() -> counter(source) >= 10, "10 request pairs in the source", sourceUart);
+            sourceUart.awaitCondition(() -> counter(source) >= 10, "10 request pairs in the source", AWAIT);
             source.pause(); // waits for the request the I/O thread is serving; others stay in the ring
             atSnapshot = counter(source);
             source.snapshot(snapshot);
@@ -80,7 +80,7 @@ class VirtioSnapshotTest {
         }
         byte[] sourceDisk = Files.readAllBytes(disk);
 
-        ByteArrayOutputStream uart = new ByteArrayOutputStream();
+        ConsoleCapture uart = new ConsoleCapture();
         RestoreOptions options = RestoreOptions.builder()
                 .output("com1", uart)
                 .disk("disk", cloneDisk)
@@ -88,10 +88,13 @@ class VirtioSnapshotTest {
         try (VirtualMachine clone = kvm.restore(snapshot, options)) {
             assertEquals(atSnapshot, counter(clone), "the clone starts from the snapshot's count");
             clone.start();
-            await(() -> counter(clone) >= atSnapshot + 20, "20 more request pairs in the clone", uart);
+            uart.awaitCondition(() -> counter(clone) >= atSnapshot + 20, "20 more request pairs in the clone", AWAIT);
             clone.memory().writeInt(BundledGuest.MAILBOX + 8, STOP_MAGIC);
-            await(() -> text(uart).matches("(?s).*virtio-loop: (done \\d+|FAIL .*)\n.*"), "the clone to stop", uart);
-            String out = text(uart);
+            uart.awaitCondition(
+                    () -> uart.text().matches("(?s).*virtio-loop: (done \\d+|FAIL .*)\n.*"),
+                    "the clone to stop",
+                    AWAIT);
+            String out = uart.text();
             assertFalse(out.contains("FAIL"), out);
             long pairs = counter(clone);
             assertTrue(out.contains("virtio-loop: done " + pairs + "\n"), out);
@@ -106,7 +109,7 @@ class VirtioSnapshotTest {
     void aDiskOfAnotherSizeIsRefusedNamingTheFile(Hypervisor kvm) throws Exception {
         Path disk = Files.write(temp.resolve("disk.img"), new byte[SECTORS * SECTOR]);
         Path snapshot = temp.resolve("snapshot");
-        try (VirtualMachine source = loopVm(kvm, disk, true, new ByteArrayOutputStream())) {
+        try (VirtualMachine source = loopVm(kvm, disk, true, OutputStream.nullOutputStream())) {
             source.snapshot(snapshot);
         }
         long fdsBefore = openFds();
@@ -146,22 +149,6 @@ class VirtioSnapshotTest {
     private static long openFds() throws IOException {
         try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
             return fds.count();
-        }
-    }
-
-    private static void await(BooleanSupplier condition, String what, ByteArrayOutputStream uart)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline)
-                throw new AssertionError("timed out waiting for " + what + ": " + text(uart));
-            Thread.sleep(2);
-        }
-    }
-
-    private static String text(ByteArrayOutputStream stream) {
-        synchronized (stream) {
-            return stream.toString(StandardCharsets.UTF_8);
         }
     }
 }

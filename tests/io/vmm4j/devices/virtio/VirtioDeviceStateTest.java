@@ -12,16 +12,15 @@ import io.vmm4j.api.VirtualMachine;
 import io.vmm4j.api.VmConfig;
 import io.vmm4j.arch.x86.FlatBinaryBoot;
 import io.vmm4j.guests.BundledGuest;
+import io.vmm4j.testing.ConsoleCapture;
 import io.vmm4j.testing.RequiresKvm;
 import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,6 +35,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 @RequiresKvm
 class VirtioDeviceStateTest {
     private static final int STOP_MAGIC = 0x504f5453;
+    private static final Duration AWAIT = Duration.ofSeconds(60);
     private static Hypervisor kvm;
 
     @TempDir
@@ -50,7 +50,7 @@ class VirtioDeviceStateTest {
     @ValueSource(booleans = {true, false})
     void pausedGuestResumesItsQueueAfterARestore(boolean irqchip) throws Exception {
         Path disk = Files.write(dir.resolve("disk.img"), new byte[64 * 512]);
-        ByteArrayOutputStream uart = new ByteArrayOutputStream();
+        ConsoleCapture uart = new ConsoleCapture();
         try (VirtualMachine vm =
                 kvm.createVm(VmConfig.builder().memoryMiB(8).irqchip(irqchip).build())) {
             vm.addSerialPort("com1", 0x3f8, uart);
@@ -64,7 +64,7 @@ class VirtioDeviceStateTest {
                     fresh.keySet().toString());
             vm.start();
 
-            await(() -> counter(vm) >= 20, "the guest to complete 20 request pairs", uart);
+            uart.awaitCondition(() -> counter(vm) >= 20, "the guest to complete 20 request pairs", AWAIT);
             vm.pause(); // parks the vCPU, then quiesces the virtio I/O thread
             long atPause = counter(vm);
             List<DeviceSnapshot> saved = vm.snapshotDevices();
@@ -81,11 +81,14 @@ class VirtioDeviceStateTest {
             assertEquals(atPause, counter(vm), "a paused guest made progress");
 
             vm.resume();
-            await(() -> counter(vm) >= atPause + 20, "20 more request pairs after the restore", uart);
+            uart.awaitCondition(() -> counter(vm) >= atPause + 20, "20 more request pairs after the restore", AWAIT);
             vm.memory().writeInt(BundledGuest.MAILBOX + 8, STOP_MAGIC);
             // The whole line: the UART's bytes arrive one exit at a time.
-            await(() -> text(uart).matches("(?s).*virtio-loop: (done \\d+|FAIL .*)\n.*"), "the guest to stop", uart);
-            String out = text(uart);
+            uart.awaitCondition(
+                    () -> uart.text().matches("(?s).*virtio-loop: (done \\d+|FAIL .*)\n.*"),
+                    "the guest to stop",
+                    AWAIT);
+            String out = uart.text();
             assertFalse(out.contains("FAIL"), out);
             long pairs = counter(vm);
             assertTrue(out.contains("virtio-loop: done " + pairs + "\n"), out);
@@ -115,22 +118,6 @@ class VirtioDeviceStateTest {
             DeviceSnapshot now = byName.get(snapshot.deviceName());
             assertEquals(snapshot.version(), now.version(), snapshot.deviceName());
             assertArrayEquals(snapshot.state(), now.state(), snapshot.deviceName() + ": restore is not exact");
-        }
-    }
-
-    private static void await(BooleanSupplier condition, String what, ByteArrayOutputStream uart)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline)
-                throw new AssertionError("timed out waiting for " + what + ": " + text(uart));
-            Thread.sleep(2);
-        }
-    }
-
-    private static String text(ByteArrayOutputStream stream) {
-        synchronized (stream) {
-            return stream.toString(StandardCharsets.UTF_8);
         }
     }
 }
