@@ -8,12 +8,14 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * Every sandbox not closed yet, and one JVM shutdown hook, installed with the first, that closes them:
- * no guest outlives its JVM, even when the program forgets to close one.
+ * Every sandbox and sandbox template not closed yet, and one JVM shutdown hook, installed with the first, that
+ * closes them: no guest outlives its JVM, and no template's snapshot stays on disk, even when the program forgets
+ * to close one.
  */
 final class OpenSandboxes {
     private static final Logger LOG = LogManager.getLogger(OpenSandboxes.class);
     private static final Set<Sandbox> OPEN = new LinkedHashSet<>();
+    private static final Set<SandboxTemplate> TEMPLATES = new LinkedHashSet<>();
     private static boolean hookInstalled;
     private static boolean shuttingDown;
 
@@ -22,11 +24,26 @@ final class OpenSandboxes {
     /** Records {@code sandbox}; false when the JVM is already shutting down (the caller must not start). */
     static synchronized boolean add(Sandbox sandbox) {
         if (shuttingDown) return false;
+        installHook();
+        return OPEN.add(sandbox);
+    }
+
+    /** Records {@code template}; false when the JVM is already shutting down. */
+    static synchronized boolean add(SandboxTemplate template) {
+        if (shuttingDown) return false;
+        installHook();
+        return TEMPLATES.add(template);
+    }
+
+    static synchronized void remove(SandboxTemplate template) {
+        TEMPLATES.remove(template);
+    }
+
+    private static void installHook() {
         if (!hookInstalled) {
             Runtime.getRuntime().addShutdownHook(new Thread(OpenSandboxes::closeAll, "vmm4j-sandbox-shutdown"));
             hookInstalled = true;
         }
-        return OPEN.add(sandbox);
     }
 
     static synchronized void remove(Sandbox sandbox) {
@@ -43,10 +60,25 @@ final class OpenSandboxes {
 
     private static void closeAll() {
         List<Sandbox> left;
+        List<SandboxTemplate> templates;
         synchronized (OpenSandboxes.class) {
             shuttingDown = true;
             left = new ArrayList<>(OPEN);
+            templates = new ArrayList<>(TEMPLATES);
         }
+        closeSandboxes(left);
+        // After the clones: a template's close deletes the snapshot they map (which stays readable while mapped).
+        for (SandboxTemplate template : templates) {
+            try {
+                template.close();
+                LOG.warn("a sandbox template was left open at JVM shutdown; closed, its snapshot deleted");
+            } catch (RuntimeException e) {
+                LOG.warn("closing a sandbox template at JVM shutdown: {}", e.toString());
+            }
+        }
+    }
+
+    private static void closeSandboxes(List<Sandbox> left) {
         if (left.isEmpty()) return;
         long start = System.nanoTime();
         List<String> closed = new ArrayList<>();

@@ -457,6 +457,11 @@ public final class Sandbox implements AutoCloseable {
             }
         }
 
+        /** The name the caller gave, or null. */
+        String name() {
+            return name;
+        }
+
         /** The hypervisor the caller gave, or null when each sandbox opens KVM. */
         Hypervisor hypervisor() {
             return hypervisor;

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 /**
@@ -23,11 +24,15 @@ import java.util.stream.Stream;
  * out stay usable (their memory stays mapped) and must be closed on their own.
  */
 public final class SandboxTemplate implements AutoCloseable {
+    private static final AtomicLong NEXT_ID = new AtomicLong(1);
+
     private final Sandbox.Builder settings;
     private final Hypervisor ownedHypervisor;
     private final Path directory;
     private final Template template;
     private final AgentInfo agentInfo;
+    private final AtomicLong clones = new AtomicLong();
+    private boolean closed; // guarded by this
 
     private SandboxTemplate(
             Sandbox.Builder settings, Hypervisor ownedHypervisor, Path directory, Template template, AgentInfo info) {
@@ -45,6 +50,7 @@ public final class SandboxTemplate implements AutoCloseable {
      */
     public static SandboxTemplate create(Sandbox.Builder settings) {
         Sandbox.Builder own = settings.copy();
+        if (own.name() == null) own.name("template-" + NEXT_ID.getAndIncrement());
         Hypervisor ownedHypervisor = own.hypervisor() == null ? Kvm.open() : null;
         Hypervisor hypervisor = ownedHypervisor != null ? ownedHypervisor : own.hypervisor();
         own.hypervisor(hypervisor);
@@ -60,7 +66,12 @@ public final class SandboxTemplate implements AutoCloseable {
                 vm.snapshot(directory.resolve("snapshot"));
             }
             Template template = hypervisor.template(directory.resolve("snapshot"));
-            return new SandboxTemplate(own, ownedHypervisor, directory, template, info);
+            SandboxTemplate created = new SandboxTemplate(own, ownedHypervisor, directory, template, info);
+            if (!OpenSandboxes.add(created)) {
+                created.close();
+                throw new SandboxException("the JVM is shutting down: no sandbox template made");
+            }
+            return created;
         } catch (IOException e) {
             deleteQuietly(directory);
             if (ownedHypervisor != null) ownedHypervisor.close();
@@ -74,7 +85,12 @@ public final class SandboxTemplate implements AutoCloseable {
 
     /** A new sandbox cloned from the snapshot, ready for commands. */
     public Sandbox start() {
-        return Sandbox.cloneOf(this, settings);
+        synchronized (this) {
+            if (closed) throw new SandboxException("the sandbox template is closed");
+        }
+        Sandbox.Builder clone = settings.copy();
+        clone.name(settings.name() + "-clone-" + clones.incrementAndGet());
+        return Sandbox.cloneOf(this, clone);
     }
 
     Template vmTemplate() {
@@ -86,8 +102,14 @@ public final class SandboxTemplate implements AutoCloseable {
         return agentInfo;
     }
 
+    /** Deletes the snapshot; idempotent. Clones already made keep running (their memory stays mapped). */
     @Override
     public void close() {
+        synchronized (this) {
+            if (closed) return;
+            closed = true;
+        }
+        OpenSandboxes.remove(this);
         template.close();
         deleteQuietly(directory);
         if (ownedHypervisor != null) ownedHypervisor.close();

@@ -24,19 +24,21 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The shutdown hook, in a child JVM on this class path: a program that starts a sandbox, leaves a command running
- * in it and returns from {@code main} without closing it. The JVM must still exit (no thread of the sandbox keeps
- * it alive), and the hook must close the sandbox on the way out, say so, and leave no file behind.
+ * The shutdown hook, in a child JVM on this class path: a program that makes a sandbox template, starts a sandbox
+ * from it, leaves a command running in it and returns from {@code main} without closing either. The JVM must still
+ * exit (no thread of the sandbox keeps it alive), and the hook must close both on the way out, say so, and leave no
+ * file behind (the template's snapshot is in java.io.tmpdir).
  */
 @RequiresKvm
 @ExtendWith(PreparedSandboxImage.class)
 class OpenSandboxesTest {
     private static final String MAIN_RETURNS = "ForgetfulProgram: main returns";
 
-    /** The child: forgets to close its sandbox. */
+    /** The child: forgets to close its template and its sandbox. */
     public static final class ForgetfulProgram {
         public static void main(String[] args) {
-            Sandbox sandbox = Sandbox.builder().memoryMiB(128).start();
+            SandboxTemplate template = SandboxTemplate.create(Sandbox.builder().memoryMiB(128));
+            Sandbox sandbox = template.start();
             System.out.println("ForgetfulProgram: " + sandbox.name() + " says "
                     + sandbox.exec("echo", "alive").stdoutText().strip());
             sandbox.start(ExecRequest.of("sleep", "1000")); // still running when the JVM exits
@@ -87,10 +89,12 @@ class OpenSandboxesTest {
         assertTrue(mainReturned != 0, report);
         Duration exiting = Duration.ofNanos(end - mainReturned);
         assertEquals(0, child.exitValue(), report);
-        assertTrue(out.contains("ForgetfulProgram: sandbox-1 says alive"), report);
+        assertTrue(out.contains("ForgetfulProgram: template-1-clone-1 says alive"), report);
         assertTrue(
-                stderr.contains("1 sandbox was " + OpenSandboxes.CLOSED_AT_SHUTDOWN) && stderr.contains(": sandbox-1"),
+                stderr.contains("1 sandbox was " + OpenSandboxes.CLOSED_AT_SHUTDOWN)
+                        && stderr.contains(": template-1-clone-1"),
                 "the hook's line:\n" + report);
+        assertTrue(stderr.contains("a sandbox template was left open at JVM shutdown; closed"), report);
         assertFalse(stderr.contains("Exception"), report);
         // The hook closes the VM and joins its watcher (bounded at 10 s); the rest is the JVM's own exit.
         assertTrue(exiting.compareTo(Duration.ofSeconds(60)) < 0, "exited " + exiting.toMillis() + " ms after main");
