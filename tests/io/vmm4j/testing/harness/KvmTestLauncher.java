@@ -1,5 +1,6 @@
 package io.vmm4j.testing.harness;
 
+import static org.junit.platform.engine.discovery.ClassNameFilter.excludeClassNamePatterns;
 import static org.junit.platform.engine.discovery.ClassNameFilter.includeClassNamePatterns;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectPackage;
 
@@ -25,7 +26,8 @@ import org.junit.platform.launcher.core.LauncherFactory;
  * <p>{@code KvmTestLauncher REPORT_DIR PROGRESS_FILE [CLASS_PATTERN...]}: writes surefire-format reports to
  * REPORT_DIR, the test that is running to PROGRESS_FILE (so whoever kills a hung guest can name it) and
  * {@code finished} there at the end, prints a line
- * per test and closes with {@code N passed, N failed, N skipped}. Exits 0 only if no test failed and, without
+ * per test and closes with {@code N passed, N failed, N skipped}. A class whose report is already in REPORT_DIR is
+ * not run again: {@code tests/kvm-vm/junit} starts a second nested VM for the rest when the first one wedged. Exits 0 only if no test failed and, without
  * patterns, at least one ran.
  *
  * <p>{@code KvmTestLauncher --count [CLASS_PATTERN...]} prints how many KVM tests the patterns select, without
@@ -36,7 +38,7 @@ public final class KvmTestLauncher {
 
     public static void main(String[] args) throws Exception {
         if (args.length >= 1 && args[0].equals("--count")) {
-            LauncherDiscoveryRequest discovery = discovery(List.of(args).subList(1, args.length));
+            LauncherDiscoveryRequest discovery = discovery(List.of(args).subList(1, args.length), List.of());
             // A parameterized test is a container until it runs: count methods, not invocations.
             System.out.println(LauncherFactory.create()
                     .discover(discovery)
@@ -53,7 +55,7 @@ public final class KvmTestLauncher {
         Path reports = Path.of(args[0]);
         Path progress = Path.of(args[1]);
         List<String> patterns = new ArrayList<>(List.of(args).subList(2, args.length));
-        LauncherDiscoveryRequest discovery = discovery(patterns);
+        LauncherDiscoveryRequest discovery = discovery(patterns, reported(reports));
 
         SurefireReport report = new SurefireReport(reports);
         TestBound.beforeHalt(report::haltedIn);
@@ -86,10 +88,25 @@ public final class KvmTestLauncher {
         System.exit(report.failed > 0 || (ranNothing && patterns.isEmpty()) ? 1 : 0);
     }
 
-    private static LauncherDiscoveryRequest discovery(List<String> patterns) {
+    /** The classes with a report in {@code reports}: those an earlier nested VM finished. */
+    private static List<String> reported(Path reports) throws java.io.IOException {
+        if (!Files.isDirectory(reports)) return List.of();
+        try (java.util.stream.Stream<Path> files = Files.list(reports)) {
+            return files.map(file -> file.getFileName().toString())
+                    .filter(name -> name.startsWith("TEST-io.vmm4j.") && name.endsWith(".xml"))
+                    .map(name -> name.substring("TEST-".length(), name.length() - ".xml".length()))
+                    .toList();
+        }
+    }
+
+    private static LauncherDiscoveryRequest discovery(List<String> patterns, List<String> finished) {
         LauncherDiscoveryRequestBuilder request = LauncherDiscoveryRequestBuilder.request()
                 .selectors(selectPackage("io.vmm4j"))
                 .filters(TagFilter.includeTags("kvm"));
+        if (!finished.isEmpty()) {
+            request.filters(excludeClassNamePatterns(
+                    finished.stream().map(java.util.regex.Pattern::quote).toArray(String[]::new)));
+        }
         if (!patterns.isEmpty()) {
             // Surefire's -Dtest takes simple names or patterns with '*'; the filter takes regular expressions.
             request.filters(includeClassNamePatterns(
